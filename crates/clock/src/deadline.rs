@@ -1,0 +1,131 @@
+//! The deadline calculator and the explained, storable deadline it returns.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{HolidayCalendar, Rulebook, Unit, Variant};
+
+/// A day the count passed over, with the reason ("weekend", "Tết Nguyên Đán", ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedDay {
+    pub date: NaiveDate,
+    pub reason: String,
+}
+
+/// Why a deadline moved after it was first computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustmentKind {
+    /// An extension rule added days (e.g. a complex denunciation, LTC art. 30).
+    Extended,
+    /// A new variant was selected (e.g. a complaint found complex: 30 → 45 days).
+    VariantChanged,
+    /// A suspension that does not count: the due date moved by the suspended days.
+    Paused,
+    /// A suspension after which the period restarts in full.
+    Restarted,
+}
+
+/// One change to a deadline, kept so the final due date can be explained step by step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adjustment {
+    pub kind: AdjustmentKind,
+    pub on: NaiveDate,
+    pub previous_due: NaiveDate,
+    pub new_due: NaiveDate,
+    /// Rule that allowed the change, when one did (e.g. `denunciation.resolution.extension` v1).
+    pub rule_id: Option<String>,
+    pub rule_version: Option<u32>,
+    pub explanation: String,
+}
+
+/// A computed deadline, stored inside the event that started the clock. Never recomputed on replay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadline {
+    pub rule_id: String,
+    pub rule_version: u32,
+    pub rulebook_version: String,
+    pub basis: String,
+    /// False when the limit comes from a single secondary source.
+    pub verified: bool,
+    pub unit: Unit,
+    /// The number of days counted (after the variant was applied).
+    pub count: u32,
+    pub variant: Variant,
+    /// The day of the triggering step; counting starts the day after.
+    pub trigger_date: NaiveDate,
+    pub due: NaiveDate,
+    /// Non-working days the count skipped (working days) or rolled over (calendar days), in date order.
+    pub skipped: Vec<SkippedDay>,
+    /// For calendar-day periods ending on a non-working day: the day the period nominally ended.
+    pub rolled_forward_from: Option<NaiveDate>,
+    pub adjustments: Vec<Adjustment>,
+    /// One human-readable English sentence, e.g.
+    /// "7 working days from 2026-09-01, skipping 2026-09-02 (National Day), 2026-09-05 and 2026-09-06 (weekend): due 2026-09-10."
+    pub explanation: String,
+}
+
+/// The rulebook and the calendar together: everything the domain needs to compute a deadline.
+#[derive(Debug, Clone)]
+pub struct Clocks {
+    pub rulebook: Rulebook,
+    pub calendar: HolidayCalendar,
+}
+
+use crate::{ClockError, SuspensionMode};
+
+impl Deadline {
+    /// A step is overdue the day after its due date passes undone.
+    pub fn is_overdue_on(&self, today: NaiveDate) -> bool {
+        today > self.due
+    }
+    /// Calendar days past the due date (0 when not overdue).
+    pub fn days_overdue(&self, today: NaiveDate) -> i64 {
+        (today - self.due).num_days().max(0)
+    }
+}
+
+impl Clocks {
+    pub fn new(rulebook: Rulebook, calendar: HolidayCalendar) -> Self {
+        Self { rulebook, calendar }
+    }
+    /// The rulebook and calendars shipped with the product.
+    pub fn embedded() -> Self {
+        Self::new(Rulebook::embedded(), HolidayCalendar::embedded())
+    }
+    /// Loads a rulebook file and a directory of holiday calendars.
+    pub fn load(rulebook: &std::path::Path, holidays_dir: &std::path::Path) -> Result<Self, ClockError> {
+        Ok(Self::new(Rulebook::load(rulebook)?, HolidayCalendar::load_dir(holidays_dir)?))
+    }
+    /// The deadline of rule `rule_id` for a step that happened on `trigger_date`, with the version in force that day.
+    pub fn compute(&self, rule_id: &str, trigger_date: NaiveDate, variant: Variant) -> Result<Deadline, ClockError> {
+        let _ = (rule_id, trigger_date, variant, Unit::CalendarDays);
+        todo!("clock helper")
+    }
+    /// Recomputes a deadline under another variant (same rule version, same trigger date), recording the change.
+    pub fn with_variant(&self, d: &Deadline, variant: Variant, on: NaiveDate) -> Result<Deadline, ClockError> {
+        let _ = (d, variant, on);
+        todo!("clock helper")
+    }
+    /// Applies extension rule `extension_rule_id` (version in force on `on`) counted from the current due date.
+    /// Fails with `ExtensionNotAllowed` when `extensions_so_far` reaches the maximum for the deadline's complexity.
+    pub fn extend(&self, d: &Deadline, extension_rule_id: &str, on: NaiveDate, extensions_so_far: u32) -> Result<Deadline, ClockError> {
+        let _ = (d, extension_rule_id, on, extensions_so_far);
+        todo!("clock helper")
+    }
+    /// What a suspension starting on `suspended_on` does to this deadline's clock (rule in force that day).
+    pub fn suspension_mode(&self, d: &Deadline, suspended_on: NaiveDate) -> Result<SuspensionMode, ClockError> {
+        let _ = (d, suspended_on);
+        todo!("clock helper")
+    }
+    /// Suspended time not counted: the due date moves by the days between suspension and resumption.
+    pub fn pause(&self, d: &Deadline, suspended_on: NaiveDate, resumed_on: NaiveDate) -> Result<Deadline, ClockError> {
+        let _ = (d, suspended_on, resumed_on);
+        todo!("clock helper")
+    }
+    /// The full period restarts from the decision to continue (same rule version and variant).
+    pub fn restart(&self, d: &Deadline, resumed_on: NaiveDate) -> Result<Deadline, ClockError> {
+        let _ = (d, resumed_on);
+        todo!("clock helper")
+    }
+}

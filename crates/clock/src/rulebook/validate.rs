@@ -1,0 +1,89 @@
+//! Consistency checks on a parsed rulebook, so a bad file is refused at load time instead of
+//! producing a wrong deadline months later.
+
+use std::collections::BTreeMap;
+
+use super::{Rule, Rulebook};
+use crate::ClockError;
+
+/// Checks every rule on its own, then the versions of each id against each other.
+pub(super) fn rulebook(book: &Rulebook) -> Result<(), ClockError> {
+    if book.version.trim().is_empty() {
+        return Err(invalid("the rulebook `version` label is empty".to_owned()));
+    }
+    if book.jurisdiction.trim().is_empty() {
+        return Err(invalid("the rulebook `jurisdiction` is empty".to_owned()));
+    }
+    let mut by_id: BTreeMap<&str, Vec<&Rule>> = BTreeMap::new();
+    for rule in &book.rules {
+        one_rule(rule)?;
+        by_id.entry(rule.id.as_str()).or_default().push(rule);
+    }
+    for (id, mut versions) in by_id {
+        versions.sort_by_key(|r| r.version);
+        for pair in versions.windows(2) {
+            if let [a, b] = pair {
+                if a.version == b.version {
+                    return Err(invalid(format!("rule `{id}` v{} is defined twice", a.version)));
+                }
+            }
+        }
+        // Two versions in force on the same day would make the selection by trigger date ambiguous.
+        versions.sort_by_key(|r| r.effective_from);
+        for pair in versions.windows(2) {
+            if let [a, b] = pair {
+                let overlaps = a.effective_until.is_none_or(|until| until > b.effective_from);
+                if overlaps {
+                    return Err(invalid(format!(
+                        "rule `{id}` v{} and v{} overlap: v{} is still in force on {}",
+                        a.version, b.version, a.version, b.effective_from
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks what a single rule version can get wrong by itself.
+fn one_rule(rule: &Rule) -> Result<(), ClockError> {
+    let name = format!("rule `{}` v{}", rule.id, rule.version);
+    if rule.id.trim().is_empty() {
+        return Err(invalid("a rule has an empty `id`".to_owned()));
+    }
+    if rule.version == 0 {
+        return Err(invalid(format!("{name}: versions start at 1")));
+    }
+    if rule.title.trim().is_empty() || rule.basis.trim().is_empty() {
+        return Err(invalid(format!("{name}: `title` and `basis` must not be empty")));
+    }
+    let limits = [
+        ("limit", Some(rule.limit)),
+        ("variants.complex", rule.variants.complex),
+        ("variants.remote", rule.variants.remote),
+        ("variants.remote_complex", rule.variants.remote_complex),
+    ];
+    for (field, value) in limits {
+        if value == Some(0) {
+            return Err(invalid(format!("{name}: `{field}` must be greater than 0")));
+        }
+    }
+    if let Some(until) = rule.effective_until {
+        if until <= rule.effective_from {
+            return Err(invalid(format!(
+                "{name}: `effective_until` {until} is not after `effective_from` {}",
+                rule.effective_from
+            )));
+        }
+    }
+    // An unverified figure is only acceptable if an auditor can see where it came from.
+    let has_source = rule.source.as_deref().is_some_and(|s| !s.trim().is_empty());
+    if !rule.verified && !has_source {
+        return Err(invalid(format!("{name}: an unverified rule must name its `source`")));
+    }
+    Ok(())
+}
+
+fn invalid(message: String) -> ClockError {
+    ClockError::InvalidData(format!("rulebook: {message}"))
+}

@@ -1,0 +1,145 @@
+//! Request parsing that answers in problem+json: JSON bodies, the idempotency key, `If-Match`, and the
+//! correlation and causation ids that flow into event metadata.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{HeaderMap, StatusCode, header, request::Parts};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::error::ApiError;
+
+/// Header carrying the correlation id (read, or generated, and echoed back).
+pub const CORRELATION_HEADER: &str = "x-correlation-id";
+/// Header naming the message that caused this request, for chains of automated commands.
+pub const CAUSATION_HEADER: &str = "x-causation-id";
+/// The idempotency key header (draft-ietf-httpapi-idempotency-key-header).
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// Namespace for deriving command ids from idempotency keys, so the same key maps to the same command id.
+const IDEMPOTENCY_NAMESPACE: Uuid = Uuid::from_u128(0x6a1f_52c4_3d1e_4b7a_9a55_1c0e_7f3b_2d90);
+
+/// A JSON object body, read with the router's size limit and parsed with errors a client can act on.
+#[derive(Debug)]
+pub struct JsonBody {
+    pub value: serde_json::Value,
+    pub raw: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let raw = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(format!("the body exceeds the server's limit: {}", rejection.body_text()))
+            } else {
+                ApiError::bad_request("unreadable-body", rejection.body_text())
+            }
+        })?;
+        // Commands without parameters (`accept`, `resume`, ...) may be sent with no body at all.
+        if raw.is_empty() {
+            return Ok(Self { value: serde_json::Value::Object(Default::default()), raw });
+        }
+        let is_json = content_type
+            .map(|ct| {
+                let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType("send the body as `Content-Type: application/json`".into()));
+        }
+        let value: serde_json::Value = serde_json::from_slice(&raw)
+            .map_err(|e| ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(ApiError::bad_request("malformed-json", "the body must be a JSON object"));
+        }
+        Ok(Self { value, raw })
+    }
+}
+
+/// Correlation, causation and idempotency information of a command request.
+#[derive(Debug, Clone)]
+pub struct CommandHeaders {
+    pub correlation_id: Uuid,
+    pub causation_id: Option<Uuid>,
+    pub idempotency_key: Option<String>,
+    pub if_match: Option<u64>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let h = &parts.headers;
+        Ok(Self {
+            correlation_id: correlation_id(h)?,
+            causation_id: optional_uuid(h, CAUSATION_HEADER)?,
+            idempotency_key: idempotency_key(h)?,
+            if_match: if_match(h)?,
+        })
+    }
+}
+
+impl CommandHeaders {
+    /// The command id: derived from the actor and the idempotency key when one is given, so a retry maps
+    /// to the same command; otherwise fresh.
+    pub fn command_id(&self, actor: &str) -> Uuid {
+        match &self.idempotency_key {
+            Some(key) => Uuid::new_v5(&IDEMPOTENCY_NAMESPACE, format!("{actor}\n{key}").as_bytes()),
+            None => Uuid::now_v7(),
+        }
+    }
+}
+
+/// The correlation id of a request: the caller's, or a new one.
+pub fn correlation_id(h: &HeaderMap) -> Result<Uuid, ApiError> {
+    Ok(optional_uuid(h, CORRELATION_HEADER)?.unwrap_or_else(Uuid::now_v7))
+}
+
+fn optional_uuid(h: &HeaderMap, name: &'static str) -> Result<Option<Uuid>, ApiError> {
+    match h.get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| Uuid::parse_str(s.trim()).ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::bad_request("invalid-header", format!("`{name}` must be a UUID"))),
+    }
+}
+
+fn idempotency_key(h: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = h.get(IDEMPOTENCY_HEADER) else { return Ok(None) };
+    let key = v
+        .to_str()
+        .map(|s| s.trim().trim_matches('"').to_owned())
+        .map_err(|_| ApiError::bad_request("invalid-header", "`Idempotency-Key` must be visible ASCII"))?;
+    if key.is_empty() || key.len() > 255 {
+        return Err(ApiError::bad_request("invalid-header", "`Idempotency-Key` must be 1 to 255 characters"));
+    }
+    Ok(Some(key))
+}
+
+/// `If-Match: "3"` (or `3`, or `W/"3"`) is the case version the caller saw.
+fn if_match(h: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let Some(v) = h.get(header::IF_MATCH) else { return Ok(None) };
+    v.to_str()
+        .ok()
+        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|s| s.parse::<u64>().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::bad_request("invalid-header", "`If-Match` must be the case version, e.g. `\"3\"`"))
+}
+
+/// A digest of what the request asked for, so a reused idempotency key with another request is detected.
+pub fn fingerprint(method: &str, path: &str, query: Option<&str>, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    for part in [method.as_bytes(), path.as_bytes(), query.unwrap_or_default().as_bytes(), body] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    hex::encode(h.finalize())
+}

@@ -1,0 +1,223 @@
+//! The command service: the one path by which a fact enters the store.
+//!
+//! For every command it checks idempotency, loads and folds the case, lets the pure domain decide, and
+//! appends the resulting events with the version it read. Concurrent writers are detected by the store;
+//! without an explicit expected version the service reloads and decides again a bounded number of times.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use domain::{AgencyDirectory, CaseId, CaseState, Command, DecideContext, DomainError, Event};
+use store::{AppendOutcome, CommandMeta, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StoreError, StreamId};
+use tracing::instrument;
+use uuid::Uuid;
+
+use crate::time::{TimeSource, local_date};
+
+/// How many times a command without `If-Match` is decided again after losing a race.
+const MAX_ATTEMPTS: usize = 5;
+
+/// Who sent a command and how it relates to other messages.
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    /// The idempotency key: retrying with the same id never records the same fact twice.
+    pub command_id: Uuid,
+    /// A digest of the request, so a reused key with another body is refused instead of silently ignored.
+    pub fingerprint: Option<String>,
+    pub actor: String,
+    pub correlation_id: Uuid,
+    pub causation_id: Option<Uuid>,
+}
+
+/// A command addressed to one case.
+#[derive(Debug, Clone)]
+pub struct CommandRequest {
+    pub case_id: CaseId,
+    pub command: Command,
+    /// The case version the caller saw (`If-Match`); `None` lets the service retry on a race.
+    pub expected_version: Option<u64>,
+    /// The date the step happened, when recorded after the fact (defaults to today in Vietnam).
+    pub step_date: Option<NaiveDate>,
+    pub meta: RequestMeta,
+}
+
+/// What a command did.
+#[derive(Debug, Clone)]
+pub struct CommandOutcome {
+    pub case_id: CaseId,
+    /// The case version after the command.
+    pub version: u64,
+    pub events: Vec<RecordedEvent>,
+    /// True when this was a retry of a command already recorded: nothing new was appended.
+    pub replayed: bool,
+}
+
+/// Why a command was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The law or the input refuses the command (4xx; the problem type is the domain error's code).
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// No case with this id (404).
+    #[error("case {0} not found")]
+    NotFound(CaseId),
+    /// The caller's `If-Match` version is stale (412): reload the case and decide again.
+    #[error("case {case_id} is at version {actual}, the request expected {expected}")]
+    VersionMismatch { case_id: CaseId, expected: u64, actual: u64 },
+    /// Other writers kept winning the race (409); retrying later is safe.
+    #[error("case {0} is being changed concurrently; retry")]
+    Contended(CaseId),
+    /// A stored event could not be decoded: corruption or a missing upcaster (500).
+    #[error("stored event {event_id} ({event_type} v{schema_version}) cannot be decoded: {reason}")]
+    Decode { event_id: Uuid, event_type: String, schema_version: u16, reason: String },
+    /// The store failed (503 when unavailable, 422 for a reused idempotency key, else 500).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Decodes stored events into domain events, in order.
+pub fn decode_events(recorded: &[RecordedEvent]) -> Result<Vec<Event>, ServiceError> {
+    recorded
+        .iter()
+        .map(|r| {
+            Event::from_stored(&r.event_type, r.schema_version, &r.payload, r.personal.as_ref()).map_err(|e| {
+                ServiceError::Decode {
+                    event_id: r.event_id,
+                    event_type: r.event_type.clone(),
+                    schema_version: r.schema_version,
+                    reason: e.to_string(),
+                }
+            })
+        })
+        .collect()
+}
+
+/// Loads, decides and appends. Cheap to clone; shared by every request handler.
+#[derive(Debug, Clone)]
+pub struct CaseService {
+    store: Arc<dyn EventStore>,
+    clocks: Arc<clock::Clocks>,
+    agencies: Arc<dyn AgencyDirectory>,
+    time: Arc<dyn TimeSource>,
+}
+
+impl CaseService {
+    pub fn new(
+        store: Arc<dyn EventStore>,
+        clocks: Arc<clock::Clocks>,
+        agencies: Arc<dyn AgencyDirectory>,
+        time: Arc<dyn TimeSource>,
+    ) -> Self {
+        Self { store, clocks, agencies, time }
+    }
+
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.store
+    }
+
+    pub fn clocks(&self) -> &clock::Clocks {
+        &self.clocks
+    }
+
+    pub fn agencies(&self) -> &dyn AgencyDirectory {
+        self.agencies.as_ref()
+    }
+
+    /// Today in Vietnam, by the injected time source.
+    pub fn today(&self) -> NaiveDate {
+        local_date(self.time.now())
+    }
+
+    /// Every stored event of a case and the state they fold to; `NotFound` for an unknown case.
+    pub async fn load(&self, case_id: CaseId) -> Result<(Vec<RecordedEvent>, CaseState), ServiceError> {
+        let recorded = self.store.read_stream(&stream_of(case_id)).await?;
+        if recorded.is_empty() {
+            return Err(ServiceError::NotFound(case_id));
+        }
+        let events = decode_events(&recorded)?;
+        Ok((recorded, CaseState::fold(&events)))
+    }
+
+    /// Executes one command; see the module documentation for the steps.
+    #[instrument(skip_all, fields(case_id = %request.case_id, command = request.command.name(), command_id = %request.meta.command_id))]
+    pub async fn execute(&self, request: CommandRequest) -> Result<CommandOutcome, ServiceError> {
+        if let Some(first) =
+            self.store.find_command(request.meta.command_id, request.meta.fingerprint.as_deref()).await?
+        {
+            if first.stream_id != stream_of(request.case_id) {
+                return Err(StoreError::IdempotencyKeyReused { command_id: request.meta.command_id }.into());
+            }
+            tracing::info!("idempotent retry: returning the first result");
+            return Ok(outcome(request.case_id, first));
+        }
+
+        let stream = stream_of(request.case_id);
+        for attempt in 1..=MAX_ATTEMPTS {
+            let recorded = self.store.read_stream(&stream).await?;
+            let state = CaseState::fold(&decode_events(&recorded)?);
+            let is_receive = matches!(request.command, Command::Receive(_));
+            if !is_receive && state.version == 0 {
+                return Err(ServiceError::NotFound(request.case_id));
+            }
+            if let Some(expected) = request.expected_version {
+                if expected != state.version {
+                    return Err(ServiceError::VersionMismatch {
+                        case_id: request.case_id,
+                        expected,
+                        actual: state.version,
+                    });
+                }
+            }
+
+            let today = self.today();
+            let ctx = DecideContext {
+                case_id: request.case_id,
+                step_date: request.step_date.unwrap_or(today),
+                today,
+                clocks: &self.clocks,
+                agencies: self.agencies.as_ref(),
+            };
+            let events = domain::decide(&state, &request.command, &ctx)?;
+            let expected = if state.version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(state.version) };
+            let meta = CommandMeta {
+                command_id: request.meta.command_id,
+                fingerprint: request.meta.fingerprint.clone(),
+                actor: request.meta.actor.clone(),
+                correlation_id: request.meta.correlation_id,
+                causation_id: request.meta.causation_id,
+                rulebook_version: Some(self.clocks.rulebook.version.clone()),
+            };
+            match self.store.append(&stream, expected, events.iter().map(to_new_event).collect(), &meta).await {
+                Ok(appended) => return Ok(outcome(request.case_id, appended)),
+                Err(StoreError::Conflict { actual, .. }) => {
+                    if let Some(expected) = request.expected_version {
+                        return Err(ServiceError::VersionMismatch { case_id: request.case_id, expected, actual });
+                    }
+                    tracing::debug!(attempt, actual, "lost a race on the case stream; deciding again");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Contended(request.case_id))
+    }
+}
+
+/// The stream that holds one case.
+pub(crate) fn stream_of(case_id: CaseId) -> StreamId {
+    StreamId::for_case(case_id.into())
+}
+
+fn to_new_event(event: &Event) -> NewEvent {
+    let stored = event.to_stored();
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: stored.event_type.to_owned(),
+        schema_version: stored.schema_version,
+        payload: stored.payload,
+        personal: stored.personal,
+    }
+}
+
+fn outcome(case_id: CaseId, appended: AppendOutcome) -> CommandOutcome {
+    CommandOutcome { case_id, version: appended.last_version, events: appended.events, replayed: appended.replayed }
+}

@@ -1,0 +1,73 @@
+//! The `petition` binary: a thin shell that reads settings and wires the library crates together.
+
+mod replay;
+mod serve;
+mod settings;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
+
+use crate::settings::Settings;
+
+#[derive(Debug, Parser)]
+#[command(name = "petition", version, about = "petition-ledger: an append-only ledger of citizens' petitions")]
+struct Cli {
+    /// Settings file (optional; `PETITION_*` environment variables override it).
+    #[arg(long, global = true, env = "PETITION_CONFIG", default_value = "petition.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Run the command API (SQLite under ./data unless PETITION_DATABASE_URL is set).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Print a case's history and state, with every deadline explained, optionally as of a past date.
+    Replay(replay::ReplayArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(&cli.config)?;
+    init_tracing(&settings.log_format);
+    match cli.command {
+        Cmd::Serve => serve::run(settings).await,
+        Cmd::Migrate => {
+            let store = connect(&settings).await?;
+            println!("migrations applied ({} store)", store.backend());
+            Ok(())
+        }
+        Cmd::Replay(args) => {
+            let store = connect(&settings).await?;
+            replay::run(store.as_ref(), args).await
+        }
+    }
+}
+
+/// Opens the configured store, creating the embedded default's data directory when needed.
+pub(crate) async fn connect(settings: &Settings) -> anyhow::Result<std::sync::Arc<dyn store::EventStore>> {
+    if settings.database_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating the data directory {}", settings.data_dir.display()))?;
+    }
+    let url = settings.database_url();
+    store::connect(url.expose_secret()).await.context("opening the event store")
+}
+
+fn init_tracing(format: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("PETITION_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,109 @@
+//! `petition serve`: wires the store, the clocks, the agency directory and the HTTP API, and shuts down
+//! gracefully on SIGINT or SIGTERM.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use command::http::{ApiToken, AppState, HttpConfig, TokenList};
+use command::{CaseService, SystemTime};
+use secrecy::SecretString;
+
+use crate::settings::Settings;
+
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let store = crate::connect(&settings).await?;
+    let clocks = load_clocks(&settings)?;
+    let agencies: Arc<dyn domain::AgencyDirectory> = Arc::new(match &settings.agencies {
+        Some(path) => domain::StaticAgencyDirectory::load(path).with_context(|| format!("loading agencies from {}", path.display()))?,
+        None => domain::StaticAgencyDirectory::embedded(),
+    });
+    let tokens = match settings.api_tokens()? {
+        Some(tokens) => tokens,
+        None => vec![development_token(&settings.data_dir)?],
+    };
+    let service = CaseService::new(store.clone(), Arc::new(clocks), agencies, Arc::new(SystemTime));
+    let state = AppState { service, tokens: TokenList::new(&tokens) };
+    let config = HttpConfig { body_limit_bytes: settings.body_limit_bytes, ..HttpConfig::default() };
+    let app = command::http::router(state, &config);
+
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("binding {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = store.backend(), "petition-ledger is listening");
+    eprintln!("petition-ledger listening on http://{addr} ({} store); OpenAPI at http://{addr}/api/v1/openapi.json", store.backend());
+    command::http::serve(listener, app, shutdown_signal()).await.context("HTTP server failed")?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
+    let rulebook = match &settings.rulebook {
+        Some(p) => clock::Rulebook::load(p).with_context(|| format!("loading the rulebook {}", p.display()))?,
+        None => clock::Rulebook::embedded(),
+    };
+    let calendar = match &settings.holidays_dir {
+        Some(d) => clock::HolidayCalendar::load_dir(d).with_context(|| format!("loading holidays from {}", d.display()))?,
+        None => clock::HolidayCalendar::embedded(),
+    };
+    tracing::info!(rulebook = %rulebook.version, years = ?calendar.years.keys().collect::<Vec<_>>(), "statutory clocks loaded");
+    Ok(clock::Clocks::new(rulebook, calendar))
+}
+
+/// The embedded default needs no settings: a random token is created once, kept in the data directory
+/// (readable only by its owner) and printed so the operator can use it right away.
+fn development_token(data_dir: &Path) -> anyhow::Result<ApiToken> {
+    let path = data_dir.join("dev-token");
+    let token = match std::fs::read_to_string(&path) {
+        Ok(t) if t.trim().len() >= 16 => t.trim().to_owned(),
+        _ => {
+            std::fs::create_dir_all(data_dir)?;
+            let t = hex::encode(rand::random::<[u8; 24]>());
+            write_private(&path, &t).with_context(|| format!("writing {}", path.display()))?;
+            t
+        }
+    };
+    eprintln!("No PETITION_TOKENS set: development token (actor `dev`), also in {}:\n  {token}", path.display());
+    Ok(ApiToken { actor: "dev".into(), token: SecretString::from(token) })
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    f.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received: shutting down"),
+        () = terminate => tracing::info!("SIGTERM received: shutting down"),
+    }
+}

@@ -1,0 +1,95 @@
+//! One typed settings tree: defaults, then an optional `petition.toml`, then `PETITION_*` environment
+//! variables. With nothing set at all, the embedded default runs on SQLite under `./data`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use command::http::ApiToken;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Every setting of the binary. Environment variables are the upper-case names with the `PETITION_` prefix.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `postgres://…` for production, `sqlite://…` for the embedded default (`PETITION_DATABASE_URL`).
+    pub database_url: Option<SecretString>,
+    /// Where the embedded default keeps its database and development token (`PETITION_DATA_DIR`).
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Address to listen on (`PETITION_LISTEN`).
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Accepted bearer tokens as `actor:token` pairs separated by commas (`PETITION_TOKENS`).
+    pub tokens: Option<SecretString>,
+    /// A rulebook file replacing the shipped one (`PETITION_RULEBOOK`).
+    pub rulebook: Option<PathBuf>,
+    /// A directory of holiday calendars replacing the shipped ones (`PETITION_HOLIDAYS_DIR`).
+    pub holidays_dir: Option<PathBuf>,
+    /// An agency directory file replacing the shipped one (`PETITION_AGENCIES`).
+    pub agencies: Option<PathBuf>,
+    /// Maximum request body in bytes (`PETITION_BODY_LIMIT_BYTES`).
+    #[serde(default = "default_body_limit")]
+    pub body_limit_bytes: usize,
+    /// `text` or `json` logs (`PETITION_LOG_FORMAT`).
+    #[serde(default = "default_log_format")]
+    pub log_format: String,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn default_body_limit() -> usize {
+    command::http::DEFAULT_BODY_LIMIT_BYTES
+}
+fn default_log_format() -> String {
+    "text".into()
+}
+
+impl Settings {
+    /// Reads `config_file` (if it exists) and the environment.
+    pub fn load(config_file: &Path) -> anyhow::Result<Self> {
+        let settings = config::Config::builder()
+            .add_source(config::File::from(config_file).required(false))
+            .add_source(config::Environment::with_prefix("PETITION").prefix_separator("_"))
+            .build()
+            .context("reading settings")?
+            .try_deserialize::<Settings>()
+            .context("invalid settings")?;
+        if settings.log_format != "text" && settings.log_format != "json" {
+            bail!("PETITION_LOG_FORMAT must be `text` or `json`, not `{}`", settings.log_format);
+        }
+        Ok(settings)
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> SecretString {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => SecretString::from(format!("sqlite://{}/petition.db?mode=rwc", self.data_dir.display())),
+        }
+    }
+
+    /// The configured tokens, or `None` when the development token should be used.
+    pub fn api_tokens(&self) -> anyhow::Result<Option<Vec<ApiToken>>> {
+        let Some(raw) = &self.tokens else { return Ok(None) };
+        let mut tokens = Vec::new();
+        for pair in raw.expose_secret().split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((actor, token)) = pair.split_once(':') else {
+                bail!("PETITION_TOKENS entries must look like `actor:token`");
+            };
+            if actor.trim().is_empty() || token.trim().len() < 16 {
+                bail!("PETITION_TOKENS: actor must be non-empty and each token at least 16 characters");
+            }
+            tokens.push(ApiToken { actor: actor.trim().to_owned(), token: SecretString::from(token.trim().to_owned()) });
+        }
+        if tokens.is_empty() {
+            bail!("PETITION_TOKENS is set but lists no token");
+        }
+        Ok(Some(tokens))
+    }
+}

@@ -1,0 +1,75 @@
+//! The event store: the single source of truth. Appends are atomic, per-stream versions are dense, the global
+//! order can be tailed without skipping or reordering, commands are idempotent, and every event is hash-chained
+//! to its predecessor in the stream. Two backends implement one trait: PostgreSQL and SQLite.
+
+mod error;
+pub mod hash;
+mod types;
+
+pub mod postgres;
+pub mod sqlite;
+
+pub use error::StoreError;
+pub use types::*;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// The one interface to an event store. Every backend passes the same conformance suite.
+#[async_trait]
+pub trait EventStore: Send + Sync + std::fmt::Debug + 'static {
+    /// Appends `events` to `stream` in one transaction if the stream is at `expected`.
+    ///
+    /// If `meta.command_id` was already recorded, nothing is appended and the first result is returned with
+    /// `replayed = true` (or [`StoreError::IdempotencyKeyReused`] when the fingerprint differs).
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        meta: &CommandMeta,
+    ) -> Result<AppendOutcome, StoreError>;
+
+    /// The outcome recorded for a command id, if that command was already appended (with `replayed = true`).
+    /// When `fingerprint` is given and differs from the recorded one, fails with
+    /// [`StoreError::IdempotencyKeyReused`], exactly as `append` would.
+    async fn find_command(
+        &self,
+        command_id: uuid::Uuid,
+        fingerprint: Option<&str>,
+    ) -> Result<Option<AppendOutcome>, StoreError>;
+
+    /// Every event of a stream, in version order (empty if the stream does not exist).
+    async fn read_stream(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// The events of a stream recorded at or before `as_of`.
+    async fn read_stream_as_of(&self, stream: &StreamId, as_of: DateTime<Utc>) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `limit` events that follow `after` in the global order, and the checkpoint to continue from.
+    /// Only events that can no longer be preceded by a concurrently committing transaction are returned,
+    /// so a reader that follows the checkpoints never skips or reorders an event.
+    async fn read_all(&self, after: &Checkpoint, limit: usize) -> Result<Page, StoreError>;
+
+    /// The checkpoint after the last event currently readable by `read_all`.
+    async fn head(&self) -> Result<Checkpoint, StoreError>;
+
+    /// Recomputes the hash chain of one stream from the stored rows.
+    async fn verify_stream(&self, stream: &StreamId) -> Result<hash::Verification, StoreError>;
+
+    /// Which backend this is ("postgres" or "sqlite"), for logs and status output.
+    fn backend(&self) -> &'static str;
+}
+
+/// Opens the store named by a database URL (`postgres://…` or `sqlite://…`) and applies the migrations.
+pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn EventStore>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(postgres::PgStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::Config(format!(
+            "unsupported database URL scheme in `{}`: use postgres:// or sqlite://",
+            url.split(['@', '?']).next_back().unwrap_or_default()
+        )))
+    }
+}
