@@ -3,7 +3,11 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{HolidayCalendar, Rulebook, Unit, Variant};
+use crate::{HolidayCalendar, Rule, Rulebook, Unit, Variant};
+
+mod adjust;
+mod count;
+mod explain;
 
 /// A day the count passed over, with the reason ("weekend", "Tết Nguyên Đán", ...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,33 +103,88 @@ impl Clocks {
     }
     /// The deadline of rule `rule_id` for a step that happened on `trigger_date`, with the version in force that day.
     pub fn compute(&self, rule_id: &str, trigger_date: NaiveDate, variant: Variant) -> Result<Deadline, ClockError> {
-        let _ = (rule_id, trigger_date, variant, Unit::CalendarDays);
-        todo!("clock helper")
+        let rule = self.rulebook.rule(rule_id, trigger_date)?;
+        self.compute_rule(rule, trigger_date, variant)
+    }
+    /// The deadline of one exact rule version, whatever version is in force on `trigger_date`.
+    ///
+    /// For what-if questions and for re-checking a stored deadline; a new step should use [`Clocks::compute`],
+    /// which selects the version by the date of the step.
+    pub fn compute_with_version(
+        &self,
+        rule_id: &str,
+        version: u32,
+        trigger_date: NaiveDate,
+        variant: Variant,
+    ) -> Result<Deadline, ClockError> {
+        let rule = self.rulebook.rule_version(rule_id, version)?;
+        self.compute_rule(rule, trigger_date, variant)
     }
     /// Recomputes a deadline under another variant (same rule version, same trigger date), recording the change.
+    ///
+    /// The period is counted afresh from the trigger date, so earlier extensions or pauses are not carried
+    /// over: reclassify a case before extending or suspending its clock.
     pub fn with_variant(&self, d: &Deadline, variant: Variant, on: NaiveDate) -> Result<Deadline, ClockError> {
-        let _ = (d, variant, on);
-        todo!("clock helper")
+        adjust::with_variant(self, d, variant, on)
     }
     /// Applies extension rule `extension_rule_id` (version in force on `on`) counted from the current due date.
     /// Fails with `ExtensionNotAllowed` when `extensions_so_far` reaches the maximum for the deadline's complexity.
     pub fn extend(&self, d: &Deadline, extension_rule_id: &str, on: NaiveDate, extensions_so_far: u32) -> Result<Deadline, ClockError> {
-        let _ = (d, extension_rule_id, on, extensions_so_far);
-        todo!("clock helper")
+        adjust::extend(self, d, extension_rule_id, on, extensions_so_far)
     }
     /// What a suspension starting on `suspended_on` does to this deadline's clock (rule in force that day).
     pub fn suspension_mode(&self, d: &Deadline, suspended_on: NaiveDate) -> Result<SuspensionMode, ClockError> {
-        let _ = (d, suspended_on);
-        todo!("clock helper")
+        let rule = self.rulebook.rule(&d.rule_id, suspended_on)?;
+        Ok(rule.on_suspension.unwrap_or(SuspensionMode::Pause))
     }
     /// Suspended time not counted: the due date moves by the days between suspension and resumption.
+    ///
+    /// Calendar-day periods move by the calendar days in `[suspended_on, resumed_on)` and roll forward again;
+    /// working-day periods move by the working days in that range. Fails with `InvalidData` when
+    /// `resumed_on` is before `suspended_on`.
     pub fn pause(&self, d: &Deadline, suspended_on: NaiveDate, resumed_on: NaiveDate) -> Result<Deadline, ClockError> {
-        let _ = (d, suspended_on, resumed_on);
-        todo!("clock helper")
+        adjust::pause(self, d, suspended_on, resumed_on)
     }
     /// The full period restarts from the decision to continue (same rule version and variant).
+    ///
+    /// The returned deadline's `trigger_date` becomes `resumed_on`, because that is the day its count now starts after.
     pub fn restart(&self, d: &Deadline, resumed_on: NaiveDate) -> Result<Deadline, ClockError> {
-        let _ = (d, resumed_on);
-        todo!("clock helper")
+        adjust::restart(self, d, resumed_on)
     }
+
+    /// Counts a fresh period of `rule` and explains it.
+    fn compute_rule(&self, rule: &Rule, trigger_date: NaiveDate, variant: Variant) -> Result<Deadline, ClockError> {
+        let fresh = self.fresh(rule, trigger_date, variant)?;
+        Ok(Deadline {
+            rule_id: rule.id.clone(),
+            rule_version: rule.version,
+            rulebook_version: self.rulebook.version.clone(),
+            basis: rule.basis.clone(),
+            verified: rule.verified,
+            unit: rule.unit,
+            count: fresh.count,
+            variant,
+            trigger_date,
+            due: fresh.period.due,
+            skipped: fresh.period.skipped,
+            rolled_forward_from: fresh.period.rolled_forward_from,
+            adjustments: Vec::new(),
+            explanation: format!("{}.", fresh.clause),
+        })
+    }
+
+    /// The counted period of `rule` from `from` and the clause that explains it (without a final full stop).
+    fn fresh(&self, rule: &Rule, from: NaiveDate, variant: Variant) -> Result<Fresh, ClockError> {
+        let count = rule.limit_for(variant);
+        let period = count::period(&self.calendar, rule.unit, from, count)?;
+        let clause = format!("{}{}", explain::head(rule, count, variant, from), explain::tail(&period));
+        Ok(Fresh { count, period, clause })
+    }
+}
+
+/// A freshly counted period, before it is turned into a new deadline or an adjustment.
+struct Fresh {
+    count: u32,
+    period: count::Period,
+    clause: String,
 }

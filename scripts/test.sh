@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace on a fresh machine: starts (installing if needed) PostgreSQL and NATS,
+# then runs the whole suite. PostgreSQL tests fail, never skip, when the database is unreachable.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/services.sh
+
+# Trust auth ignores the password; a freshly installed cluster checks it (scripts/services.sh sets it).
+export PETITION_TEST_DATABASE_URL="${PETITION_TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
+export PETITION_TEST_NATS_URL="${PETITION_TEST_NATS_URL:-nats://127.0.0.1:4222}"
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo is required: install Rust from https://rustup.rs" >&2
+  exit 1
+fi
+
+# Two cores build everything: one build, then the tests.
+cargo test --workspace --locked --no-fail-fast "$@"
