@@ -98,11 +98,22 @@ impl Clocks {
         Self::new(Rulebook::embedded(), HolidayCalendar::embedded())
     }
     /// Loads a rulebook file and a directory of holiday calendars.
-    pub fn load(rulebook: &std::path::Path, holidays_dir: &std::path::Path) -> Result<Self, ClockError> {
-        Ok(Self::new(Rulebook::load(rulebook)?, HolidayCalendar::load_dir(holidays_dir)?))
+    pub fn load(
+        rulebook: &std::path::Path,
+        holidays_dir: &std::path::Path,
+    ) -> Result<Self, ClockError> {
+        Ok(Self::new(
+            Rulebook::load(rulebook)?,
+            HolidayCalendar::load_dir(holidays_dir)?,
+        ))
     }
     /// The deadline of rule `rule_id` for a step that happened on `trigger_date`, with the version in force that day.
-    pub fn compute(&self, rule_id: &str, trigger_date: NaiveDate, variant: Variant) -> Result<Deadline, ClockError> {
+    pub fn compute(
+        &self,
+        rule_id: &str,
+        trigger_date: NaiveDate,
+        variant: Variant,
+    ) -> Result<Deadline, ClockError> {
         let rule = self.rulebook.rule(rule_id, trigger_date)?;
         self.compute_rule(rule, trigger_date, variant)
     }
@@ -124,16 +135,31 @@ impl Clocks {
     ///
     /// The period is counted afresh from the trigger date, so earlier extensions or pauses are not carried
     /// over: reclassify a case before extending or suspending its clock.
-    pub fn with_variant(&self, d: &Deadline, variant: Variant, on: NaiveDate) -> Result<Deadline, ClockError> {
+    pub fn with_variant(
+        &self,
+        d: &Deadline,
+        variant: Variant,
+        on: NaiveDate,
+    ) -> Result<Deadline, ClockError> {
         adjust::with_variant(self, d, variant, on)
     }
     /// Applies extension rule `extension_rule_id` (version in force on `on`) counted from the current due date.
     /// Fails with `ExtensionNotAllowed` when `extensions_so_far` reaches the maximum for the deadline's complexity.
-    pub fn extend(&self, d: &Deadline, extension_rule_id: &str, on: NaiveDate, extensions_so_far: u32) -> Result<Deadline, ClockError> {
+    pub fn extend(
+        &self,
+        d: &Deadline,
+        extension_rule_id: &str,
+        on: NaiveDate,
+        extensions_so_far: u32,
+    ) -> Result<Deadline, ClockError> {
         adjust::extend(self, d, extension_rule_id, on, extensions_so_far)
     }
     /// What a suspension starting on `suspended_on` does to this deadline's clock (rule in force that day).
-    pub fn suspension_mode(&self, d: &Deadline, suspended_on: NaiveDate) -> Result<SuspensionMode, ClockError> {
+    pub fn suspension_mode(
+        &self,
+        d: &Deadline,
+        suspended_on: NaiveDate,
+    ) -> Result<SuspensionMode, ClockError> {
         let rule = self.rulebook.rule(&d.rule_id, suspended_on)?;
         Ok(rule.on_suspension.unwrap_or(SuspensionMode::Pause))
     }
@@ -142,7 +168,12 @@ impl Clocks {
     /// Calendar-day periods move by the calendar days in `[suspended_on, resumed_on)` and roll forward again;
     /// working-day periods move by the working days in that range. Fails with `InvalidData` when
     /// `resumed_on` is before `suspended_on`.
-    pub fn pause(&self, d: &Deadline, suspended_on: NaiveDate, resumed_on: NaiveDate) -> Result<Deadline, ClockError> {
+    pub fn pause(
+        &self,
+        d: &Deadline,
+        suspended_on: NaiveDate,
+        resumed_on: NaiveDate,
+    ) -> Result<Deadline, ClockError> {
         adjust::pause(self, d, suspended_on, resumed_on)
     }
     /// The full period restarts from the decision to continue (same rule version and variant).
@@ -153,7 +184,12 @@ impl Clocks {
     }
 
     /// Counts a fresh period of `rule` and explains it.
-    fn compute_rule(&self, rule: &Rule, trigger_date: NaiveDate, variant: Variant) -> Result<Deadline, ClockError> {
+    fn compute_rule(
+        &self,
+        rule: &Rule,
+        trigger_date: NaiveDate,
+        variant: Variant,
+    ) -> Result<Deadline, ClockError> {
         let fresh = self.fresh(rule, trigger_date, variant)?;
         Ok(Deadline {
             rule_id: rule.id.clone(),
@@ -177,8 +213,16 @@ impl Clocks {
     fn fresh(&self, rule: &Rule, from: NaiveDate, variant: Variant) -> Result<Fresh, ClockError> {
         let count = rule.limit_for(variant);
         let period = count::period(&self.calendar, rule.unit, from, count)?;
-        let clause = format!("{}{}", explain::head(rule, count, variant, from), explain::tail(&period));
-        Ok(Fresh { count, period, clause })
+        let clause = format!(
+            "{}{}",
+            explain::head(rule, count, variant, from),
+            explain::tail(&period)
+        );
+        Ok(Fresh {
+            count,
+            period,
+            clause,
+        })
     }
 }
 

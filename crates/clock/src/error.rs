@@ -13,7 +13,9 @@ pub enum ClockError {
     UnknownRule(String),
     /// The holiday calendar has no entry for that year; working days cannot be counted honestly.
     /// The operator must load the year's calendar (a 503-like condition for callers).
-    #[error("the holiday calendar has no data for {0}; load rules/holidays/<jurisdiction>-{0}.toml")]
+    #[error(
+        "the holiday calendar has no data for {0}; load rules/holidays/<jurisdiction>-{0}.toml"
+    )]
     CalendarYearMissing(i32),
     /// A rulebook or calendar file could not be parsed or is inconsistent (fix the file).
     #[error("invalid clock data: {0}")]

@@ -8,8 +8,11 @@ mod calendar;
 mod deadline;
 mod error;
 mod rulebook;
+mod serde_date;
 
 pub use calendar::{DayKind, Holiday, HolidayCalendar, YearCalendar};
 pub use deadline::{Adjustment, AdjustmentKind, Clocks, Deadline, SkippedDay};
 pub use error::ClockError;
-pub use rulebook::{Complexity, MaxExtensions, Rule, Rulebook, SuspensionMode, Unit, Variant, Variants};
+pub use rulebook::{
+    Complexity, MaxExtensions, Rule, Rulebook, SuspensionMode, Unit, Variant, Variants,
+};

@@ -18,7 +18,9 @@ pub enum Unit {
 }
 
 /// How complex a case is; selects a rule variant and the number of allowed extensions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Complexity {
     #[default]
@@ -86,9 +88,10 @@ pub struct Rule {
     /// Legal basis, e.g. `LKN art. 27; Decree 155/2026`.
     pub basis: String,
     /// First day on which a triggering step selects this version (inclusive).
+    #[serde(deserialize_with = "crate::serde_date::date")]
     pub effective_from: NaiveDate,
     /// First day on which it no longer applies (exclusive); `None` while in force.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_date::option_date")]
     pub effective_until: Option<NaiveDate>,
     /// False when the limit comes from a single secondary source.
     pub verified: bool,
@@ -144,7 +147,8 @@ impl Rule {
 impl Rulebook {
     /// Parses and validates a rulebook (unique `(id, version)`, no overlapping validity for one id).
     pub fn from_toml_str(s: &str) -> Result<Self, ClockError> {
-        let book: Rulebook = toml::from_str(s).map_err(|e| ClockError::InvalidData(format!("rulebook: {e}")))?;
+        let book: Rulebook =
+            toml::from_str(s).map_err(|e| ClockError::InvalidData(format!("rulebook: {e}")))?;
         validate::rulebook(&book)?;
         Ok(book)
     }
@@ -153,7 +157,9 @@ impl Rulebook {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ClockError::InvalidData(format!("cannot read {}: {e}", path.display())))?;
         Self::from_toml_str(&text).map_err(|e| match e {
-            ClockError::InvalidData(msg) => ClockError::InvalidData(format!("{}: {msg}", path.display())),
+            ClockError::InvalidData(msg) => {
+                ClockError::InvalidData(format!("{}: {msg}", path.display()))
+            }
             other => other,
         })
     }
@@ -161,7 +167,8 @@ impl Rulebook {
     // A unit test parses the embedded file, so this `expect` cannot fire in a tested build.
     #[allow(clippy::expect_used)]
     pub fn embedded() -> Self {
-        Self::from_toml_str(EMBEDDED).expect("the embedded rules/rulebook.toml is valid (checked by a unit test)")
+        Self::from_toml_str(EMBEDDED)
+            .expect("the embedded rules/rulebook.toml is valid (checked by a unit test)")
     }
     /// The version of rule `id` in force on `on` (the date of the triggering step).
     pub fn rule(&self, id: &str, on: NaiveDate) -> Result<&Rule, ClockError> {
@@ -171,7 +178,10 @@ impl Rulebook {
         }
         versions
             .find(|r| r.is_in_force_on(on))
-            .ok_or_else(|| ClockError::RuleNotInForce { rule_id: id.to_owned(), on })
+            .ok_or_else(|| ClockError::RuleNotInForce {
+                rule_id: id.to_owned(),
+                on,
+            })
     }
     /// One exact version of a rule (used when adjusting a stored deadline).
     pub fn rule_version(&self, id: &str, version: u32) -> Result<&Rule, ClockError> {
@@ -179,12 +189,6 @@ impl Rulebook {
             .iter()
             .find(|r| r.id == id && r.version == version)
             .ok_or_else(|| ClockError::UnknownRule(format!("{id} v{version}")))
-    }
-    /// Every version of rule `id`, oldest first (empty when the id is unknown).
-    pub fn versions(&self, id: &str) -> Vec<&Rule> {
-        let mut versions: Vec<&Rule> = self.rules.iter().filter(|r| r.id == id).collect();
-        versions.sort_by_key(|r| r.version);
-        versions
     }
 }
 
@@ -197,15 +201,22 @@ mod tests {
 
     #[test]
     fn the_embedded_rulebook_parses_and_validates() {
-        assert!(Rulebook::from_toml_str(EMBEDDED).is_ok());
+        assert_eq!(Rulebook::from_toml_str(EMBEDDED).err(), None);
         assert_eq!(Rulebook::embedded().version, "vn-2026.07");
     }
 
     #[test]
     fn a_remote_complex_case_without_its_own_figure_takes_the_larger_variant() {
-        let mut rule = Rulebook::embedded().rule_version("denunciation.initial_handling", 1).cloned();
-        let Ok(rule) = rule.as_mut() else { panic!("rule missing") };
-        let remote_complex = Variant { remote: true, complexity: Complexity::ParticularlyComplex };
+        let mut rule = Rulebook::embedded()
+            .rule_version("denunciation.initial_handling", 1)
+            .cloned();
+        let Ok(rule) = rule.as_mut() else {
+            panic!("rule missing")
+        };
+        let remote_complex = Variant {
+            remote: true,
+            complexity: Complexity::ParticularlyComplex,
+        };
         assert_eq!(rule.limit_for(remote_complex), 10);
         rule.variants.remote = Some(12);
         assert_eq!(rule.limit_for(remote_complex), 12);

@@ -10,7 +10,12 @@ use super::explain;
 use crate::{Adjustment, AdjustmentKind, ClockError, Clocks, Deadline, Unit, Variant};
 
 /// Recounts the same rule version from the same trigger date under another variant.
-pub(super) fn with_variant(clocks: &Clocks, d: &Deadline, variant: Variant, on: NaiveDate) -> Result<Deadline, ClockError> {
+pub(super) fn with_variant(
+    clocks: &Clocks,
+    d: &Deadline,
+    variant: Variant,
+    on: NaiveDate,
+) -> Result<Deadline, ClockError> {
     let rule = clocks.rulebook.rule_version(&d.rule_id, d.rule_version)?;
     let fresh = clocks.fresh(rule, d.trigger_date, variant)?;
     let sentence = format!(
@@ -18,7 +23,14 @@ pub(super) fn with_variant(clocks: &Clocks, d: &Deadline, variant: Variant, on: 
         explain::variant_name(variant),
         fresh.clause
     );
-    let mut next = record(d, AdjustmentKind::VariantChanged, on, fresh.period.due, Some((&d.rule_id, d.rule_version)), sentence);
+    let mut next = record(
+        d,
+        AdjustmentKind::VariantChanged,
+        on,
+        fresh.period.due,
+        Some((&d.rule_id, d.rule_version)),
+        sentence,
+    );
     next.variant = variant;
     next.count = fresh.count;
     next.skipped = fresh.period.skipped;
@@ -41,7 +53,10 @@ pub(super) fn extend(
             rule.id, rule.version
         )));
     }
-    let complexity = explain::variant_name(Variant { remote: false, complexity: d.variant.complexity });
+    let complexity = explain::variant_name(Variant {
+        remote: false,
+        complexity: d.variant.complexity,
+    });
     let max = rule.max_extensions_for(d.variant.complexity);
     if extensions_so_far >= max {
         return Err(ClockError::ExtensionNotAllowed(format!(
@@ -59,21 +74,33 @@ pub(super) fn extend(
         explain::rule_ref(rule),
         explain::tail(&period)
     );
-    let mut next = record(d, AdjustmentKind::Extended, on, period.due, Some((&rule.id, rule.version)), sentence);
+    let mut next = record(
+        d,
+        AdjustmentKind::Extended,
+        on,
+        period.due,
+        Some((&rule.id, rule.version)),
+        sentence,
+    );
     next.skipped.extend(period.skipped);
     next.rolled_forward_from = period.rolled_forward_from;
     Ok(next)
 }
 
 /// Moves the due date by the time the clock stood still.
-pub(super) fn pause(clocks: &Clocks, d: &Deadline, suspended_on: NaiveDate, resumed_on: NaiveDate) -> Result<Deadline, ClockError> {
+pub(super) fn pause(
+    clocks: &Clocks,
+    d: &Deadline,
+    suspended_on: NaiveDate,
+    resumed_on: NaiveDate,
+) -> Result<Deadline, ClockError> {
     if resumed_on < suspended_on {
         return Err(ClockError::InvalidData(format!(
             "a suspension cannot end ({resumed_on}) before it starts ({suspended_on})"
         )));
     }
     let opening = format!("The clock was suspended from {suspended_on} until {resumed_on}");
-    let (period, kept, sentence) = match d.unit {
+    let (period, kept, rolled, sentence) = match d.unit {
         Unit::CalendarDays => {
             let lost = (resumed_on - suspended_on).num_days().unsigned_abs();
             // The shift applies to the day the period nominally ended, then roll-forward is applied afresh,
@@ -82,19 +109,28 @@ pub(super) fn pause(clocks: &Clocks, d: &Deadline, suspended_on: NaiveDate, resu
             let new_end = count::add_days(old_end, lost)?;
             let period = count::roll_forward(&clocks.calendar, new_end)?;
             // Days the old due date had rolled over are now inside the counted period: no longer skipped.
-            let kept: Vec<_> = d.skipped.iter().filter(|s| s.date < old_end).cloned().collect();
+            let kept: Vec<_> = d
+                .skipped
+                .iter()
+                .filter(|s| s.date < old_end)
+                .cloned()
+                .collect();
             let sentence = format!(
                 "{opening} and those {} do not count, so the period ends on {new_end} instead of {old_end}{}.",
                 explain::amount(u32::try_from(lost).unwrap_or(u32::MAX), Unit::CalendarDays),
                 roll_tail(&period)
             );
-            (period, kept, sentence)
+            let rolled = period.rolled_forward_from;
+            (period, kept, rolled, sentence)
         }
         Unit::WorkingDays => {
             let lost = count::working_days_in(&clocks.calendar, suspended_on, resumed_on)?;
             let period = count::working_days(&clocks.calendar, d.due, lost)?;
             let sentence = if lost == 0 {
-                format!("{opening}, which took no working day, so the due date stays {}.", d.due)
+                format!(
+                    "{opening}, which took no working day, so the due date stays {}.",
+                    d.due
+                )
             } else {
                 format!(
                     "{opening} and the {} lost do not count, so they are added after {}{}.",
@@ -103,28 +139,49 @@ pub(super) fn pause(clocks: &Clocks, d: &Deadline, suspended_on: NaiveDate, resu
                     explain::tail(&period)
                 )
             };
-            (period, d.skipped.clone(), sentence)
+            // A working-day shift never rolls; with nothing lost, an earlier roll still explains the due date.
+            let rolled = if lost == 0 {
+                d.rolled_forward_from
+            } else {
+                None
+            };
+            (period, d.skipped.clone(), rolled, sentence)
         }
     };
-    let moved = period.due != d.due;
-    let mut next = record(d, AdjustmentKind::Paused, resumed_on, period.due, Some((&d.rule_id, d.rule_version)), sentence);
+    let mut next = record(
+        d,
+        AdjustmentKind::Paused,
+        resumed_on,
+        period.due,
+        Some((&d.rule_id, d.rule_version)),
+        sentence,
+    );
     next.skipped = kept;
     next.skipped.extend(period.skipped);
-    if moved || period.rolled_forward_from.is_some() {
-        next.rolled_forward_from = period.rolled_forward_from;
-    }
+    next.rolled_forward_from = rolled;
     Ok(next)
 }
 
 /// Counts the full period again from the day the clock resumed.
-pub(super) fn restart(clocks: &Clocks, d: &Deadline, resumed_on: NaiveDate) -> Result<Deadline, ClockError> {
+pub(super) fn restart(
+    clocks: &Clocks,
+    d: &Deadline,
+    resumed_on: NaiveDate,
+) -> Result<Deadline, ClockError> {
     let rule = clocks.rulebook.rule_version(&d.rule_id, d.rule_version)?;
     let fresh = clocks.fresh(rule, resumed_on, d.variant)?;
     let sentence = format!(
         "On {resumed_on} the clock resumed after a suspension and the period restarted in full: {}.",
         fresh.clause
     );
-    let mut next = record(d, AdjustmentKind::Restarted, resumed_on, fresh.period.due, Some((&d.rule_id, d.rule_version)), sentence);
+    let mut next = record(
+        d,
+        AdjustmentKind::Restarted,
+        resumed_on,
+        fresh.period.due,
+        Some((&d.rule_id, d.rule_version)),
+        sentence,
+    );
     next.trigger_date = resumed_on;
     next.count = fresh.count;
     next.skipped = fresh.period.skipped;
@@ -159,7 +216,11 @@ fn record(
 /// ": due X" or ", rolled forward over …: due X" for a period that ends on a known nominal day.
 fn roll_tail(period: &count::Period) -> String {
     if period.rolled_forward_from.is_some() {
-        format!(", rolled forward over {}: due {}", explain::days(&period.skipped), period.due)
+        format!(
+            ", rolled forward over {}: due {}",
+            explain::days(&period.skipped),
+            period.due
+        )
     } else {
         format!(": due {}", period.due)
     }

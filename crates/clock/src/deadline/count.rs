@@ -14,7 +14,12 @@ pub(super) struct Period {
 }
 
 /// `n` days of `unit` counted from the day after `from`.
-pub(super) fn period(calendar: &HolidayCalendar, unit: Unit, from: NaiveDate, n: u32) -> Result<Period, ClockError> {
+pub(super) fn period(
+    calendar: &HolidayCalendar,
+    unit: Unit,
+    from: NaiveDate,
+    n: u32,
+) -> Result<Period, ClockError> {
     match unit {
         Unit::WorkingDays => working_days(calendar, from, n),
         Unit::CalendarDays => calendar_days(calendar, from, n),
@@ -22,7 +27,11 @@ pub(super) fn period(calendar: &HolidayCalendar, unit: Unit, from: NaiveDate, n:
 }
 
 /// The `n`th working day after `from` (`from` itself when `n` is 0), listing every non-working day passed over.
-pub(super) fn working_days(calendar: &HolidayCalendar, from: NaiveDate, n: u32) -> Result<Period, ClockError> {
+pub(super) fn working_days(
+    calendar: &HolidayCalendar,
+    from: NaiveDate,
+    n: u32,
+) -> Result<Period, ClockError> {
     let mut day = from;
     let mut counted = 0;
     let mut skipped = Vec::new();
@@ -32,35 +41,60 @@ pub(super) fn working_days(calendar: &HolidayCalendar, from: NaiveDate, n: u32) 
         day = next_day(day)?;
         match calendar.day_kind(day)? {
             DayKind::Working => counted += 1,
-            kind => skipped.push(SkippedDay { date: day, reason: reason(kind) }),
+            kind => skipped.push(SkippedDay {
+                date: day,
+                reason: reason(kind),
+            }),
         }
     }
-    Ok(Period { due: day, skipped, rolled_forward_from: None })
+    Ok(Period {
+        due: day,
+        skipped,
+        rolled_forward_from: None,
+    })
 }
 
 /// `from + n` calendar days, rolled forward to the next working day when it is not one.
-pub(super) fn calendar_days(calendar: &HolidayCalendar, from: NaiveDate, n: u32) -> Result<Period, ClockError> {
+pub(super) fn calendar_days(
+    calendar: &HolidayCalendar,
+    from: NaiveDate,
+    n: u32,
+) -> Result<Period, ClockError> {
     roll_forward(calendar, add_days(from, u64::from(n))?)
 }
 
 /// The first working day on or after `nominal`; the days rolled over are listed as skipped.
-pub(super) fn roll_forward(calendar: &HolidayCalendar, nominal: NaiveDate) -> Result<Period, ClockError> {
+pub(super) fn roll_forward(
+    calendar: &HolidayCalendar,
+    nominal: NaiveDate,
+) -> Result<Period, ClockError> {
     let mut day = nominal;
     let mut skipped = Vec::new();
     loop {
         match calendar.day_kind(day)? {
             DayKind::Working => break,
             kind => {
-                skipped.push(SkippedDay { date: day, reason: reason(kind) });
+                skipped.push(SkippedDay {
+                    date: day,
+                    reason: reason(kind),
+                });
                 day = next_day(day)?;
             }
         }
     }
-    Ok(Period { due: day, skipped, rolled_forward_from: (day != nominal).then_some(nominal) })
+    Ok(Period {
+        due: day,
+        skipped,
+        rolled_forward_from: (day != nominal).then_some(nominal),
+    })
 }
 
 /// The number of working days in `[from, until)`.
-pub(super) fn working_days_in(calendar: &HolidayCalendar, from: NaiveDate, until: NaiveDate) -> Result<u32, ClockError> {
+pub(super) fn working_days_in(
+    calendar: &HolidayCalendar,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<u32, ClockError> {
     let mut day = from;
     let mut count: u32 = 0;
     while day < until {
@@ -74,7 +108,8 @@ pub(super) fn working_days_in(calendar: &HolidayCalendar, from: NaiveDate, until
 
 /// `date + days`, failing like a missing calendar year when the date would leave chrono's range.
 pub(super) fn add_days(date: NaiveDate, days: u64) -> Result<NaiveDate, ClockError> {
-    date.checked_add_days(Days::new(days)).ok_or_else(|| beyond(date))
+    date.checked_add_days(Days::new(days))
+        .ok_or_else(|| beyond(date))
 }
 
 fn next_day(date: NaiveDate) -> Result<NaiveDate, ClockError> {

@@ -11,7 +11,10 @@ use crate::{Complexity, Rule, SkippedDay, Unit, Variant};
 /// "rule complaint.accept v2, Decree 155/2026, unverified".
 pub(super) fn rule_ref(rule: &Rule) -> String {
     let unverified = if rule.verified { "" } else { ", unverified" };
-    format!("rule {} v{}, {}{unverified}", rule.id, rule.version, rule.basis)
+    format!(
+        "rule {} v{}, {}{unverified}",
+        rule.id, rule.version, rule.basis
+    )
 }
 
 /// "1 working day", "30 calendar days".
@@ -31,21 +34,36 @@ pub(super) fn variant_name(variant: Variant) -> String {
         Complexity::Complex => "complex",
         Complexity::ParticularlyComplex => "particularly complex",
     };
-    let remote = if variant.remote { " in a remote area" } else { "" };
+    let remote = if variant.remote {
+        " in a remote area"
+    } else {
+        ""
+    };
     format!("{complexity}{remote}")
 }
 
 /// The opening of a period clause: "45 calendar days for a complex case from 2026-03-02 (rule …)".
 pub(super) fn head(rule: &Rule, count: u32, variant: Variant, from: NaiveDate) -> String {
-    let case = if variant == Variant::default() { String::new() } else { format!(" for a {} case", variant_name(variant)) };
-    format!("{}{case} from {from} ({})", amount(count, rule.unit), rule_ref(rule))
+    let case = if variant == Variant::default() {
+        String::new()
+    } else {
+        format!(" for a {} case", variant_name(variant))
+    };
+    format!(
+        "{}{case} from {from} ({})",
+        amount(count, rule.unit),
+        rule_ref(rule)
+    )
 }
 
 /// Completes a clause opened by `head` with what the count passed over and where it ended.
 pub(super) fn tail(period: &Period) -> String {
     let due = period.due;
     match period.rolled_forward_from {
-        Some(nominal) => format!(", ending on {nominal}, rolled forward over {}: due {due}", days(&period.skipped)),
+        Some(nominal) => format!(
+            ", ending on {nominal}, rolled forward over {}: due {due}",
+            days(&period.skipped)
+        ),
         None if period.skipped.is_empty() => format!(": due {due}"),
         None => format!(", skipping {}: due {due}", days(&period.skipped)),
     }
@@ -57,7 +75,9 @@ pub(super) fn days(skipped: &[SkippedDay]) -> String {
     let mut runs: Vec<(NaiveDate, NaiveDate, usize, &str)> = Vec::new();
     for day in skipped {
         match runs.last_mut() {
-            Some((_, last, len, reason)) if *reason == day.reason && last.succ_opt() == Some(day.date) => {
+            Some((_, last, len, reason))
+                if *reason == day.reason && last.succ_opt() == Some(day.date) =>
+            {
                 *last = day.date;
                 *len += 1;
             }
@@ -77,7 +97,11 @@ pub(super) fn days(skipped: &[SkippedDay]) -> String {
 
 /// Appends an adjustment's sentence to the running explanation, so it reads as the deadline's history.
 pub(super) fn append(previous: &str, sentence: &str) -> String {
-    if previous.is_empty() { sentence.to_owned() } else { format!("{previous} {sentence}") }
+    if previous.is_empty() {
+        sentence.to_owned()
+    } else {
+        format!("{previous} {sentence}")
+    }
 }
 
 #[cfg(test)]
@@ -89,7 +113,10 @@ mod tests {
     }
 
     fn skipped(date: NaiveDate, reason: &str) -> SkippedDay {
-        SkippedDay { date, reason: reason.to_owned() }
+        SkippedDay {
+            date,
+            reason: reason.to_owned(),
+        }
     }
 
     #[test]

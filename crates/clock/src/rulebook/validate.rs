@@ -21,24 +21,26 @@ pub(super) fn rulebook(book: &Rulebook) -> Result<(), ClockError> {
     }
     for (id, mut versions) in by_id {
         versions.sort_by_key(|r| r.version);
-        for pair in versions.windows(2) {
-            if let [a, b] = pair {
-                if a.version == b.version {
-                    return Err(invalid(format!("rule `{id}` v{} is defined twice", a.version)));
-                }
-            }
+        if let Some(a) = versions
+            .iter()
+            .zip(versions.iter().skip(1))
+            .find_map(|(a, b)| (a.version == b.version).then_some(a))
+        {
+            return Err(invalid(format!(
+                "rule `{id}` v{} is defined twice",
+                a.version
+            )));
         }
         // Two versions in force on the same day would make the selection by trigger date ambiguous.
         versions.sort_by_key(|r| r.effective_from);
-        for pair in versions.windows(2) {
-            if let [a, b] = pair {
-                let overlaps = a.effective_until.is_none_or(|until| until > b.effective_from);
-                if overlaps {
-                    return Err(invalid(format!(
-                        "rule `{id}` v{} and v{} overlap: v{} is still in force on {}",
-                        a.version, b.version, a.version, b.effective_from
-                    )));
-                }
+        for (a, b) in versions.iter().zip(versions.iter().skip(1)) {
+            if a.effective_until
+                .is_none_or(|until| until > b.effective_from)
+            {
+                return Err(invalid(format!(
+                    "rule `{id}` v{} and v{} overlap: v{} is still in force on {}",
+                    a.version, b.version, a.version, b.effective_from
+                )));
             }
         }
     }
@@ -55,7 +57,9 @@ fn one_rule(rule: &Rule) -> Result<(), ClockError> {
         return Err(invalid(format!("{name}: versions start at 1")));
     }
     if rule.title.trim().is_empty() || rule.basis.trim().is_empty() {
-        return Err(invalid(format!("{name}: `title` and `basis` must not be empty")));
+        return Err(invalid(format!(
+            "{name}: `title` and `basis` must not be empty"
+        )));
     }
     let limits = [
         ("limit", Some(rule.limit)),
@@ -68,18 +72,21 @@ fn one_rule(rule: &Rule) -> Result<(), ClockError> {
             return Err(invalid(format!("{name}: `{field}` must be greater than 0")));
         }
     }
-    if let Some(until) = rule.effective_until {
-        if until <= rule.effective_from {
-            return Err(invalid(format!(
-                "{name}: `effective_until` {until} is not after `effective_from` {}",
-                rule.effective_from
-            )));
-        }
+    if let Some(until) = rule
+        .effective_until
+        .filter(|until| *until <= rule.effective_from)
+    {
+        return Err(invalid(format!(
+            "{name}: `effective_until` {until} is not after `effective_from` {}",
+            rule.effective_from
+        )));
     }
     // An unverified figure is only acceptable if an auditor can see where it came from.
     let has_source = rule.source.as_deref().is_some_and(|s| !s.trim().is_empty());
     if !rule.verified && !has_source {
-        return Err(invalid(format!("{name}: an unverified rule must name its `source`")));
+        return Err(invalid(format!(
+            "{name}: an unverified rule must name its `source`"
+        )));
     }
     Ok(())
 }
