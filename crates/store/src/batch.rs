@@ -3,8 +3,12 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 
+use crate::db_error::Violation;
 use crate::hash::{GENESIS_PREV_HASH, compute_hash};
-use crate::{AppendOutcome, CommandMeta, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent, StoreError, StreamId};
+use crate::{
+    AppendOutcome, CommandMeta, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent,
+    StoreError, StreamId,
+};
 
 /// What an append needs to know about the stream it extends.
 #[derive(Debug, Clone)]
@@ -17,7 +21,11 @@ pub(crate) struct StreamHead {
 impl StreamHead {
     /// The head of a stream that has no events yet.
     pub fn empty() -> Self {
-        Self { version: 0, hash: GENESIS_PREV_HASH.to_owned(), recorded_at: None }
+        Self {
+            version: 0,
+            hash: GENESIS_PREV_HASH.to_owned(),
+            recorded_at: None,
+        }
     }
 }
 
@@ -33,24 +41,72 @@ pub(crate) struct CommandRecord {
 /// Refuses batches that could never be stored, before any database work.
 pub(crate) fn validate(events: &[NewEvent]) -> Result<(), StoreError> {
     if events.is_empty() {
-        return Err(StoreError::Invalid("an append needs at least one event".into()));
+        return Err(StoreError::Invalid(
+            "an append needs at least one event".into(),
+        ));
     }
     for (i, event) in events.iter().enumerate() {
         if !event.payload.is_object() {
-            return Err(StoreError::Invalid(format!("event {} (`{}`): payload must be a JSON object", event.event_id, event.event_type)));
+            return Err(StoreError::Invalid(format!(
+                "event {} (`{}`): payload must be a JSON object",
+                event.event_id, event.event_type
+            )));
         }
         if event.event_type.trim().is_empty() {
-            return Err(StoreError::Invalid(format!("event {}: event type is empty", event.event_id)));
+            return Err(StoreError::Invalid(format!(
+                "event {}: event type is empty",
+                event.event_id
+            )));
         }
-        if events[..i].iter().any(|other| other.event_id == event.event_id) {
-            return Err(StoreError::Invalid(format!("event id {} appears twice in one batch", event.event_id)));
+        for part in std::iter::once(&event.payload).chain(event.personal.as_ref()) {
+            if let Err(why) = portable(part) {
+                return Err(StoreError::Invalid(format!(
+                    "event {} (`{}`): {why}",
+                    event.event_id, event.event_type
+                )));
+            }
+        }
+        if events[..i]
+            .iter()
+            .any(|other| other.event_id == event.event_id)
+        {
+            return Err(StoreError::Invalid(format!(
+                "event id {} appears twice in one batch",
+                event.event_id
+            )));
         }
     }
     Ok(())
 }
 
+/// Refuses the two JSON values that would not survive PostgreSQL `jsonb` unchanged, so that both backends accept
+/// the same payloads and a stored payload always hashes as it did when appended: `jsonb` rejects U+0000 in
+/// strings, and stores `-0.0` as `0.0`.
+fn portable(value: &serde_json::Value) -> Result<(), String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Err("JSON strings must not contain U+0000".into()),
+        Value::Number(n) if n.as_f64().is_some_and(|f| f == 0.0 && f.is_sign_negative()) => {
+            Err("JSON numbers must not be negative zero".into())
+        }
+        Value::Array(items) => items.iter().try_for_each(portable),
+        Value::Object(map) => map.iter().try_for_each(|(key, item)| {
+            if key.contains('\0') {
+                Err("JSON keys must not contain U+0000".into())
+            } else {
+                portable(item)
+            }
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The optimistic-concurrency rule: `NoStream` means no events, `Exact(n)` means the last version is `n`.
-pub(crate) fn check_expected(stream: &StreamId, expected: ExpectedVersion, actual: u64) -> Result<(), StoreError> {
+pub(crate) fn check_expected(
+    stream: &StreamId,
+    expected: ExpectedVersion,
+    actual: u64,
+) -> Result<(), StoreError> {
     let ok = match expected {
         ExpectedVersion::Any => true,
         ExpectedVersion::NoStream => actual == 0,
@@ -60,7 +116,11 @@ pub(crate) fn check_expected(stream: &StreamId, expected: ExpectedVersion, actua
     if ok {
         Ok(())
     } else {
-        Err(StoreError::Conflict { stream: stream.to_string(), expected: describe(expected), actual })
+        Err(StoreError::Conflict {
+            stream: stream.to_string(),
+            expected: describe(expected),
+            actual,
+        })
     }
 }
 
@@ -88,8 +148,24 @@ pub(crate) fn replay(
     recorded_outcome(record, events)
 }
 
+/// The answer to `find_command`: like [`replay`], but only a given fingerprint is compared.
+pub(crate) fn found(
+    record: &CommandRecord,
+    events: Vec<RecordedEvent>,
+    command_id: uuid::Uuid,
+    fingerprint: Option<&str>,
+) -> Result<AppendOutcome, StoreError> {
+    match fingerprint {
+        Some(_) => replay(record, events, command_id, fingerprint),
+        None => recorded_outcome(record, events),
+    }
+}
+
 /// Rebuilds the outcome of a recorded command from its rows, checking they are all there.
-pub(crate) fn recorded_outcome(record: &CommandRecord, events: Vec<RecordedEvent>) -> Result<AppendOutcome, StoreError> {
+pub(crate) fn recorded_outcome(
+    record: &CommandRecord,
+    events: Vec<RecordedEvent>,
+) -> Result<AppendOutcome, StoreError> {
     let expected = record.last_version.saturating_sub(record.first_version) + 1;
     if events.len() as u64 != expected {
         return Err(StoreError::Corrupt(format!(
@@ -100,7 +176,12 @@ pub(crate) fn recorded_outcome(record: &CommandRecord, events: Vec<RecordedEvent
             events.len()
         )));
     }
-    Ok(AppendOutcome { stream_id: record.stream_id.clone(), events, last_version: record.last_version, replayed: true })
+    Ok(AppendOutcome {
+        stream_id: record.stream_id.clone(),
+        events,
+        last_version: record.last_version,
+        replayed: true,
+    })
 }
 
 /// The timestamp for a new batch: now, truncated to the microseconds both databases store, and never earlier
@@ -172,4 +253,43 @@ pub(crate) fn to_u64(value: i64, what: &str) -> Result<u64, StoreError> {
 /// Converts an API value to a `BIGINT` bind.
 pub(crate) fn to_i64(value: u64, what: &str) -> Result<i64, StoreError> {
     i64::try_from(value).map_err(|_| StoreError::Invalid(format!("{what} {value} is out of range")))
+}
+
+/// The answer to an append whose insert hit a unique violation, given what the database holds now: the
+/// recorded command with this id (if any) and the stream's current version. The violating insert only fails once
+/// the other transaction has committed, so the caller's fresh reads see what caused it.
+pub(crate) fn explain_violation(
+    violation: Violation,
+    stream: &StreamId,
+    expected: ExpectedVersion,
+    meta: &CommandMeta,
+    command: Option<(CommandRecord, Vec<RecordedEvent>)>,
+    current_version: u64,
+) -> Result<AppendOutcome, StoreError> {
+    // A concurrent duplicate of this very command wins over every other explanation.
+    if let Some((record, recorded)) = command {
+        return replay(
+            &record,
+            recorded,
+            meta.command_id,
+            meta.fingerprint.as_deref(),
+        );
+    }
+    match violation {
+        Violation::EventId => Err(StoreError::Invalid(
+            "an event id in this batch is already stored".into(),
+        )),
+        // The expectation may happen to hold again by now; the append still lost its race, so it is a conflict.
+        Violation::StreamVersion => Err(check_expected(stream, expected, current_version)
+            .err()
+            .unwrap_or_else(|| StoreError::Conflict {
+                stream: stream.to_string(),
+                expected: "a version no other writer took".into(),
+                actual: current_version,
+            })),
+        Violation::CommandId => Err(StoreError::Unavailable(format!(
+            "command {} was being recorded concurrently and then vanished; retry",
+            meta.command_id
+        ))),
+    }
 }

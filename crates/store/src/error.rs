@@ -6,7 +6,11 @@ pub enum StoreError {
     /// The stream is not at the expected version: someone else appended first.
     /// Callers reload the stream and decide again, or answer 409/412.
     #[error("stream `{stream}` is at version {actual}, expected {expected}")]
-    Conflict { stream: String, expected: String, actual: u64 },
+    Conflict {
+        stream: String,
+        expected: String,
+        actual: u64,
+    },
     /// The command id was already used with a different request fingerprint. Answer 422; never retry.
     #[error("command id {command_id} was already used for a different request")]
     IdempotencyKeyReused { command_id: uuid::Uuid },

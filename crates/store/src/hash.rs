@@ -51,7 +51,8 @@ use uuid::Uuid;
 use crate::{EventMetadata, RecordedEvent, StreamId};
 
 /// The `prev_hash` of every stream's first event.
-pub const GENESIS_PREV_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub const GENESIS_PREV_HASH: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Identifies this encoding; a future encoding gets a new separator so old and new hashes never collide.
 const DOMAIN_SEPARATOR: &str = "petition-ledger/event/v1";
@@ -84,7 +85,12 @@ pub fn compute_hash(
     enc.field(&metadata.command_id.hyphenated().to_string());
     enc.field(&metadata.actor);
     enc.field(&metadata.correlation_id.hyphenated().to_string());
-    enc.optional(metadata.causation_id.map(|id| id.hyphenated().to_string()).as_deref());
+    enc.optional(
+        metadata
+            .causation_id
+            .map(|id| id.hyphenated().to_string())
+            .as_deref(),
+    );
     enc.optional(metadata.rulebook_version.as_deref());
     hex::encode(enc.0.finalize())
 }
@@ -238,12 +244,25 @@ pub fn verify_chain(stream: &StreamId, events: &[RecordedEvent]) -> Verification
     let mut expected_prev = GENESIS_PREV_HASH.to_owned();
     let mut expected_version = 1u64;
     for event in events {
-        let finding = |kind, expected: String, actual: String| TamperFinding { version: event.version, kind, expected, actual };
+        let finding = |kind, expected: String, actual: String| TamperFinding {
+            version: event.version,
+            kind,
+            expected,
+            actual,
+        };
         if event.version != expected_version {
-            problems.push(finding(TamperKind::VersionGap, expected_version.to_string(), event.version.to_string()));
+            problems.push(finding(
+                TamperKind::VersionGap,
+                expected_version.to_string(),
+                event.version.to_string(),
+            ));
         }
         if event.prev_hash != expected_prev {
-            problems.push(finding(TamperKind::BrokenLink, expected_prev.clone(), event.prev_hash.clone()));
+            problems.push(finding(
+                TamperKind::BrokenLink,
+                expected_prev.clone(),
+                event.prev_hash.clone(),
+            ));
         }
         // Hash with the stream being verified, not the row's own stream id, so a row moved between streams shows.
         let recomputed = compute_hash(
@@ -259,12 +278,20 @@ pub fn verify_chain(stream: &StreamId, events: &[RecordedEvent]) -> Verification
             &event.metadata,
         );
         if recomputed != event.hash {
-            problems.push(finding(TamperKind::HashMismatch, recomputed, event.hash.clone()));
+            problems.push(finding(
+                TamperKind::HashMismatch,
+                recomputed,
+                event.hash.clone(),
+            ));
         }
         expected_prev = event.hash.clone();
         expected_version = event.version.saturating_add(1);
     }
-    Verification { stream_id: stream.clone(), events_checked: events.len() as u64, problems }
+    Verification {
+        stream_id: stream.clone(),
+        events_checked: events.len() as u64,
+        problems,
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! order can be tailed without skipping or reordering, commands are idempotent, and every event is hash-chained
 //! to its predecessor in the stream. Two backends implement one trait: PostgreSQL and SQLite.
 
+mod batch;
+mod db_error;
 mod error;
 pub mod hash;
 mod types;
@@ -43,7 +45,11 @@ pub trait EventStore: Send + Sync + std::fmt::Debug + 'static {
     async fn read_stream(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// The events of a stream recorded at or before `as_of`.
-    async fn read_stream_as_of(&self, stream: &StreamId, as_of: DateTime<Utc>) -> Result<Vec<RecordedEvent>, StoreError>;
+    async fn read_stream_as_of(
+        &self,
+        stream: &StreamId,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// Up to `limit` events that follow `after` in the global order, and the checkpoint to continue from.
     /// Only events that can no longer be preceded by a concurrently committing transaction are returned,
@@ -65,7 +71,9 @@ pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn EventStore>, StoreE
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(std::sync::Arc::new(postgres::PgStore::connect(url).await?))
     } else if url.starts_with("sqlite:") {
-        Ok(std::sync::Arc::new(sqlite::SqliteStore::connect(url).await?))
+        Ok(std::sync::Arc::new(
+            sqlite::SqliteStore::connect(url).await?,
+        ))
     } else {
         Err(StoreError::Config(format!(
             "unsupported database URL scheme in `{}`: use postgres:// or sqlite://",

@@ -14,8 +14,15 @@ impl StreamId {
         let s = s.into();
         let ok = !s.is_empty()
             && s.len() <= 200
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
-        if ok { Ok(Self(s)) } else { Err(crate::StoreError::Invalid(format!("invalid stream id `{s}`"))) }
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+        if ok {
+            Ok(Self(s))
+        } else {
+            Err(crate::StoreError::Invalid(format!(
+                "invalid stream id `{s}`"
+            )))
+        }
     }
     /// The stream of one case.
     pub fn for_case(case_id: Uuid) -> Self {
@@ -94,7 +101,9 @@ pub struct EventMetadata {
 /// A position in the global order. Opaque to callers except for display and persistence as a string.
 ///
 /// PostgreSQL orders by `(transaction_id, global_position)`; SQLite uses `transaction_id = 0`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub struct Checkpoint {
     pub transaction_id: u64,
     pub global_position: i64,
@@ -102,7 +111,10 @@ pub struct Checkpoint {
 
 impl Checkpoint {
     /// Before the first event.
-    pub const START: Checkpoint = Checkpoint { transaction_id: 0, global_position: 0 };
+    pub const START: Checkpoint = Checkpoint {
+        transaction_id: 0,
+        global_position: 0,
+    };
 }
 
 impl std::fmt::Display for Checkpoint {
@@ -114,9 +126,16 @@ impl std::fmt::Display for Checkpoint {
 impl std::str::FromStr for Checkpoint {
     type Err = crate::StoreError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || crate::StoreError::Invalid(format!("invalid checkpoint `{s}`, expected `<tx>:<position>`"));
+        let bad = || {
+            crate::StoreError::Invalid(format!(
+                "invalid checkpoint `{s}`, expected `<tx>:<position>`"
+            ))
+        };
         let (t, p) = s.split_once(':').ok_or_else(bad)?;
-        Ok(Checkpoint { transaction_id: t.parse().map_err(|_| bad())?, global_position: p.parse().map_err(|_| bad())? })
+        Ok(Checkpoint {
+            transaction_id: t.parse().map_err(|_| bad())?,
+            global_position: p.parse().map_err(|_| bad())?,
+        })
     }
 }
 
@@ -145,7 +164,10 @@ pub struct RecordedEvent {
 
 impl RecordedEvent {
     pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint { transaction_id: self.transaction_id, global_position: self.global_position }
+        Checkpoint {
+            transaction_id: self.transaction_id,
+            global_position: self.global_position,
+        }
     }
 }
 

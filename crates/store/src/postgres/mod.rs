@@ -1,0 +1,156 @@
+//! The PostgreSQL event store, for production. The global order is kept with the transaction-id horizon
+//! (ADR 0002): readers only see events whose writing transaction is older than every transaction still running.
+
+mod append;
+mod read;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Connection, PgConnection};
+
+use crate::{
+    AppendOutcome, Checkpoint, CommandMeta, EventStore, ExpectedVersion, NewEvent, Page,
+    RecordedEvent,
+};
+use crate::{StoreError, StreamId, db_error, hash};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// How many connections [`PgStore::connect`] opens at most; use [`PgStore::from_pool`] to choose otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
+/// How long [`PgStore::connect`] waits for the server to answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The PostgreSQL backend. Cheap to clone: it is a connection pool.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url`, applies the migrations and returns a store with a pool of
+    /// [`DEFAULT_MAX_CONNECTIONS`] connections.
+    ///
+    /// A database that cannot be reached is reported at once as [`StoreError::Unavailable`]: the first
+    /// connection is made directly because a pool would keep retrying a refused connection until it times out.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("invalid PostgreSQL URL: {e}")))?;
+        let place = format!(
+            "{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or_default()
+        );
+        // Bounded, because an unroutable address would otherwise hang for the operating system's TCP timeout.
+        let mut conn =
+            match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await
+            {
+                Ok(Ok(conn)) => conn,
+                Ok(Err(e)) => {
+                    return Err(StoreError::Unavailable(format!(
+                        "cannot connect to PostgreSQL at {place}: {e}"
+                    )));
+                }
+                Err(_) => {
+                    return Err(StoreError::Unavailable(format!(
+                        "cannot connect to PostgreSQL at {place}: no answer within {} s",
+                        CONNECT_TIMEOUT.as_secs()
+                    )));
+                }
+            };
+        migrate(&mut conn).await?;
+        // Closing politely is a courtesy; the migrations are committed whether or not it succeeds.
+        let _ = conn.close().await;
+        let pool = PgPoolOptions::new()
+            .max_connections(DEFAULT_MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(options);
+        Ok(Self { pool })
+    }
+
+    /// Wraps an existing pool. The caller is responsible for having applied the migrations (see [`Self::migrate`]).
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// Applies the migrations that are not yet applied. Safe to call concurrently from several processes.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(db_error::map)?;
+        migrate(&mut conn).await
+    }
+
+    /// The underlying pool, for components that share the database (e.g. a relay's checkpoint table).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Closes every connection; later operations fail with [`StoreError::Unavailable`].
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+async fn migrate(conn: &mut PgConnection) -> Result<(), StoreError> {
+    MIGRATOR
+        .run(conn)
+        .await
+        .map_err(|e| StoreError::Config(format!("applying the PostgreSQL migrations failed: {e}")))
+}
+
+#[async_trait]
+impl EventStore for PgStore {
+    #[tracing::instrument(skip_all, fields(backend = "postgres", stream = %stream, command_id = %meta.command_id))]
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        meta: &CommandMeta,
+    ) -> Result<AppendOutcome, StoreError> {
+        append::append(&self.pool, stream, expected, events, meta).await
+    }
+
+    async fn find_command(
+        &self,
+        command_id: uuid::Uuid,
+        fingerprint: Option<&str>,
+    ) -> Result<Option<AppendOutcome>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(db_error::map)?;
+        read::find_command(&mut conn, command_id, fingerprint).await
+    }
+
+    async fn read_stream(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
+        read::read_stream(&self.pool, stream, None).await
+    }
+
+    async fn read_stream_as_of(
+        &self,
+        stream: &StreamId,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        read::read_stream(&self.pool, stream, Some(as_of)).await
+    }
+
+    async fn read_all(&self, after: &Checkpoint, limit: usize) -> Result<Page, StoreError> {
+        read::read_all(&self.pool, after, limit).await
+    }
+
+    async fn head(&self) -> Result<Checkpoint, StoreError> {
+        read::head(&self.pool).await
+    }
+
+    async fn verify_stream(&self, stream: &StreamId) -> Result<hash::Verification, StoreError> {
+        let events = self.read_stream(stream).await?;
+        Ok(hash::verify_chain(stream, &events))
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}

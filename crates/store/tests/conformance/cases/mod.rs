@@ -1,0 +1,10 @@
+//! The conformance cases, written once against `dyn EventStore` and run against every backend.
+
+pub mod append;
+pub mod concurrency;
+pub mod global_order;
+pub mod idempotency;
+pub mod immutability;
+pub mod paging;
+pub mod tamper;
+pub mod unavailable;

@@ -1,0 +1,52 @@
+//! The event store conformance suite: every case runs unchanged against SQLite and PostgreSQL.
+//!
+//! PostgreSQL tests read `PETITION_TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`),
+//! create a fresh database per test and drop it afterwards. They fail, never skip, when PostgreSQL is unreachable.
+
+mod cases;
+mod fixtures;
+mod harness;
+mod postgres_only;
+mod sqlite_only;
+
+/// Instantiates every conformance case as a test in module `$backend`, each on a fresh database from `$factory`.
+macro_rules! conformance_tests {
+    ($backend:ident, $factory:path) => {
+        mod $backend {
+            conformance_tests!(@cases $factory;
+                append::appended_events_read_back_exactly_with_dense_versions_metadata_and_an_intact_chain,
+                append::a_second_append_continues_the_versions_and_the_chain,
+                append::an_empty_batch_or_a_non_object_payload_is_invalid_and_writes_nothing,
+                append::expected_versions_are_honoured_and_a_wrong_one_is_a_conflict_with_the_actual_version,
+                concurrency::eight_concurrent_writers_on_one_stream_get_exactly_one_winner_per_version,
+                global_order::a_tailing_reader_sees_every_committed_event_once_and_nothing_rolled_back,
+                idempotency::retrying_a_command_returns_the_first_outcome_and_appends_nothing,
+                idempotency::a_command_id_reused_with_another_fingerprint_is_refused,
+                idempotency::concurrent_duplicates_of_a_command_on_one_stream_append_once,
+                idempotency::concurrent_duplicates_of_a_create_command_on_fresh_streams_append_once,
+                immutability::the_database_refuses_update_delete_and_truncate_on_events_and_commands,
+                tamper::an_altered_payload_is_reported_as_a_hash_mismatch_at_its_version,
+                tamper::an_altered_prev_hash_is_reported_as_a_broken_link,
+                paging::paging_through_read_all_covers_every_event_exactly_once_for_any_page_size,
+                paging::head_is_the_checkpoint_of_the_last_readable_event,
+                paging::read_stream_as_of_returns_only_events_recorded_up_to_that_instant,
+                unavailable::connecting_to_a_database_that_is_not_running_is_unavailable,
+                unavailable::a_closed_store_answers_unavailable_instead_of_panicking,
+            );
+        }
+    };
+    (@cases $factory:path; $($module:ident :: $case:ident),* $(,)?) => {
+        $(
+            // Several worker threads, so that concurrent cases really run in parallel.
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let db = $factory().await;
+                crate::cases::$module::$case(&db).await;
+                db.finish().await;
+            }
+        )*
+    };
+}
+
+conformance_tests!(sqlite, crate::harness::make_sqlite_store);
+conformance_tests!(postgres, crate::harness::make_pg_store);
