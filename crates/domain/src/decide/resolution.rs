@@ -1,0 +1,165 @@
+//! Resolution (giải quyết): verification, findings, dialogue, the decision and the notices the law requires.
+
+use clock::Variant;
+
+use super::Step;
+use crate::event::{
+    DeadlineChanges, DecisionIssued, DialogueHeld, FindingRecorded, NoticeSent, VerificationStarted,
+};
+use crate::{
+    DeadlineKey, DeadlineStatus, DomainError, Event, HoldDialogue, Instance, IssueDecision,
+    PetitionKind, RecordFinding, RecordNoticeSent, StartVerification, Status,
+};
+
+pub(super) const RESOLVING: &str = "the case must be accepted and not suspended";
+pub(super) const KINDS_WITH_RESOLUTION: &[PetitionKind] =
+    &[PetitionKind::Complaint, PetitionKind::Denunciation];
+
+pub(super) fn resolving(step: &Step) -> bool {
+    matches!(step.status(), Status::Accepted | Status::UnderVerification)
+}
+
+pub(super) fn start_verification(step: &Step, c: &StartVerification) -> Result<Event, DomainError> {
+    step.require_kind(KINDS_WITH_RESOLUTION)?;
+    if step.status() != Status::Accepted {
+        return Err(step.illegal("verification starts once, after acceptance"));
+    }
+    Ok(VerificationStarted {
+        occurred_on: step.on(),
+        assigned_unit: c.assigned_unit.clone(),
+        deadlines: DeadlineChanges::default(),
+    }
+    .into())
+}
+
+pub(super) fn record_finding(step: &Step, c: &RecordFinding) -> Result<Event, DomainError> {
+    if step.status() != Status::UnderVerification {
+        return Err(step.illegal("findings are recorded during verification"));
+    }
+    Ok(FindingRecorded {
+        occurred_on: step.on(),
+        summary: c.summary.clone(),
+        deadlines: DeadlineChanges::default(),
+    }
+    .into())
+}
+
+pub(super) fn hold_dialogue(step: &Step, c: &HoldDialogue) -> Result<Event, DomainError> {
+    step.require_kind(&[PetitionKind::Complaint])?;
+    if !resolving(step) {
+        return Err(step.illegal(RESOLVING));
+    }
+    Ok(DialogueHeld {
+        occurred_on: step.on(),
+        summary: c.summary.clone(),
+        deadlines: DeadlineChanges::default(),
+    }
+    .into())
+}
+
+pub(super) fn issue_decision(step: &Step, c: &IssueDecision) -> Result<Event, DomainError> {
+    match step.status() {
+        Status::Accepted | Status::UnderVerification => {}
+        Status::Suspended => return Err(step.illegal("resume a suspended case before deciding it")),
+        _ => {
+            return Err(step.illegal(
+                "only an accepted case can be decided (LKN arts. 27-31; LTC arts. 29-35)",
+            ));
+        }
+    }
+    let number = c.decision_number.trim();
+    if number.is_empty() || number.chars().count() > 100 {
+        return Err(DomainError::InvalidInput(
+            "a decision number has 1 to 100 characters".to_owned(),
+        ));
+    }
+    let on = step.on();
+    let state = step.state;
+    let mut deadlines = DeadlineChanges::default();
+    step.complete(&mut deadlines, DeadlineKey::Decision);
+    let on_time = deadlines
+        .closed
+        .get(&DeadlineKey::Decision)
+        .map(|s| matches!(s, DeadlineStatus::Met { .. }));
+    let remote = Variant {
+        remote: state.remote,
+        ..Variant::default()
+    };
+    match step.kind() {
+        PetitionKind::Complaint => {
+            deadlines.started.insert(
+                DeadlineKey::SendDecision,
+                step.compute("complaint.decision.send", on, remote)?,
+            );
+            deadlines.started.insert(
+                DeadlineKey::TakeEffect,
+                step.compute("complaint.decision.effect", on, remote)?,
+            );
+            if state.instance == Instance::First {
+                // Counted from the issue date; it restarts from the day the decision is recorded as sent.
+                deadlines.started.insert(
+                    DeadlineKey::AppealWindow,
+                    step.compute("complaint.appeal.window", on, remote)?,
+                );
+            }
+        }
+        PetitionKind::Denunciation => {
+            deadlines.started.insert(
+                DeadlineKey::SendDecision,
+                step.compute("denunciation.conclusion.send", on, remote)?,
+            );
+            deadlines.started.insert(
+                DeadlineKey::ActOnConclusion,
+                step.compute("denunciation.conclusion.act", on, remote)?,
+            );
+        }
+        PetitionKind::Recommendation | PetitionKind::Feedback => {}
+    }
+    Ok(DecisionIssued {
+        occurred_on: on,
+        instance: state.instance,
+        agency: step.current_agency()?.clone(),
+        outcome: c.outcome,
+        summary: c.summary.clone(),
+        decision_number: number.to_owned(),
+        on_time,
+        deadlines,
+    }
+    .into())
+}
+
+pub(super) fn notice_sent(step: &Step, c: &RecordNoticeSent) -> Result<Event, DomainError> {
+    if !c.notice.is_notice() {
+        return Err(DomainError::InvalidInput(format!(
+            "`{}` is not a notice; use one of reply, referral_reply, notify_acceptance, send_decision",
+            c.notice
+        )));
+    }
+    if !step
+        .tracked(c.notice)
+        .is_some_and(|t| t.status.is_pending())
+    {
+        return Err(DomainError::NoNoticePending { notice: c.notice });
+    }
+    let on = step.on();
+    let mut deadlines = DeadlineChanges::default();
+    step.complete(&mut deadlines, c.notice);
+    let window = step
+        .tracked(DeadlineKey::AppealWindow)
+        .filter(|t| t.status == DeadlineStatus::Open);
+    if let (DeadlineKey::SendDecision, Some(window)) = (c.notice, window) {
+        // The complainant has 30 (remote: 45) days from *receiving* the decision (LKN art. 33): count
+        // again from the day it was sent, never shortening the window already granted.
+        let resent = step.compute("complaint.appeal.window", on, window.deadline.variant)?;
+        if resent.due > window.deadline.due {
+            deadlines.started.insert(DeadlineKey::AppealWindow, resent);
+        }
+    }
+    Ok(NoticeSent {
+        occurred_on: on,
+        notice: c.notice,
+        note: c.note.clone(),
+        deadlines,
+    }
+    .into())
+}

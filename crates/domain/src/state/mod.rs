@@ -1,0 +1,241 @@
+//! The state of one case, as folded from its events: what `decide` needs to judge the next command, and
+//! what public views show (minus personal data).
+
+mod apply;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use clock::{Complexity, Deadline};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AgencyCode, CaseId, Channel, DeadlineKey, Instance, Level, Outcome, PetitionKind, Petitioners,
+    TrackingCode,
+};
+
+/// Where a case stands in its lifecycle (see `docs/domain.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Status {
+    /// No event yet.
+    #[default]
+    New,
+    /// Received by the agency now holding it (first receipt, or arrival after forwarding); awaiting triage.
+    Received,
+    /// Classified within the agency's competence: to be accepted or refused.
+    Classified,
+    /// Classified outside the agency's competence: to be forwarded, guided or filed.
+    OutsideCompetence,
+    /// Sent to another agency, not yet recorded as arrived there.
+    Forwarded,
+    /// The petitioner was told where to go; the case only awaits closing.
+    Guided,
+    /// Filed without processing; the case only awaits closing.
+    Filed,
+    /// Acceptance refused with a legal ground; the case only awaits closing.
+    Refused,
+    /// Accepted for resolution; the decision clock runs.
+    Accepted,
+    UnderVerification,
+    /// Resolution suspended; its clock stands still.
+    Suspended,
+    /// A decision, conclusion or answer was issued.
+    Decided,
+    /// A second-instance complaint was lodged; the superior must accept or refuse it.
+    Appealed,
+    /// A re-denunciation was lodged; the superior reviews the handling.
+    ReDenounced,
+    /// The complainant went to court; the administrative track stops.
+    InLitigation,
+    /// The complaint decision took legal effect.
+    Effective,
+    /// The decision was executed or the conclusion acted on.
+    Executed,
+    /// The petitioner withdrew; the resolution is to be terminated.
+    Withdrawn,
+    /// Final: the resolution was terminated.
+    Terminated,
+    /// Final: the case file is closed.
+    Closed,
+}
+
+impl Status {
+    /// Nothing may happen to a case after it is closed or terminated.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Closed | Self::Terminated)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Received => "received",
+            Self::Classified => "classified",
+            Self::OutsideCompetence => "outside_competence",
+            Self::Forwarded => "forwarded",
+            Self::Guided => "guided",
+            Self::Filed => "filed",
+            Self::Refused => "refused",
+            Self::Accepted => "accepted",
+            Self::UnderVerification => "under_verification",
+            Self::Suspended => "suspended",
+            Self::Decided => "decided",
+            Self::Appealed => "appealed",
+            Self::ReDenounced => "re_denounced",
+            Self::InLitigation => "in_litigation",
+            Self::Effective => "effective",
+            Self::Executed => "executed",
+            Self::Withdrawn => "withdrawn",
+            Self::Terminated => "terminated",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where one deadline stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DeadlineStatus {
+    /// Running.
+    Open,
+    /// The step was done on `on`, on or before the due date.
+    Met { on: NaiveDate },
+    /// The step was done on `on`, after the due date.
+    Late { on: NaiveDate },
+    /// Recorded on `on` as passed with the step undone; becomes `Late` if the step is done afterwards.
+    Missed { on: NaiveDate },
+    /// No longer relevant since `on` (the case left the agency, was withdrawn, closed, …).
+    Cancelled { on: NaiveDate },
+}
+
+impl DeadlineStatus {
+    /// Still waiting for its step: open, or missed but not yet done.
+    pub fn is_pending(self) -> bool {
+        matches!(self, Self::Open | Self::Missed { .. })
+    }
+}
+
+/// A deadline as the case tracks it: the computed deadline (with its explanation) and its status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrackedDeadline {
+    /// The computed deadline: rule id and version, count, due date, skipped days, explanation.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub deadline: Deadline,
+    pub status: DeadlineStatus,
+}
+
+/// One decision, conclusion or answer issued in the case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionSummary {
+    pub instance: Instance,
+    pub agency: AgencyCode,
+    pub outcome: Outcome,
+    pub decision_number: String,
+    pub issued_on: NaiveDate,
+    /// Whether it met the decision deadline; `None` when there was none (recommendations, feedback).
+    pub on_time: Option<bool>,
+}
+
+/// Everything `decide` needs about a case, folded from its events by [`CaseState::apply`].
+///
+/// Serializing it gives the public view: the petitioners are never serialized; read them through
+/// [`CaseState::petitioners`] where the caller's role allows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseState {
+    /// Number of events applied; the stream version the next append expects.
+    pub version: u64,
+    pub case_id: Option<CaseId>,
+    pub tracking_code: Option<TrackingCode>,
+    pub kind: Option<PetitionKind>,
+    pub channel: Option<Channel>,
+    pub status: Status,
+    pub instance: Instance,
+    pub receiving_agency: Option<AgencyCode>,
+    /// The agency found competent (set by classification, appeal or re-denunciation).
+    pub competent_agency: Option<AgencyCode>,
+    /// The agency that holds the case now.
+    pub current_agency: Option<AgencyCode>,
+    /// The agency a forwarded petition is on its way to.
+    pub forwarded_to: Option<AgencyCode>,
+    /// The level of the current agency.
+    pub level: Option<Level>,
+    /// Whether the current agency is in a remote area (selects the longer complaint periods).
+    pub remote: bool,
+    pub within_competence: Option<bool>,
+    pub signatory_count: u32,
+    pub is_group: bool,
+    pub identity_protected: bool,
+    pub related_case: Option<CaseId>,
+    pub decision_date_learned: Option<NaiveDate>,
+    pub referrer: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "normal"))]
+    pub complexity: Complexity,
+    /// The first receipt of the petition.
+    pub received_on: Option<NaiveDate>,
+    /// The arrival at the current agency (the first receipt, or the arrival after forwarding).
+    pub arrived_on: Option<NaiveDate>,
+    /// The latest acceptance (first instance, second instance or re-handling).
+    pub accepted_on: Option<NaiveDate>,
+    pub deadlines: BTreeMap<DeadlineKey, TrackedDeadline>,
+    pub appeals: u32,
+    pub re_denunciations: u32,
+    pub extensions: u32,
+    pub forwards: u32,
+    pub guided_once: bool,
+    pub last_step_on: Option<NaiveDate>,
+    pub decisions: Vec<DecisionSummary>,
+    pub suspended_since: Option<NaiveDate>,
+    /// The status a suspended case returns to.
+    pub resume_to: Option<Status>,
+    #[serde(skip)]
+    petitioners: Option<Petitioners>,
+}
+
+impl CaseState {
+    /// The petitioners' personal data, when known and not erased. Never part of the serialized state:
+    /// the caller decides who may see it (a denouncer's identity is protected, LTC art. 47).
+    pub fn petitioners(&self) -> Option<&Petitioners> {
+        self.petitioners.as_ref()
+    }
+
+    /// Whether a case exists (at least one event).
+    pub fn exists(&self) -> bool {
+        self.version > 0
+    }
+
+    /// A tracked deadline by key.
+    pub fn deadline(&self, key: DeadlineKey) -> Option<&TrackedDeadline> {
+        self.deadlines.get(&key)
+    }
+
+    /// The deadlines the watcher should record as missed on `today`: open duties whose due date has
+    /// passed. Empty while the case is suspended (its clocks stand still) or over.
+    pub fn overdue_deadlines(&self, today: NaiveDate) -> Vec<DeadlineKey> {
+        if self.status == Status::Suspended || self.status.is_final() {
+            return Vec::new();
+        }
+        self.deadlines
+            .iter()
+            .filter(|(key, t)| {
+                key.is_obligation() && t.status == DeadlineStatus::Open && today > t.deadline.due
+            })
+            .map(|(key, _)| *key)
+            .collect()
+    }
+
+    /// The latest decision issued, if any.
+    pub fn last_decision(&self) -> Option<&DecisionSummary> {
+        self.decisions.last()
+    }
+}

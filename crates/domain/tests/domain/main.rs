@@ -1,0 +1,15 @@
+//! Given/when/then tests of the petition domain against the shipped rulebook, calendars and agencies.
+//!
+//! One test binary (a single link step) with one module per part of the lifecycle.
+
+mod acceptance;
+mod appeal;
+mod closing;
+mod commands;
+mod confidentiality;
+mod given_when_then;
+mod intake;
+mod lifecycle;
+mod properties;
+mod resolution;
+mod stored;
