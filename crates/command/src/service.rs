@@ -93,12 +93,21 @@ pub fn decode_events(recorded: &[RecordedEvent]) -> Result<Vec<Event>, ServiceEr
 }
 
 /// Loads, decides and appends. Cheap to clone; shared by every request handler.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CaseService {
     store: Arc<dyn EventStore>,
     clocks: Arc<clock::Clocks>,
     agencies: Arc<dyn AgencyDirectory>,
     time: Arc<dyn TimeSource>,
+}
+
+impl std::fmt::Debug for CaseService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaseService")
+            .field("store", &self.store.backend())
+            .field("rulebook", &self.clocks.rulebook.version)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CaseService {
@@ -141,14 +150,8 @@ impl CaseService {
     /// Executes one command; see the module documentation for the steps.
     #[instrument(skip_all, fields(case_id = %request.case_id, command = request.command.name(), command_id = %request.meta.command_id))]
     pub async fn execute(&self, request: CommandRequest) -> Result<CommandOutcome, ServiceError> {
-        if let Some(first) =
-            self.store.find_command(request.meta.command_id, request.meta.fingerprint.as_deref()).await?
-        {
-            if first.stream_id != stream_of(request.case_id) {
-                return Err(StoreError::IdempotencyKeyReused { command_id: request.meta.command_id }.into());
-            }
-            tracing::info!("idempotent retry: returning the first result");
-            return Ok(outcome(request.case_id, first));
+        if let Some(first) = self.replay_of(&request).await? {
+            return Ok(first);
         }
 
         let stream = stream_of(request.case_id);
@@ -177,7 +180,17 @@ impl CaseService {
                 clocks: &self.clocks,
                 agencies: self.agencies.as_ref(),
             };
-            let events = domain::decide(&state, &request.command, &ctx)?;
+            let events = match domain::decide(&state, &request.command, &ctx) {
+                Ok(events) => events,
+                Err(refusal) => {
+                    // A concurrent retry of this very command may have committed between the idempotency
+                    // lookup and the read; the refusal would then be about our own fact. Answer with it.
+                    if let Some(first) = self.replay_of(&request).await? {
+                        return Ok(first);
+                    }
+                    return Err(refusal.into());
+                }
+            };
             let expected = if state.version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(state.version) };
             let meta = CommandMeta {
                 command_id: request.meta.command_id,
@@ -199,6 +212,19 @@ impl CaseService {
             }
         }
         Err(ServiceError::Contended(request.case_id))
+    }
+}
+
+impl CaseService {
+    /// The first outcome of this command id, if it was already recorded (for this case and this request).
+    async fn replay_of(&self, request: &CommandRequest) -> Result<Option<CommandOutcome>, ServiceError> {
+        let found = self.store.find_command(request.meta.command_id, request.meta.fingerprint.as_deref()).await?;
+        let Some(first) = found else { return Ok(None) };
+        if first.stream_id != stream_of(request.case_id) {
+            return Err(StoreError::IdempotencyKeyReused { command_id: request.meta.command_id }.into());
+        }
+        tracing::info!("idempotent retry: returning the first result");
+        Ok(Some(outcome(request.case_id, first)))
     }
 }
 

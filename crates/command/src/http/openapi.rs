@@ -36,6 +36,7 @@ pub const LIFECYCLE_ACTIONS: &[(&str, &str, &str)] = &[
     ("terminate", "Terminate", "Terminate resolution (đình chỉ)"),
     ("record-decision-effect", "RecordDecisionEffect", "Record that the decision took legal effect"),
     ("record-execution", "RecordExecution", "Record execution of the decision"),
+    ("record-notice-sent", "RecordNoticeSent", "Record that a statutory notice was sent (reply, acceptance notice, decision)"),
     ("close", "Close", "Close the case"),
     ("record-deadline-missed", "RecordDeadlineMissed", "Record that a deadline passed with the step undone"),
 ];
@@ -61,10 +62,12 @@ pub const LIFECYCLE_ACTIONS: &[(&str, &str, &str)] = &[
         domain::Extend, domain::Suspend, domain::Resume, domain::IssueDecision, domain::LodgeAppeal,
         domain::LodgeReDenunciation, domain::NoteLawsuit, domain::Withdraw, domain::Terminate,
         domain::RecordDecisionEffect, domain::RecordExecution, domain::Close, domain::RecordDeadlineMissed,
+        domain::RecordNoticeSent,
     )),
     modifiers(&LifecycleActions, &BearerAuth),
     tags((name = "petitions", description = "Petition lifecycle"), (name = "operations", description = "Health and readiness"))
 )]
+#[derive(Debug)]
 pub struct ApiDoc;
 
 struct BearerAuth;

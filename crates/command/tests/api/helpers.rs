@@ -1,0 +1,112 @@
+//! Test harness: a real server on port 0, backed by a fresh PostgreSQL database per test.
+//!
+//! PostgreSQL comes from `PETITION_TEST_DATABASE_URL` (default: the local server). If it is unreachable
+//! the tests fail with a clear message; they never skip.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use command::http::{ApiToken, AppState, HttpConfig, TokenList};
+use command::{CaseService, FixedTime};
+use secrecy::SecretString;
+use serde_json::Value;
+use uuid::Uuid;
+
+pub const TOKEN: &str = "test-token-0123456789abcdef";
+pub const ACTOR: &str = "officer-hn";
+
+/// "Today" for every API test: fixed so deadlines and step dates are reproducible forever.
+pub fn today_instant() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 9, 15, 3, 0, 0).single().unwrap_or_default()
+}
+
+pub fn admin_url() -> String {
+    std::env::var("PETITION_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// The admin URL with its database name replaced (the URL must name a database, e.g. `/postgres`).
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(q) => format!("{server}/{db}?{q}"),
+        None => format!("{server}/{db}"),
+    }
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub database: String,
+    pub store: Arc<dyn store::EventStore>,
+}
+
+/// Creates a fresh database, connects the store (running migrations) and starts the server on port 0.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(HttpConfig::default()).await
+}
+
+pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
+    let admin = admin_url();
+    let database = format!("api_{}", Uuid::new_v4().simple());
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL is unreachable at {admin} ({e}); start it with scripts/services.sh or set PETITION_TEST_DATABASE_URL")
+    });
+    sqlx::query(&format!("CREATE DATABASE {database}")).execute(&mut conn).await.expect("create test database");
+    let database_url = with_database(&admin, &database);
+    let store = store::connect(&database_url).await.expect("connect store");
+
+    let service = CaseService::new(
+        store.clone(),
+        Arc::new(clock::Clocks::embedded()),
+        Arc::new(domain::StaticAgencyDirectory::embedded()),
+        Arc::new(FixedTime(today_instant())),
+    );
+    let tokens = TokenList::new(&[ApiToken { actor: ACTOR.into(), token: SecretString::from(TOKEN.to_owned()) }]);
+    let app = command::http::router(AppState { service, tokens }, &config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(command::http::serve(listener, app, std::future::pending()));
+    TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), database, store }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// POSTs JSON with the test token.
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url(path)).bearer_auth(TOKEN).json(body).send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(TOKEN).send().await.expect("request")
+    }
+
+    /// Receives a petition on a date and returns (case id, response body).
+    pub async fn receive_on(&self, on: &str, body: &Value) -> (String, Value) {
+        let response = self.post(&format!("/api/v1/petitions?occurred_on={on}"), body).await;
+        let status = response.status();
+        let json: Value = response.json().await.expect("json");
+        assert_eq!(status, 201, "receive failed: {json}");
+        (json["case_id"].as_str().expect("case_id").to_owned(), json)
+    }
+
+    /// Applies an action on a date and asserts it succeeded; returns the response body.
+    pub async fn act_ok(&self, case: &str, action: &str, on: &str, body: &Value) -> Value {
+        let response = self.post(&format!("/api/v1/petitions/{case}/{action}?occurred_on={on}"), body).await;
+        let status = response.status();
+        let json: Value = response.json().await.expect("json");
+        assert_eq!(status, 200, "{action} on {on} failed: {json}");
+        json
+    }
+
+    /// Stops the database under the running server, the way an outage would.
+    pub async fn drop_database(&self) {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url()).await.expect("admin");
+        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.database)).execute(&mut conn).await.expect("drop");
+    }
+}

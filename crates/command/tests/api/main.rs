@@ -1,0 +1,29 @@
+//! API tests: the real server on port 0 against a real PostgreSQL database, driven over HTTP.
+
+mod errors;
+mod helpers;
+mod idempotency;
+mod lifecycle;
+mod openapi;
+mod outage;
+
+use serde_json::{Value, json};
+
+/// A complaint received in person at a commune, with one petitioner.
+pub fn complaint() -> Value {
+    json!({
+        "kind": "complaint",
+        "channel": "in_person",
+        "receiving_agency": "UBND-HN.HOAN-KIEM",
+        "subject": "Compensation for recovered land",
+        "content": "The petitioner contests the compensation decided for the recovery of a residential plot.",
+        "petitioners": { "signatories": [ {
+            "full_name": "Nguyễn Văn An",
+            "address": "12 Hàng Bạc, Hoàn Kiếm, Hà Nội",
+            "phone": "0912345678",
+            "email": "an.nguyen@example.vn"
+        } ] },
+        "signatory_count": 1,
+        "decision_date_learned": "2026-08-20"
+    })
+}
