@@ -13,3 +13,4 @@ mod lifecycle;
 mod properties;
 mod resolution;
 mod stored;
+mod tet;
