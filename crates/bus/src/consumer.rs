@@ -1,0 +1,86 @@
+//! The consumer abstraction shared by projections, the notifier and the deadline watcher.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use store::{Checkpoint, RecordedEvent};
+
+/// One event handed to a handler.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub event: RecordedEvent,
+    /// 1 on the first delivery, then 2, 3, … on redeliveries.
+    pub attempt: u32,
+}
+
+impl Delivery {
+    /// The event's position in the global order: handlers store it as their checkpoint.
+    pub fn checkpoint(&self) -> Checkpoint {
+        self.event.checkpoint()
+    }
+}
+
+/// Why a handler could not apply an event.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Try again later (database down, SMTP refused): the source redelivers with backoff.
+    #[error("transient: {0}")]
+    Transient(String),
+    /// Will never succeed (a poison message): the source dead-letters it at once and moves on.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+/// A consumer of the global event order.
+#[async_trait]
+pub trait EventHandler: Send + Sync + std::fmt::Debug {
+    /// The durable consumer name (also the JetStream durable name): stable, `[a-z0-9_-]+`.
+    fn name(&self) -> &str;
+
+    /// The last checkpoint this handler applied, as stored with its rows (`None` before the first event).
+    /// The in-process source resumes after it; every source skips deliveries at or before it.
+    async fn checkpoint(&self) -> Result<Option<Checkpoint>, HandlerError>;
+
+    /// Applies one event. Must be idempotent: store the checkpoint in the same transaction as the effect.
+    async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError>;
+}
+
+/// What one bounded run of a source did (tests call `run_once`; the loop adds sleeping and shutdown).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOutcome {
+    /// Events handed to the handler and acknowledged.
+    pub handled: usize,
+    /// Deliveries skipped because the handler's checkpoint was already past them.
+    pub skipped: usize,
+    /// Deliveries that failed transiently and will be redelivered.
+    pub retried: usize,
+    /// Deliveries sent to the dead-letter subject or table.
+    pub dead_lettered: usize,
+}
+
+/// Errors of the source itself (not of the handler).
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("event store: {0}")]
+    Store(#[from] store::StoreError),
+    /// The broker is unreachable or refused an operation; retry later.
+    #[error("broker unavailable: {0}")]
+    Unavailable(String),
+    #[error("bus configuration: {0}")]
+    Config(String),
+}
+
+/// Feeds a handler every event of the global order that it has not applied yet.
+#[async_trait]
+pub trait EventSource: Send + Sync + std::fmt::Debug {
+    /// Delivers up to `max` pending events to the handler and returns at once when none are pending.
+    async fn run_once(&self, handler: &Arc<dyn EventHandler>, max: usize) -> Result<RunOutcome, BusError>;
+
+    /// Runs until `shutdown` resolves: `run_once` in a loop, sleeping briefly when idle and backing off
+    /// on errors.
+    async fn run(
+        &self,
+        handler: Arc<dyn EventHandler>,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<(), BusError>;
+}
