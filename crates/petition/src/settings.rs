@@ -50,12 +50,34 @@ fn default_log_format() -> String {
     "text".into()
 }
 
+/// Every key of [`Settings`]; only these are read from `PETITION_*` variables, because other tools of the
+/// project (`PETITION_LOG`, `PETITION_CONFIG`, the tests' `PETITION_TEST_*`) share the prefix.
+const KEYS: &[&str] = &[
+    "database_url",
+    "data_dir",
+    "listen",
+    "tokens",
+    "rulebook",
+    "holidays_dir",
+    "agencies",
+    "body_limit_bytes",
+    "log_format",
+];
+
+fn known_env() -> config::Map<String, String> {
+    std::env::vars()
+        .filter(|(name, _)| {
+            name.strip_prefix("PETITION_").is_some_and(|key| KEYS.contains(&key.to_ascii_lowercase().as_str()))
+        })
+        .collect()
+}
+
 impl Settings {
     /// Reads `config_file` (if it exists) and the environment.
     pub fn load(config_file: &Path) -> anyhow::Result<Self> {
         let settings = config::Config::builder()
             .add_source(config::File::from(config_file).required(false))
-            .add_source(config::Environment::with_prefix("PETITION").prefix_separator("_"))
+            .add_source(config::Environment::with_prefix("PETITION").prefix_separator("_").source(Some(known_env())))
             .build()
             .context("reading settings")?
             .try_deserialize::<Settings>()
