@@ -5,5 +5,7 @@ pub mod http;
 mod service;
 mod time;
 
-pub use service::{CaseService, CommandOutcome, CommandRequest, RequestMeta, ServiceError, decode_events};
+pub use service::{
+    CaseService, CommandOutcome, CommandRequest, RequestMeta, ServiceError, decode_events,
+};
 pub use time::{FixedTime, SystemTime, TimeSource, local_date};

@@ -8,7 +8,10 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use domain::{AgencyDirectory, CaseId, CaseState, Command, DecideContext, DomainError, Event};
-use store::{AppendOutcome, CommandMeta, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StoreError, StreamId};
+use store::{
+    AppendOutcome, CommandMeta, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StoreError,
+    StreamId,
+};
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -63,13 +66,22 @@ pub enum ServiceError {
     NotFound(CaseId),
     /// The caller's `If-Match` version is stale (412): reload the case and decide again.
     #[error("case {case_id} is at version {actual}, the request expected {expected}")]
-    VersionMismatch { case_id: CaseId, expected: u64, actual: u64 },
+    VersionMismatch {
+        case_id: CaseId,
+        expected: u64,
+        actual: u64,
+    },
     /// Other writers kept winning the race (409); retrying later is safe.
     #[error("case {0} is being changed concurrently; retry")]
     Contended(CaseId),
     /// A stored event could not be decoded: corruption or a missing upcaster (500).
     #[error("stored event {event_id} ({event_type} v{schema_version}) cannot be decoded: {reason}")]
-    Decode { event_id: Uuid, event_type: String, schema_version: u16, reason: String },
+    Decode {
+        event_id: Uuid,
+        event_type: String,
+        schema_version: u16,
+        reason: String,
+    },
     /// The store failed (503 when unavailable, 422 for a reused idempotency key, else 500).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -80,13 +92,17 @@ pub fn decode_events(recorded: &[RecordedEvent]) -> Result<Vec<Event>, ServiceEr
     recorded
         .iter()
         .map(|r| {
-            Event::from_stored(&r.event_type, r.schema_version, &r.payload, r.personal.as_ref()).map_err(|e| {
-                ServiceError::Decode {
-                    event_id: r.event_id,
-                    event_type: r.event_type.clone(),
-                    schema_version: r.schema_version,
-                    reason: e.to_string(),
-                }
+            Event::from_stored(
+                &r.event_type,
+                r.schema_version,
+                &r.payload,
+                r.personal.as_ref(),
+            )
+            .map_err(|e| ServiceError::Decode {
+                event_id: r.event_id,
+                event_type: r.event_type.clone(),
+                schema_version: r.schema_version,
+                reason: e.to_string(),
             })
         })
         .collect()
@@ -117,7 +133,12 @@ impl CaseService {
         agencies: Arc<dyn AgencyDirectory>,
         time: Arc<dyn TimeSource>,
     ) -> Self {
-        Self { store, clocks, agencies, time }
+        Self {
+            store,
+            clocks,
+            agencies,
+            time,
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn EventStore> {
@@ -138,7 +159,10 @@ impl CaseService {
     }
 
     /// Every stored event of a case and the state they fold to; `NotFound` for an unknown case.
-    pub async fn load(&self, case_id: CaseId) -> Result<(Vec<RecordedEvent>, CaseState), ServiceError> {
+    pub async fn load(
+        &self,
+        case_id: CaseId,
+    ) -> Result<(Vec<RecordedEvent>, CaseState), ServiceError> {
         let recorded = self.store.read_stream(&stream_of(case_id)).await?;
         if recorded.is_empty() {
             return Err(ServiceError::NotFound(case_id));
@@ -162,14 +186,14 @@ impl CaseService {
             if !is_receive && state.version == 0 {
                 return Err(ServiceError::NotFound(request.case_id));
             }
-            if let Some(expected) = request.expected_version {
-                if expected != state.version {
-                    return Err(ServiceError::VersionMismatch {
-                        case_id: request.case_id,
-                        expected,
-                        actual: state.version,
-                    });
-                }
+            if let Some(expected) = request.expected_version
+                && expected != state.version
+            {
+                return Err(ServiceError::VersionMismatch {
+                    case_id: request.case_id,
+                    expected,
+                    actual: state.version,
+                });
             }
 
             let today = self.today();
@@ -191,7 +215,11 @@ impl CaseService {
                     return Err(refusal.into());
                 }
             };
-            let expected = if state.version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(state.version) };
+            let expected = if state.version == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(state.version)
+            };
             let meta = CommandMeta {
                 command_id: request.meta.command_id,
                 fingerprint: request.meta.fingerprint.clone(),
@@ -200,13 +228,30 @@ impl CaseService {
                 causation_id: request.meta.causation_id,
                 rulebook_version: Some(self.clocks.rulebook.version.clone()),
             };
-            match self.store.append(&stream, expected, events.iter().map(to_new_event).collect(), &meta).await {
+            match self
+                .store
+                .append(
+                    &stream,
+                    expected,
+                    events.iter().map(to_new_event).collect(),
+                    &meta,
+                )
+                .await
+            {
                 Ok(appended) => return Ok(outcome(request.case_id, appended)),
                 Err(StoreError::Conflict { actual, .. }) => {
                     if let Some(expected) = request.expected_version {
-                        return Err(ServiceError::VersionMismatch { case_id: request.case_id, expected, actual });
+                        return Err(ServiceError::VersionMismatch {
+                            case_id: request.case_id,
+                            expected,
+                            actual,
+                        });
                     }
-                    tracing::debug!(attempt, actual, "lost a race on the case stream; deciding again");
+                    tracing::debug!(
+                        attempt,
+                        actual,
+                        "lost a race on the case stream; deciding again"
+                    );
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -217,11 +262,20 @@ impl CaseService {
 
 impl CaseService {
     /// The first outcome of this command id, if it was already recorded (for this case and this request).
-    async fn replay_of(&self, request: &CommandRequest) -> Result<Option<CommandOutcome>, ServiceError> {
-        let found = self.store.find_command(request.meta.command_id, request.meta.fingerprint.as_deref()).await?;
+    async fn replay_of(
+        &self,
+        request: &CommandRequest,
+    ) -> Result<Option<CommandOutcome>, ServiceError> {
+        let found = self
+            .store
+            .find_command(request.meta.command_id, request.meta.fingerprint.as_deref())
+            .await?;
         let Some(first) = found else { return Ok(None) };
         if first.stream_id != stream_of(request.case_id) {
-            return Err(StoreError::IdempotencyKeyReused { command_id: request.meta.command_id }.into());
+            return Err(StoreError::IdempotencyKeyReused {
+                command_id: request.meta.command_id,
+            }
+            .into());
         }
         tracing::info!("idempotent retry: returning the first result");
         Ok(Some(outcome(request.case_id, first)))
@@ -245,5 +299,10 @@ fn to_new_event(event: &Event) -> NewEvent {
 }
 
 fn outcome(case_id: CaseId, appended: AppendOutcome) -> CommandOutcome {
-    CommandOutcome { case_id, version: appended.last_version, events: appended.events, replayed: appended.replayed }
+    CommandOutcome {
+        case_id,
+        version: appended.last_version,
+        events: appended.events,
+        replayed: appended.replayed,
+    }
 }

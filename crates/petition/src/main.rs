@@ -13,10 +13,19 @@ use secrecy::ExposeSecret;
 use crate::settings::Settings;
 
 #[derive(Debug, Parser)]
-#[command(name = "petition", version, about = "petition-ledger: an append-only ledger of citizens' petitions")]
+#[command(
+    name = "petition",
+    version,
+    about = "petition-ledger: an append-only ledger of citizens' petitions"
+)]
 struct Cli {
     /// Settings file (optional; `PETITION_*` environment variables override it).
-    #[arg(long, global = true, env = "PETITION_CONFIG", default_value = "petition.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "PETITION_CONFIG",
+        default_value = "petition.toml"
+    )]
     config: PathBuf,
     #[command(subcommand)]
     command: Cmd,
@@ -52,19 +61,30 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Opens the configured store, creating the embedded default's data directory when needed.
-pub(crate) async fn connect(settings: &Settings) -> anyhow::Result<std::sync::Arc<dyn store::EventStore>> {
+pub(crate) async fn connect(
+    settings: &Settings,
+) -> anyhow::Result<std::sync::Arc<dyn store::EventStore>> {
     if settings.database_url.is_none() {
-        std::fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("creating the data directory {}", settings.data_dir.display()))?;
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "creating the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
     }
     let url = settings.database_url();
-    store::connect(url.expose_secret()).await.context("opening the event store")
+    store::connect(url.expose_secret())
+        .await
+        .context("opening the event store")
 }
 
 fn init_tracing(format: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("PETITION_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("PETITION_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {

@@ -23,7 +23,8 @@ pub struct ReplayArgs {
 }
 
 pub async fn run(store: &dyn EventStore, args: ReplayArgs) -> anyhow::Result<()> {
-    let case_id = CaseId::from_str(&args.case).map_err(|_| anyhow::anyhow!("`{}` is not a case id (UUID)", args.case))?;
+    let case_id = CaseId::from_str(&args.case)
+        .map_err(|_| anyhow::anyhow!("`{}` is not a case id (UUID)", args.case))?;
     let stream = StreamId::for_case(case_id.into());
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
     let recorded = match as_of {
@@ -31,7 +32,10 @@ pub async fn run(store: &dyn EventStore, args: ReplayArgs) -> anyhow::Result<()>
         None => store.read_stream(&stream).await?,
     };
     if recorded.is_empty() {
-        bail!("case {case_id} has no events{}", as_of.map(|t| format!(" as of {t}")).unwrap_or_default());
+        bail!(
+            "case {case_id} has no events{}",
+            as_of.map(|t| format!(" as of {t}")).unwrap_or_default()
+        );
     }
     let events = command::decode_events(&recorded).context("decoding the case's events")?;
     let state = CaseState::fold(&events);
@@ -58,16 +62,41 @@ pub async fn run(store: &dyn EventStore, args: ReplayArgs) -> anyhow::Result<()>
         print_event(e);
     }
     println!();
-    println!("State after version {}: {}", state.version, view.state.get("status").map(|s| s.to_string()).unwrap_or_default());
+    println!(
+        "State after version {}: {}",
+        state.version,
+        view.state
+            .get("status")
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    );
     println!("Deadlines (evaluated on {evaluated_on}):");
     for d in &view.deadlines {
-        let status = d.status.get("status").or(Some(&d.status)).map(|s| s.to_string()).unwrap_or_default();
-        let overdue = if d.overdue { format!(", OVERDUE by {} day(s)", d.days_overdue) } else { String::new() };
-        println!("  {:<24} due {}  [{}{}]", d.key, d.due, status.trim_matches('"'), overdue);
+        let status = d
+            .status
+            .get("status")
+            .or(Some(&d.status))
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        let overdue = if d.overdue {
+            format!(", OVERDUE by {} day(s)", d.days_overdue)
+        } else {
+            String::new()
+        };
+        println!(
+            "  {:<24} due {}  [{}{}]",
+            d.key,
+            d.due,
+            status.trim_matches('"'),
+            overdue
+        );
         println!("      {}", d.explanation);
     }
     if verification.is_intact() {
-        println!("\nHash chain: intact ({} events verified)", verification.events_checked);
+        println!(
+            "\nHash chain: intact ({} events verified)",
+            verification.events_checked
+        );
     } else {
         println!("\nHash chain: BROKEN");
         for p in &verification.problems {
@@ -79,7 +108,11 @@ pub async fn run(store: &dyn EventStore, args: ReplayArgs) -> anyhow::Result<()>
 }
 
 fn print_event(e: &RecordedEvent) {
-    let occurred = e.payload.get("occurred_on").and_then(|v| v.as_str()).unwrap_or("?");
+    let occurred = e
+        .payload
+        .get("occurred_on")
+        .and_then(|v| v.as_str())
+        .unwrap_or("?");
     println!(
         "v{:<3} {}  {:<32} occurred {}  by {}  hash {}…",
         e.version,
@@ -100,7 +133,10 @@ fn print_event(e: &RecordedEvent) {
 fn collect_explanations(v: &serde_json::Value, out: &mut Vec<String>) {
     match v {
         serde_json::Value::Object(map) => {
-            if let (Some(rule), Some(text)) = (map.get("rule_id"), map.get("explanation").and_then(|x| x.as_str())) {
+            if let (Some(rule), Some(text)) = (
+                map.get("rule_id"),
+                map.get("explanation").and_then(|x| x.as_str()),
+            ) {
                 out.push(format!("[{}] {}", rule.as_str().unwrap_or_default(), text));
             } else {
                 map.values().for_each(|x| collect_explanations(x, out));
@@ -114,7 +150,8 @@ fn collect_explanations(v: &serde_json::Value, out: &mut Vec<String>) {
 /// A date means the end of that day in Vietnam; anything else must be an RFC 3339 instant.
 fn parse_as_of(s: &str) -> anyhow::Result<DateTime<Utc>> {
     if let Ok(date) = NaiveDate::from_str(s) {
-        let end_local = date.and_time(NaiveTime::MIN) + TimeDelta::days(1) - TimeDelta::microseconds(1);
+        let end_local =
+            date.and_time(NaiveTime::MIN) + TimeDelta::days(1) - TimeDelta::microseconds(1);
         return Ok(end_local.and_utc() - TimeDelta::hours(7));
     }
     DateTime::parse_from_rfc3339(s)

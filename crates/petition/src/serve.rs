@@ -15,16 +15,28 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let store = crate::connect(&settings).await?;
     let clocks = load_clocks(&settings)?;
     let agencies: Arc<dyn domain::AgencyDirectory> = Arc::new(match &settings.agencies {
-        Some(path) => domain::StaticAgencyDirectory::load(path).with_context(|| format!("loading agencies from {}", path.display()))?,
+        Some(path) => domain::StaticAgencyDirectory::load(path)
+            .with_context(|| format!("loading agencies from {}", path.display()))?,
         None => domain::StaticAgencyDirectory::embedded(),
     });
     let tokens = match settings.api_tokens()? {
         Some(tokens) => tokens,
         None => vec![development_token(&settings.data_dir)?],
     };
-    let service = CaseService::new(store.clone(), Arc::new(clocks), agencies, Arc::new(SystemTime));
-    let state = AppState { service, tokens: TokenList::new(&tokens) };
-    let config = HttpConfig { body_limit_bytes: settings.body_limit_bytes, ..HttpConfig::default() };
+    let service = CaseService::new(
+        store.clone(),
+        Arc::new(clocks),
+        agencies,
+        Arc::new(SystemTime),
+    );
+    let state = AppState {
+        service,
+        tokens: TokenList::new(&tokens),
+    };
+    let config = HttpConfig {
+        body_limit_bytes: settings.body_limit_bytes,
+        ..HttpConfig::default()
+    };
     let app = command::http::router(state, &config);
 
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -32,19 +44,26 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", settings.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), "petition-ledger is listening");
-    eprintln!("petition-ledger listening on http://{addr} ({} store); OpenAPI at http://{addr}/api/v1/openapi.json", store.backend());
-    command::http::serve(listener, app, shutdown_signal()).await.context("HTTP server failed")?;
+    eprintln!(
+        "petition-ledger listening on http://{addr} ({} store); OpenAPI at http://{addr}/api/v1/openapi.json",
+        store.backend()
+    );
+    command::http::serve(listener, app, shutdown_signal())
+        .await
+        .context("HTTP server failed")?;
     tracing::info!("shut down cleanly");
     Ok(())
 }
 
 fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
     let rulebook = match &settings.rulebook {
-        Some(p) => clock::Rulebook::load(p).with_context(|| format!("loading the rulebook {}", p.display()))?,
+        Some(p) => clock::Rulebook::load(p)
+            .with_context(|| format!("loading the rulebook {}", p.display()))?,
         None => clock::Rulebook::embedded(),
     };
     let calendar = match &settings.holidays_dir {
-        Some(d) => clock::HolidayCalendar::load_dir(d).with_context(|| format!("loading holidays from {}", d.display()))?,
+        Some(d) => clock::HolidayCalendar::load_dir(d)
+            .with_context(|| format!("loading holidays from {}", d.display()))?,
         None => clock::HolidayCalendar::embedded(),
     };
     tracing::info!(rulebook = %rulebook.version, years = ?calendar.years.keys().collect::<Vec<_>>(), "statutory clocks loaded");
@@ -64,15 +83,26 @@ fn development_token(data_dir: &Path) -> anyhow::Result<ApiToken> {
             t
         }
     };
-    eprintln!("No PETITION_TOKENS set: development token (actor `dev`), also in {}:\n  {token}", path.display());
-    Ok(ApiToken { actor: "dev".into(), token: SecretString::from(token) })
+    eprintln!(
+        "No PETITION_TOKENS set: development token (actor `dev`), also in {}:\n  {token}",
+        path.display()
+    );
+    Ok(ApiToken {
+        actor: "dev".into(),
+        token: SecretString::from(token),
+    })
 }
 
 #[cfg(unix)]
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(contents.as_bytes())
 }
 

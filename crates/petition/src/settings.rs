@@ -67,7 +67,8 @@ const KEYS: &[&str] = &[
 fn known_env() -> config::Map<String, String> {
     std::env::vars()
         .filter(|(name, _)| {
-            name.strip_prefix("PETITION_").is_some_and(|key| KEYS.contains(&key.to_ascii_lowercase().as_str()))
+            name.strip_prefix("PETITION_")
+                .is_some_and(|key| KEYS.contains(&key.to_ascii_lowercase().as_str()))
         })
         .collect()
 }
@@ -77,13 +78,20 @@ impl Settings {
     pub fn load(config_file: &Path) -> anyhow::Result<Self> {
         let settings = config::Config::builder()
             .add_source(config::File::from(config_file).required(false))
-            .add_source(config::Environment::with_prefix("PETITION").prefix_separator("_").source(Some(known_env())))
+            .add_source(
+                config::Environment::with_prefix("PETITION")
+                    .prefix_separator("_")
+                    .source(Some(known_env())),
+            )
             .build()
             .context("reading settings")?
             .try_deserialize::<Settings>()
             .context("invalid settings")?;
         if settings.log_format != "text" && settings.log_format != "json" {
-            bail!("PETITION_LOG_FORMAT must be `text` or `json`, not `{}`", settings.log_format);
+            bail!(
+                "PETITION_LOG_FORMAT must be `text` or `json`, not `{}`",
+                settings.log_format
+            );
         }
         Ok(settings)
     }
@@ -92,22 +100,37 @@ impl Settings {
     pub fn database_url(&self) -> SecretString {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => SecretString::from(format!("sqlite://{}/petition.db?mode=rwc", self.data_dir.display())),
+            None => SecretString::from(format!(
+                "sqlite://{}/petition.db?mode=rwc",
+                self.data_dir.display()
+            )),
         }
     }
 
     /// The configured tokens, or `None` when the development token should be used.
     pub fn api_tokens(&self) -> anyhow::Result<Option<Vec<ApiToken>>> {
-        let Some(raw) = &self.tokens else { return Ok(None) };
+        let Some(raw) = &self.tokens else {
+            return Ok(None);
+        };
         let mut tokens = Vec::new();
-        for pair in raw.expose_secret().split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        for pair in raw
+            .expose_secret()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             let Some((actor, token)) = pair.split_once(':') else {
                 bail!("PETITION_TOKENS entries must look like `actor:token`");
             };
             if actor.trim().is_empty() || token.trim().len() < 16 {
-                bail!("PETITION_TOKENS: actor must be non-empty and each token at least 16 characters");
+                bail!(
+                    "PETITION_TOKENS: actor must be non-empty and each token at least 16 characters"
+                );
             }
-            tokens.push(ApiToken { actor: actor.trim().to_owned(), token: SecretString::from(token.trim().to_owned()) });
+            tokens.push(ApiToken {
+                actor: actor.trim().to_owned(),
+                token: SecretString::from(token.trim().to_owned()),
+            });
         }
         if tokens.is_empty() {
             bail!("PETITION_TOKENS is set but lists no token");

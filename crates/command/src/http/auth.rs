@@ -33,13 +33,21 @@ pub struct TokenList {
 
 impl TokenList {
     pub fn new(tokens: &[ApiToken]) -> Self {
-        let digests = tokens.iter().map(|t| (digest(t.token.expose_secret()), t.actor.clone())).collect();
-        Self { digests: Arc::new(digests) }
+        let digests = tokens
+            .iter()
+            .map(|t| (digest(t.token.expose_secret()), t.actor.clone()))
+            .collect();
+        Self {
+            digests: Arc::new(digests),
+        }
     }
 
     fn actor_for(&self, presented: &str) -> Option<&str> {
         let d = digest(presented);
-        self.digests.iter().find(|(known, _)| *known == d).map(|(_, actor)| actor.as_str())
+        self.digests
+            .iter()
+            .find(|(known, _)| *known == d)
+            .map(|(_, actor)| actor.as_str())
     }
 }
 
@@ -48,15 +56,25 @@ fn digest(s: &str) -> [u8; 32] {
 }
 
 /// Rejects requests without a known bearer token; records the actor for the handlers.
-pub async fn require_bearer(State(tokens): State<TokenList>, mut request: Request, next: Next) -> Result<Response, ApiError> {
+pub async fn require_bearer(
+    State(tokens): State<TokenList>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .ok_or(ApiError::Unauthorized)?;
-    let actor = tokens.actor_for(presented).ok_or(ApiError::Unauthorized)?.to_owned();
+    let actor = tokens
+        .actor_for(presented)
+        .ok_or(ApiError::Unauthorized)?
+        .to_owned();
     tracing::Span::current().record("actor", actor.as_str());
     request.extensions_mut().insert(Actor(actor));
     Ok(next.run(request).await)

@@ -52,7 +52,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::BadRequest { code, detail: detail.into() }
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
+        }
     }
 
     fn problem(&self) -> (StatusCode, Problem) {
@@ -66,72 +69,158 @@ impl ApiError {
         };
         match self {
             ApiError::Service(ServiceError::Domain(e)) => {
-                let status = if e.is_client_error() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::INTERNAL_SERVER_ERROR };
+                let status = if e.is_client_error() {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                };
                 if status.is_server_error() {
                     tracing::error!(error = %e, "domain reported a server-side failure");
-                    return (status, p(status, "internal", "Internal error", "the server could not evaluate the rule; the incident was logged".into()));
+                    return (
+                        status,
+                        p(
+                            status,
+                            "internal",
+                            "Internal error",
+                            "the server could not evaluate the rule; the incident was logged"
+                                .into(),
+                        ),
+                    );
                 }
                 let mut problem = p(status, e.code(), "The command is refused", e.to_string());
                 problem.legal_basis = e.legal_basis().map(str::to_owned);
                 (status, problem)
             }
-            ApiError::Service(ServiceError::NotFound(id)) => {
-                (StatusCode::NOT_FOUND, p(StatusCode::NOT_FOUND, "case-not-found", "No such case", format!("case {id} does not exist")))
-            }
+            ApiError::Service(ServiceError::NotFound(id)) => (
+                StatusCode::NOT_FOUND,
+                p(
+                    StatusCode::NOT_FOUND,
+                    "case-not-found",
+                    "No such case",
+                    format!("case {id} does not exist"),
+                ),
+            ),
             ApiError::Service(e @ ServiceError::VersionMismatch { actual, .. }) => {
-                let mut problem = p(StatusCode::PRECONDITION_FAILED, "version-mismatch", "The case has changed", e.to_string());
+                let mut problem = p(
+                    StatusCode::PRECONDITION_FAILED,
+                    "version-mismatch",
+                    "The case has changed",
+                    e.to_string(),
+                );
                 problem.current_version = Some(*actual);
                 (StatusCode::PRECONDITION_FAILED, problem)
             }
-            ApiError::Service(e @ ServiceError::Contended(_)) => {
-                (StatusCode::CONFLICT, p(StatusCode::CONFLICT, "contended", "Concurrent changes", e.to_string()))
-            }
+            ApiError::Service(e @ ServiceError::Contended(_)) => (
+                StatusCode::CONFLICT,
+                p(
+                    StatusCode::CONFLICT,
+                    "contended",
+                    "Concurrent changes",
+                    e.to_string(),
+                ),
+            ),
             ApiError::Service(ServiceError::Store(StoreError::IdempotencyKeyReused { .. })) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 p(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "idempotency-key-reused",
                     "Idempotency key reused",
-                    "this Idempotency-Key was already used for a different request; use a new key".into(),
+                    "this Idempotency-Key was already used for a different request; use a new key"
+                        .into(),
                 ),
             ),
-            ApiError::Service(ServiceError::Store(StoreError::Invalid(detail))) => {
-                (StatusCode::BAD_REQUEST, p(StatusCode::BAD_REQUEST, "invalid-input", "Invalid input", detail.clone()))
-            }
+            ApiError::Service(ServiceError::Store(StoreError::Invalid(detail))) => (
+                StatusCode::BAD_REQUEST,
+                p(
+                    StatusCode::BAD_REQUEST,
+                    "invalid-input",
+                    "Invalid input",
+                    detail.clone(),
+                ),
+            ),
             ApiError::Service(ServiceError::Store(StoreError::Conflict { actual, .. })) => {
-                let mut problem = p(StatusCode::CONFLICT, "conflict", "Concurrent change", "another change was recorded first; reload and retry".into());
+                let mut problem = p(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "Concurrent change",
+                    "another change was recorded first; reload and retry".into(),
+                );
                 problem.current_version = Some(*actual);
                 (StatusCode::CONFLICT, problem)
             }
             ApiError::Service(ServiceError::Store(e @ StoreError::Unavailable(_))) => {
                 tracing::error!(error = %e, "event store unavailable");
                 let s = StatusCode::SERVICE_UNAVAILABLE;
-                (s, p(s, "store-unavailable", "Storage unavailable", "the event store is unavailable; nothing was recorded, retry later".into()))
+                (
+                    s,
+                    p(
+                        s,
+                        "store-unavailable",
+                        "Storage unavailable",
+                        "the event store is unavailable; nothing was recorded, retry later".into(),
+                    ),
+                )
             }
             ApiError::Service(e) => {
                 tracing::error!(error = %e, "command failed on the server side");
                 let s = StatusCode::INTERNAL_SERVER_ERROR;
-                (s, p(s, "internal", "Internal error", "the request failed on the server; the incident was logged".into()))
+                (
+                    s,
+                    p(
+                        s,
+                        "internal",
+                        "Internal error",
+                        "the request failed on the server; the incident was logged".into(),
+                    ),
+                )
             }
-            ApiError::BadRequest { code, detail } => {
-                (StatusCode::BAD_REQUEST, p(StatusCode::BAD_REQUEST, code, "Bad request", detail.clone()))
-            }
-            ApiError::PayloadTooLarge(d) => {
-                (StatusCode::PAYLOAD_TOO_LARGE, p(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large", d.clone()))
-            }
+            ApiError::BadRequest { code, detail } => (
+                StatusCode::BAD_REQUEST,
+                p(StatusCode::BAD_REQUEST, code, "Bad request", detail.clone()),
+            ),
+            ApiError::PayloadTooLarge(d) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                p(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload-too-large",
+                    "Payload too large",
+                    d.clone(),
+                ),
+            ),
             ApiError::UnsupportedMediaType(d) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                p(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type", d.clone()),
+                p(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "Unsupported media type",
+                    d.clone(),
+                ),
             ),
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                p(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized", "send `Authorization: Bearer <token>`".into()),
+                p(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "Unauthorized",
+                    "send `Authorization: Bearer <token>`".into(),
+                ),
             ),
-            ApiError::NotFound(d) => (StatusCode::NOT_FOUND, p(StatusCode::NOT_FOUND, "not-found", "Not found", d.clone())),
+            ApiError::NotFound(d) => (
+                StatusCode::NOT_FOUND,
+                p(StatusCode::NOT_FOUND, "not-found", "Not found", d.clone()),
+            ),
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 let s = StatusCode::INTERNAL_SERVER_ERROR;
-                (s, p(s, "internal", "Internal error", "the request failed on the server; the incident was logged".into()))
+                (
+                    s,
+                    p(
+                        s,
+                        "internal",
+                        "Internal error",
+                        "the request failed on the server; the incident was logged".into(),
+                    ),
+                )
             }
         }
     }
@@ -141,11 +230,14 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, problem) = self.problem();
         let mut response = (status, axum::Json(problem)).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

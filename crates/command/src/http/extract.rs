@@ -30,31 +30,53 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let raw = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge(format!("the body exceeds the server's limit: {}", rejection.body_text()))
+                ApiError::PayloadTooLarge(format!(
+                    "the body exceeds the server's limit: {}",
+                    rejection.body_text()
+                ))
             } else {
                 ApiError::bad_request("unreadable-body", rejection.body_text())
             }
         })?;
         // Commands without parameters (`accept`, `resume`, ...) may be sent with no body at all.
         if raw.is_empty() {
-            return Ok(Self { value: serde_json::Value::Object(Default::default()), raw });
+            return Ok(Self {
+                value: serde_json::Value::Object(Default::default()),
+                raw,
+            });
         }
         let is_json = content_type
             .map(|ct| {
-                let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+                let mime = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         if !is_json {
-            return Err(ApiError::UnsupportedMediaType("send the body as `Content-Type: application/json`".into()));
+            return Err(ApiError::UnsupportedMediaType(
+                "send the body as `Content-Type: application/json`".into(),
+            ));
         }
-        let value: serde_json::Value = serde_json::from_slice(&raw)
-            .map_err(|e| ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}")))?;
+        let value: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| {
+            ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}"))
+        })?;
         if !value.is_object() {
-            return Err(ApiError::bad_request("malformed-json", "the body must be a JSON object"));
+            return Err(ApiError::bad_request(
+                "malformed-json",
+                "the body must be a JSON object",
+            ));
         }
         Ok(Self { value, raw })
     }
@@ -107,37 +129,58 @@ fn optional_uuid(h: &HeaderMap, name: &'static str) -> Result<Option<Uuid>, ApiE
             .ok()
             .and_then(|s| Uuid::parse_str(s.trim()).ok())
             .map(Some)
-            .ok_or_else(|| ApiError::bad_request("invalid-header", format!("`{name}` must be a UUID"))),
+            .ok_or_else(|| {
+                ApiError::bad_request("invalid-header", format!("`{name}` must be a UUID"))
+            }),
     }
 }
 
 fn idempotency_key(h: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(v) = h.get(IDEMPOTENCY_HEADER) else { return Ok(None) };
+    let Some(v) = h.get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
     let key = v
         .to_str()
         .map(|s| s.trim().trim_matches('"').to_owned())
-        .map_err(|_| ApiError::bad_request("invalid-header", "`Idempotency-Key` must be visible ASCII"))?;
+        .map_err(|_| {
+            ApiError::bad_request("invalid-header", "`Idempotency-Key` must be visible ASCII")
+        })?;
     if key.is_empty() || key.len() > 255 {
-        return Err(ApiError::bad_request("invalid-header", "`Idempotency-Key` must be 1 to 255 characters"));
+        return Err(ApiError::bad_request(
+            "invalid-header",
+            "`Idempotency-Key` must be 1 to 255 characters",
+        ));
     }
     Ok(Some(key))
 }
 
 /// `If-Match: "3"` (or `3`, or `W/"3"`) is the case version the caller saw.
 fn if_match(h: &HeaderMap) -> Result<Option<u64>, ApiError> {
-    let Some(v) = h.get(header::IF_MATCH) else { return Ok(None) };
+    let Some(v) = h.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
     v.to_str()
         .ok()
         .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
         .and_then(|s| s.parse::<u64>().ok())
         .map(Some)
-        .ok_or_else(|| ApiError::bad_request("invalid-header", "`If-Match` must be the case version, e.g. `\"3\"`"))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid-header",
+                "`If-Match` must be the case version, e.g. `\"3\"`",
+            )
+        })
 }
 
 /// A digest of what the request asked for, so a reused idempotency key with another request is detected.
 pub fn fingerprint(method: &str, path: &str, query: Option<&str>, body: &[u8]) -> String {
     let mut h = Sha256::new();
-    for part in [method.as_bytes(), path.as_bytes(), query.unwrap_or_default().as_bytes(), body] {
+    for part in [
+        method.as_bytes(),
+        path.as_bytes(),
+        query.unwrap_or_default().as_bytes(),
+        body,
+    ] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part);
     }

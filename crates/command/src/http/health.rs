@@ -9,7 +9,9 @@ use super::AppState;
 use super::error::ApiError;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(live)).route("/ready", get(ready))
+    Router::new()
+        .route("/health", get(live))
+        .route("/ready", get(ready))
 }
 
 /// The process is up.
@@ -24,6 +26,11 @@ pub async fn live() -> Json<serde_json::Value> {
     (status = 503, description = "The event store is unavailable", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn ready(State(app): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let store = app.service.store();
-    let head = store.head().await.map_err(|e| ApiError::from(crate::ServiceError::from(e)))?;
-    Ok(Json(json!({ "status": "ready", "backend": store.backend(), "head": head.to_string() })))
+    let head = store
+        .head()
+        .await
+        .map_err(|e| ApiError::from(crate::ServiceError::from(e)))?;
+    Ok(Json(
+        json!({ "status": "ready", "backend": store.backend(), "head": head.to_string() }),
+    ))
 }

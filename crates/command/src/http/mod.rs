@@ -44,14 +44,19 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES, request_timeout: Duration::from_secs(30) }
+        Self {
+            body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
+            request_timeout: Duration::from_secs(30),
+        }
     }
 }
 
 /// The whole API: public health and OpenAPI routes, and the authenticated petition routes.
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
-    let protected = petitions::router()
-        .route_layer(middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer));
+    let protected = petitions::router().route_layer(middleware::from_fn_with_state(
+        state.tokens.clone(),
+        auth::require_bearer,
+    ));
     Router::new()
         .merge(health::router())
         .merge(openapi::router())
@@ -60,15 +65,17 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(middleware::from_fn(correlation))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            tracing::info_span!(
-                "http",
-                method = %request.method(),
-                path = %request.uri().path(),
-                correlation_id = tracing::field::Empty,
-                actor = tracing::field::Empty,
-            )
-        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                tracing::info_span!(
+                    "http",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    correlation_id = tracing::field::Empty,
+                    actor = tracing::field::Empty,
+                )
+            }),
+        )
 }
 
 async fn not_found() -> error::ApiError {
@@ -82,10 +89,14 @@ async fn correlation(mut request: Request, next: middleware::Next) -> axum::resp
         Err(e) => return axum::response::IntoResponse::into_response(e),
     };
     if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
-        request.headers_mut().insert(extract::CORRELATION_HEADER, v.clone());
+        request
+            .headers_mut()
+            .insert(extract::CORRELATION_HEADER, v.clone());
         tracing::Span::current().record("correlation_id", tracing::field::display(id));
         let mut response = next.run(request).await;
-        response.headers_mut().insert(extract::CORRELATION_HEADER, v);
+        response
+            .headers_mut()
+            .insert(extract::CORRELATION_HEADER, v);
         response
     } else {
         next.run(request).await
@@ -98,5 +109,7 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -15,30 +15,98 @@ use super::AppState;
 
 /// Every lifecycle action: URL segment, request schema name, and a one-line summary.
 pub const LIFECYCLE_ACTIONS: &[(&str, &str, &str)] = &[
-    ("classify", "Classify", "Classify the petition and decide competence"),
+    (
+        "classify",
+        "Classify",
+        "Classify the petition and decide competence",
+    ),
     ("forward", "Forward", "Forward to the competent agency"),
-    ("receive-forwarded", "ReceiveForwarded", "Record arrival at the competent agency (the clock restarts)"),
-    ("guide", "Guide", "Guide the petitioner to the competent agency (once per content)"),
-    ("file", "FileWithoutProcessing", "File without processing (ineligible, duplicate)"),
+    (
+        "receive-forwarded",
+        "ReceiveForwarded",
+        "Record arrival at the competent agency (the clock restarts)",
+    ),
+    (
+        "guide",
+        "Guide",
+        "Guide the petitioner to the competent agency (once per content)",
+    ),
+    (
+        "file",
+        "FileWithoutProcessing",
+        "File without processing (ineligible, duplicate)",
+    ),
     ("accept", "Accept", "Accept for resolution (thụ lý)"),
-    ("refuse", "Refuse", "Refuse to accept, with a legal ground (không thụ lý)"),
-    ("start-verification", "StartVerification", "Start verification (xác minh)"),
-    ("record-finding", "RecordFinding", "Record a verification finding"),
-    ("hold-dialogue", "HoldDialogue", "Record a dialogue with the petitioner (đối thoại)"),
-    ("extend", "Extend", "Extend the resolution period (complex cases)"),
+    (
+        "refuse",
+        "Refuse",
+        "Refuse to accept, with a legal ground (không thụ lý)",
+    ),
+    (
+        "start-verification",
+        "StartVerification",
+        "Start verification (xác minh)",
+    ),
+    (
+        "record-finding",
+        "RecordFinding",
+        "Record a verification finding",
+    ),
+    (
+        "hold-dialogue",
+        "HoldDialogue",
+        "Record a dialogue with the petitioner (đối thoại)",
+    ),
+    (
+        "extend",
+        "Extend",
+        "Extend the resolution period (complex cases)",
+    ),
     ("suspend", "Suspend", "Suspend resolution (tạm đình chỉ)"),
     ("resume", "Resume", "Resume resolution"),
-    ("issue-decision", "IssueDecision", "Issue the decision or conclusion"),
-    ("lodge-appeal", "LodgeAppeal", "Lodge a 2nd-instance complaint"),
-    ("lodge-re-denunciation", "LodgeReDenunciation", "Lodge a re-denunciation (tố cáo tiếp)"),
-    ("note-lawsuit", "NoteLawsuit", "Note that the petitioner went to court"),
+    (
+        "issue-decision",
+        "IssueDecision",
+        "Issue the decision or conclusion",
+    ),
+    (
+        "lodge-appeal",
+        "LodgeAppeal",
+        "Lodge a 2nd-instance complaint",
+    ),
+    (
+        "lodge-re-denunciation",
+        "LodgeReDenunciation",
+        "Lodge a re-denunciation (tố cáo tiếp)",
+    ),
+    (
+        "note-lawsuit",
+        "NoteLawsuit",
+        "Note that the petitioner went to court",
+    ),
     ("withdraw", "Withdraw", "Record the petitioner's withdrawal"),
     ("terminate", "Terminate", "Terminate resolution (đình chỉ)"),
-    ("record-decision-effect", "RecordDecisionEffect", "Record that the decision took legal effect"),
-    ("record-execution", "RecordExecution", "Record execution of the decision"),
-    ("record-notice-sent", "RecordNoticeSent", "Record that a statutory notice was sent (reply, acceptance notice, decision)"),
+    (
+        "record-decision-effect",
+        "RecordDecisionEffect",
+        "Record that the decision took legal effect",
+    ),
+    (
+        "record-execution",
+        "RecordExecution",
+        "Record execution of the decision",
+    ),
+    (
+        "record-notice-sent",
+        "RecordNoticeSent",
+        "Record that a statutory notice was sent (reply, acceptance notice, decision)",
+    ),
     ("close", "Close", "Close the case"),
-    ("record-deadline-missed", "RecordDeadlineMissed", "Record that a deadline passed with the step undone"),
+    (
+        "record-deadline-missed",
+        "RecordDeadlineMissed",
+        "Record that a deadline passed with the step undone",
+    ),
 ];
 
 #[derive(OpenApi)]
@@ -75,7 +143,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -96,15 +167,26 @@ impl Modify for LifecycleActions {
                         .required(Required::True)
                         .description(Some("Case id")),
                 )
-                .parameter(header_param("If-Match", "The case version you saw; a stale version answers 412"))
-                .parameter(header_param("Idempotency-Key", "Retrying with the same key never records the step twice"))
-                .parameter(header_param("X-Correlation-Id", "Flows into event metadata; generated when absent"))
+                .parameter(header_param(
+                    "If-Match",
+                    "The case version you saw; a stale version answers 412",
+                ))
+                .parameter(header_param(
+                    "Idempotency-Key",
+                    "Retrying with the same key never records the step twice",
+                ))
+                .parameter(header_param(
+                    "X-Correlation-Id",
+                    "Flows into event metadata; generated when absent",
+                ))
                 .parameter(
                     ParameterBuilder::new()
                         .name("occurred_on")
                         .parameter_in(ParameterIn::Query)
                         .required(Required::False)
-                        .description(Some("Local date the step happened, when recorded after the fact")),
+                        .description(Some(
+                            "Local date the step happened, when recorded after the fact",
+                        )),
                 )
                 .request_body(Some(
                     RequestBodyBuilder::new()
@@ -114,17 +196,28 @@ impl Modify for LifecycleActions {
                 ))
                 .response(
                     "200",
-                    ResponseBuilder::new()
-                        .description("Recorded")
-                        .content("application/json", json(Ref::from_schema_name("CommandResponse"))),
+                    ResponseBuilder::new().description("Recorded").content(
+                        "application/json",
+                        json(Ref::from_schema_name("CommandResponse")),
+                    ),
                 )
                 .response("400", problem("Malformed body or header"))
                 .response("404", problem("No such case"))
                 .response("412", problem("Stale If-Match version"))
-                .response("422", problem("Refused by a rule of law (the problem names it)"))
-                .response("503", problem("The event store is unavailable; nothing was recorded"))
+                .response(
+                    "422",
+                    problem("Refused by a rule of law (the problem names it)"),
+                )
+                .response(
+                    "503",
+                    problem("The event store is unavailable; nothing was recorded"),
+                )
                 .security(SecurityRequirement::new("bearer", Vec::<String>::new()));
-            openapi.paths.add_path_operation(format!("/api/v1/petitions/{{id}}/{action}"), vec![HttpMethod::Post], operation);
+            openapi.paths.add_path_operation(
+                format!("/api/v1/petitions/{{id}}/{action}"),
+                vec![HttpMethod::Post],
+                operation,
+            );
         }
     }
 }
@@ -140,10 +233,15 @@ fn header_param(name: &str, description: &str) -> ParameterBuilder {
 fn problem(description: &str) -> ResponseBuilder {
     ResponseBuilder::new().description(description).content(
         "application/problem+json",
-        ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build(),
     )
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+    Router::new().route(
+        "/api/v1/openapi.json",
+        get(|| async { Json(ApiDoc::openapi()) }),
+    )
 }

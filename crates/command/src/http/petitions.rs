@@ -69,10 +69,16 @@ pub async fn receive(
 ) -> Result<(StatusCode, HeaderMap, Json<CommandResponse>), ApiError> {
     let mut value = body.value;
     let Some(object) = value.as_object_mut() else {
-        return Err(ApiError::bad_request("malformed-json", "the body must be a JSON object"));
+        return Err(ApiError::bad_request(
+            "malformed-json",
+            "the body must be a JSON object",
+        ));
     };
     if object.contains_key("tracking_code") {
-        return Err(ApiError::bad_request("invalid-input", "`tracking_code` is assigned by the server; omit it"));
+        return Err(ApiError::bad_request(
+            "invalid-input",
+            "`tracking_code` is assigned by the server; omit it",
+        ));
     }
     let command_id = headers.command_id(&actor);
     let case_id = match headers.idempotency_key {
@@ -84,9 +90,12 @@ pub async fn receive(
         .map_err(|e| ApiError::bad_request("invalid-input", format!("`kind`: {e}")))?;
     let year = chrono::Datelike::year(&step.occurred_on.unwrap_or_else(|| app.service.today()));
     let code = TrackingCode::generate(kind, year, rand::random::<[u8; 8]>());
-    object.insert("tracking_code".into(), serde_json::Value::String(code.to_string()));
-    let receive: domain::Receive =
-        serde_json::from_value(value).map_err(|e| ApiError::bad_request("invalid-input", e.to_string()))?;
+    object.insert(
+        "tracking_code".into(),
+        serde_json::Value::String(code.to_string()),
+    );
+    let receive: domain::Receive = serde_json::from_value(value)
+        .map_err(|e| ApiError::bad_request("invalid-input", e.to_string()))?;
 
     let request = CommandRequest {
         case_id: CaseId::from(case_id),
@@ -112,8 +121,16 @@ pub async fn receive(
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/petitions/{}", outcome.case_id)) {
         response_headers.insert(header::LOCATION, location);
     }
-    let status = if outcome.replayed { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, response_headers, Json(command_response(&outcome, tracking_code))))
+    let status = if outcome.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((
+        status,
+        response_headers,
+        Json(command_response(&outcome, tracking_code)),
+    ))
 }
 
 /// Apply one lifecycle command (`accept`, `issue-decision`, `lodge-appeal`, …) to a case.
@@ -149,7 +166,10 @@ pub async fn act(
         },
     };
     let outcome = app.service.execute(request).await?;
-    Ok((version_headers(&outcome), Json(command_response(&outcome, None))))
+    Ok((
+        version_headers(&outcome),
+        Json(command_response(&outcome, None)),
+    ))
 }
 
 /// A case's current state (or as of an instant), with every deadline explained.
@@ -198,7 +218,11 @@ pub async fn get_events(
     Ok(Json(recorded.iter().map(EventView::from).collect()))
 }
 
-async fn read(app: &AppState, case_id: CaseId, as_of: Option<DateTime<Utc>>) -> Result<Vec<store::RecordedEvent>, ApiError> {
+async fn read(
+    app: &AppState,
+    case_id: CaseId,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Vec<store::RecordedEvent>, ApiError> {
     let stream = crate::service::stream_of(case_id);
     let store = app.service.store();
     let recorded = match as_of {
@@ -213,7 +237,12 @@ async fn read(app: &AppState, case_id: CaseId, as_of: Option<DateTime<Utc>>) -> 
 }
 
 fn parse_case_id(id: &str) -> Result<CaseId, ApiError> {
-    CaseId::from_str(id).map_err(|_| ApiError::bad_request("invalid-case-id", format!("`{id}` is not a case id (a UUID)")))
+    CaseId::from_str(id).map_err(|_| {
+        ApiError::bad_request(
+            "invalid-case-id",
+            format!("`{id}` is not a case id (a UUID)"),
+        )
+    })
 }
 
 fn version_headers(outcome: &CommandOutcome) -> HeaderMap {
@@ -243,9 +272,12 @@ pub fn case_view(case_id: CaseId, state: &CaseState, as_of: NaiveDate) -> CaseVi
             let open = matches!(tracked.status, domain::DeadlineStatus::Open);
             let d = &tracked.deadline;
             DeadlineView {
-                key: serde_json::to_value(key).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                key: serde_json::to_value(key)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
                 due: d.due,
-                status: serde_json::to_value(&tracked.status).unwrap_or_default(),
+                status: serde_json::to_value(tracked.status).unwrap_or_default(),
                 overdue: open && d.is_overdue_on(as_of),
                 days_overdue: if open { d.days_overdue(as_of) } else { 0 },
                 rule_id: d.rule_id.clone(),

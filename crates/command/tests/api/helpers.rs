@@ -17,7 +17,9 @@ pub const ACTOR: &str = "officer-hn";
 
 /// "Today" for every API test: fixed so deadlines and step dates are reproducible forever.
 pub fn today_instant() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 9, 15, 3, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 9, 15, 3, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 pub fn admin_url() -> String {
@@ -27,7 +29,9 @@ pub fn admin_url() -> String {
 
 /// The admin URL with its database name replaced (the URL must name a database, e.g. `/postgres`).
 fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
     match query {
         Some(q) => format!("{server}/{db}?{q}"),
@@ -54,7 +58,10 @@ pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|e| {
         panic!("PostgreSQL is unreachable at {admin} ({e}); start it with scripts/services.sh or set PETITION_TEST_DATABASE_URL")
     });
-    sqlx::query(&format!("CREATE DATABASE {database}")).execute(&mut conn).await.expect("create test database");
+    sqlx::query(&format!("CREATE DATABASE {database}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
     let database_url = with_database(&admin, &database);
     let store = store::connect(&database_url).await.expect("connect store");
 
@@ -64,12 +71,22 @@ pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
         Arc::new(domain::StaticAgencyDirectory::embedded()),
         Arc::new(FixedTime(today_instant())),
     );
-    let tokens = TokenList::new(&[ApiToken { actor: ACTOR.into(), token: SecretString::from(TOKEN.to_owned()) }]);
+    let tokens = TokenList::new(&[ApiToken {
+        actor: ACTOR.into(),
+        token: SecretString::from(TOKEN.to_owned()),
+    }]);
     let app = command::http::router(AppState { service, tokens }, &config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(command::http::serve(listener, app, std::future::pending()));
-    TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), database, store }
+    TestApp {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        database,
+        store,
+    }
 }
 
 impl TestApp {
@@ -79,16 +96,29 @@ impl TestApp {
 
     /// POSTs JSON with the test token.
     pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client.post(self.url(path)).bearer_auth(TOKEN).json(body).send().await.expect("request")
+        self.client
+            .post(self.url(path))
+            .bearer_auth(TOKEN)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).bearer_auth(TOKEN).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Receives a petition on a date and returns (case id, response body).
     pub async fn receive_on(&self, on: &str, body: &Value) -> (String, Value) {
-        let response = self.post(&format!("/api/v1/petitions?occurred_on={on}"), body).await;
+        let response = self
+            .post(&format!("/api/v1/petitions?occurred_on={on}"), body)
+            .await;
         let status = response.status();
         let json: Value = response.json().await.expect("json");
         assert_eq!(status, 201, "receive failed: {json}");
@@ -97,7 +127,12 @@ impl TestApp {
 
     /// Applies an action on a date and asserts it succeeded; returns the response body.
     pub async fn act_ok(&self, case: &str, action: &str, on: &str, body: &Value) -> Value {
-        let response = self.post(&format!("/api/v1/petitions/{case}/{action}?occurred_on={on}"), body).await;
+        let response = self
+            .post(
+                &format!("/api/v1/petitions/{case}/{action}?occurred_on={on}"),
+                body,
+            )
+            .await;
         let status = response.status();
         let json: Value = response.json().await.expect("json");
         assert_eq!(status, 200, "{action} on {on} failed: {json}");
@@ -106,7 +141,12 @@ impl TestApp {
 
     /// Stops the database under the running server, the way an outage would.
     pub async fn drop_database(&self) {
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url()).await.expect("admin");
-        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.database)).execute(&mut conn).await.expect("drop");
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url())
+            .await
+            .expect("admin");
+        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.database))
+            .execute(&mut conn)
+            .await
+            .expect("drop");
     }
 }

@@ -5,8 +5,20 @@ use serde_json::{Value, json};
 use crate::complaint;
 use crate::helpers::{TOKEN, spawn_app};
 
-async fn post_with_key(app: &crate::helpers::TestApp, path: &str, key: &str, body: &Value) -> reqwest::Response {
-    app.client.post(app.url(path)).bearer_auth(TOKEN).header("Idempotency-Key", key).json(body).send().await.expect("request")
+async fn post_with_key(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    key: &str,
+    body: &Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(TOKEN)
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .expect("request")
 }
 
 #[tokio::test]
@@ -22,9 +34,17 @@ async fn retrying_a_receive_returns_the_same_case_and_records_it_once() {
     assert_eq!(retry["case_id"], first["case_id"]);
     assert_eq!(retry["tracking_code"], first["tracking_code"]);
     assert_eq!(retry["replayed"], true);
-    assert_eq!(retry["events"][0]["event_id"], first["events"][0]["event_id"]);
+    assert_eq!(
+        retry["events"][0]["event_id"],
+        first["events"][0]["event_id"]
+    );
     let case = first["case_id"].as_str().expect("case id");
-    let events: Vec<Value> = app.get(&format!("/api/v1/petitions/{case}/events")).await.json().await.expect("json");
+    let events: Vec<Value> = app
+        .get(&format!("/api/v1/petitions/{case}/events"))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(events.len(), 1, "the petition is recorded once");
 }
 
@@ -34,13 +54,22 @@ async fn retrying_a_lifecycle_command_after_it_succeeded_returns_the_first_resul
     let (case, _) = app.receive_on("2026-09-01", &complaint()).await;
     let path = format!("/api/v1/petitions/{case}/classify?occurred_on=2026-09-02");
     let body = json!({ "within_competence": true });
-    let first: Value = post_with_key(&app, &path, "k-classify", &body).await.json().await.expect("json");
+    let first: Value = post_with_key(&app, &path, "k-classify", &body)
+        .await
+        .json()
+        .await
+        .expect("json");
     let again = post_with_key(&app, &path, "k-classify", &body).await;
     assert_eq!(again.status(), 200);
     let again: Value = again.json().await.expect("json");
     assert_eq!(again["replayed"], true);
     assert_eq!(again["version"], first["version"]);
-    let events: Vec<Value> = app.get(&format!("/api/v1/petitions/{case}/events")).await.json().await.expect("json");
+    let events: Vec<Value> = app
+        .get(&format!("/api/v1/petitions/{case}/events"))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(events.len(), 2);
 }
 
@@ -51,10 +80,19 @@ async fn the_same_key_with_a_different_request_is_refused() {
     let path = format!("/api/v1/petitions/{case}/classify?occurred_on=2026-09-02");
     let first = post_with_key(&app, &path, "k-1", &json!({ "within_competence": true })).await;
     assert_eq!(first.status(), 200);
-    let other = post_with_key(&app, &path, "k-1", &json!({ "within_competence": false, "competent_agency": "UBND-HCM" })).await;
+    let other = post_with_key(
+        &app,
+        &path,
+        "k-1",
+        &json!({ "within_competence": false, "competent_agency": "UBND-HCM" }),
+    )
+    .await;
     assert_eq!(other.status(), 422);
     let problem: Value = other.json().await.expect("json");
-    assert_eq!(problem["type"], "tag:petition-ledger,2026:problem/idempotency-key-reused");
+    assert_eq!(
+        problem["type"],
+        "tag:petition-ledger,2026:problem/idempotency-key-reused"
+    );
 }
 
 #[tokio::test]
@@ -68,6 +106,11 @@ async fn concurrent_retries_of_one_command_record_it_once() {
     for r in responses {
         assert_eq!(r.status(), 200, "every retry answers with the one result");
     }
-    let events: Vec<Value> = app.get(&format!("/api/v1/petitions/{case}/events")).await.json().await.expect("json");
+    let events: Vec<Value> = app
+        .get(&format!("/api/v1/petitions/{case}/events"))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(events.len(), 2, "classified exactly once");
 }

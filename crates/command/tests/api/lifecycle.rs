@@ -10,15 +10,30 @@ async fn a_complaint_goes_from_receipt_to_an_appeal_and_every_step_is_recorded()
     let app = spawn_app().await;
     let (case, received) = app.receive_on("2026-08-25", &complaint()).await;
     let code = received["tracking_code"].as_str().expect("tracking code");
-    assert!(code.starts_with("KN-2026-"), "a complaint's tracking code starts with KN-<year>: {code}");
+    assert!(
+        code.starts_with("KN-2026-"),
+        "a complaint's tracking code starts with KN-<year>: {code}"
+    );
     assert_eq!(received["version"], 1);
 
-    app.act_ok(&case, "classify", "2026-08-26", &json!({ "within_competence": true })).await;
+    app.act_ok(
+        &case,
+        "classify",
+        "2026-08-26",
+        &json!({ "within_competence": true }),
+    )
+    .await;
     let accepted = app.act_ok(&case, "accept", "2026-08-27", &json!({})).await;
     assert_eq!(accepted["events"][0]["event_type"], "petition.accepted");
-    app.act_ok(&case, "start-verification", "2026-08-28", &json!({})).await;
-    app.act_ok(&case, "record-finding", "2026-09-03", &json!({ "summary": "The compensation table applied the 2024 price list." }))
+    app.act_ok(&case, "start-verification", "2026-08-28", &json!({}))
         .await;
+    app.act_ok(
+        &case,
+        "record-finding",
+        "2026-09-03",
+        &json!({ "summary": "The compensation table applied the 2024 price list." }),
+    )
+    .await;
     app.act_ok(
         &case,
         "issue-decision",
@@ -26,10 +41,22 @@ async fn a_complaint_goes_from_receipt_to_an_appeal_and_every_step_is_recorded()
         &json!({ "outcome": "rejected", "summary": "The compensation was lawful.", "decision_number": "123/QĐ-UBND" }),
     )
     .await;
-    let appealed = app.act_ok(&case, "lodge-appeal", "2026-09-14", &json!({ "grounds": "The price list was outdated." })).await;
+    let appealed = app
+        .act_ok(
+            &case,
+            "lodge-appeal",
+            "2026-09-14",
+            &json!({ "grounds": "The price list was outdated." }),
+        )
+        .await;
     assert_eq!(appealed["events"][0]["event_type"], "appeal.lodged");
 
-    let view: Value = app.get(&format!("/api/v1/petitions/{case}")).await.json().await.expect("json");
+    let view: Value = app
+        .get(&format!("/api/v1/petitions/{case}"))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(view["version"], appealed["version"]);
     assert!(
         view["state"].get("petitioners").is_none() && !view.to_string().contains("Nguyễn Văn An"),
@@ -42,25 +69,52 @@ async fn a_complaint_goes_from_receipt_to_an_appeal_and_every_step_is_recorded()
         assert!(text.contains("due"), "every deadline is explained: {d}");
         assert!(d["rule_id"].as_str().is_some_and(|r| !r.is_empty()));
     }
-    let accept_deadline = deadlines.iter().find(|d| d["rule_id"] == "complaint.accept").expect("acceptance deadline");
-    assert_eq!(accept_deadline["rule_version"], 2, "a complaint received after 2026-07-01 has 7 working days to accept");
+    let accept_deadline = deadlines
+        .iter()
+        .find(|d| d["rule_id"] == "complaint.accept")
+        .expect("acceptance deadline");
+    assert_eq!(
+        accept_deadline["rule_version"], 2,
+        "a complaint received after 2026-07-01 has 7 working days to accept"
+    );
 
-    let events: Vec<Value> = app.get(&format!("/api/v1/petitions/{case}/events")).await.json().await.expect("json");
-    let types: Vec<&str> = events.iter().filter_map(|e| e["event_type"].as_str()).collect();
+    let events: Vec<Value> = app
+        .get(&format!("/api/v1/petitions/{case}/events"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let types: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["event_type"].as_str())
+        .collect();
     assert_eq!(types.first(), Some(&"petition.received"));
     assert!(types.contains(&"decision.issued"), "{types:?}");
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e["version"], i as u64 + 1, "versions are dense");
         assert_eq!(e["actor"], ACTOR, "the token's actor is recorded");
         if i > 0 {
-            assert_eq!(e["prev_hash"], events[i - 1]["hash"], "each event is chained to the previous one");
+            assert_eq!(
+                e["prev_hash"],
+                events[i - 1]["hash"],
+                "each event is chained to the previous one"
+            );
         }
-        assert!(!e.to_string().contains("Nguyễn Văn An"), "no personal data in events: {e}");
+        assert!(
+            !e.to_string().contains("Nguyễn Văn An"),
+            "no personal data in events: {e}"
+        );
     }
     assert_eq!(events[0]["has_personal_data"], true);
 
     let stream = store::StreamId::parse(format!("case-{case}")).expect("stream");
-    assert!(app.store.verify_stream(&stream).await.expect("verify").is_intact());
+    assert!(
+        app.store
+            .verify_stream(&stream)
+            .await
+            .expect("verify")
+            .is_intact()
+    );
 }
 
 #[tokio::test]
@@ -85,8 +139,17 @@ async fn the_correlation_id_of_a_request_is_recorded_in_the_event_and_echoed() {
 async fn the_case_can_be_read_as_it_stood_at_an_earlier_instant() {
     let app = spawn_app().await;
     let (case, received) = app.receive_on("2026-09-01", &complaint()).await;
-    let first_recorded = received["events"][0]["recorded_at"].as_str().expect("recorded_at").to_owned();
-    app.act_ok(&case, "classify", "2026-09-02", &json!({ "within_competence": true })).await;
+    let first_recorded = received["events"][0]["recorded_at"]
+        .as_str()
+        .expect("recorded_at")
+        .to_owned();
+    app.act_ok(
+        &case,
+        "classify",
+        "2026-09-02",
+        &json!({ "within_competence": true }),
+    )
+    .await;
 
     let then: Value = app
         .client
@@ -100,6 +163,11 @@ async fn the_case_can_be_read_as_it_stood_at_an_earlier_instant() {
         .await
         .expect("json");
     assert_eq!(then["version"], 1, "only the receipt existed then: {then}");
-    let now: Value = app.get(&format!("/api/v1/petitions/{case}")).await.json().await.expect("json");
+    let now: Value = app
+        .get(&format!("/api/v1/petitions/{case}"))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(now["version"], 2);
 }

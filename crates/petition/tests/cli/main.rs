@@ -52,7 +52,11 @@ fn start_server(dir: &Path) -> Server {
     }
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, base: base.expect("listening line"), token: token.expect("printed development token") }
+    Server {
+        child,
+        base: base.expect("listening line"),
+        token: token.expect("printed development token"),
+    }
 }
 
 #[tokio::test]
@@ -61,13 +65,25 @@ async fn serve_with_no_settings_records_a_complaint_that_replay_explains() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut server = start_server(&dir);
-    assert!(dir.join("data/petition.db").exists(), "the embedded default stores events under ./data");
-    assert_eq!(std::fs::read_to_string(dir.join("data/dev-token")).expect("token file").trim(), server.token);
+    assert!(
+        dir.join("data/petition.db").exists(),
+        "the embedded default stores events under ./data"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("data/dev-token"))
+            .expect("token file")
+            .trim(),
+        server.token
+    );
 
     let client = reqwest::Client::new();
     let api = format!("{}/api/v1", server.base);
     let post = |path: String, body: Value| {
-        client.post(format!("{api}{path}")).bearer_auth(&server.token).json(&body).send()
+        client
+            .post(format!("{api}{path}"))
+            .bearer_auth(&server.token)
+            .json(&body)
+            .send()
     };
     let received: Value = post(
         "/petitions?occurred_on=2026-02-12".into(),
@@ -85,17 +101,31 @@ async fn serve_with_no_settings_records_a_complaint_that_replay_explains() {
     .expect("json");
     let case = received["case_id"].as_str().expect("case id").to_owned();
     for (action, on, body) in [
-        ("classify", "2026-02-12", json!({ "within_competence": true })),
+        (
+            "classify",
+            "2026-02-12",
+            json!({ "within_competence": true }),
+        ),
         ("accept", "2026-03-04", json!({})),
         ("start-verification", "2026-03-05", json!({})),
     ] {
-        let r = post(format!("/petitions/{case}/{action}?occurred_on={on}"), body).await.expect("request");
-        assert_eq!(r.status(), 200, "{action}: {}", r.text().await.unwrap_or_default());
+        let r = post(format!("/petitions/{case}/{action}?occurred_on={on}"), body)
+            .await
+            .expect("request");
+        assert_eq!(
+            r.status(),
+            200,
+            "{action}: {}",
+            r.text().await.unwrap_or_default()
+        );
     }
 
     // SIGTERM: the server drains and exits cleanly.
     let pid = server.child.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
     assert!(killed.success());
     let mut exited = None;
     for _ in 0..100 {
@@ -105,15 +135,39 @@ async fn serve_with_no_settings_records_a_complaint_that_replay_explains() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(exited.is_some_and(|s| s.success()), "graceful shutdown exits 0: {exited:?}");
+    assert!(
+        exited.is_some_and(|s| s.success()),
+        "graceful shutdown exits 0: {exited:?}"
+    );
 
-    let replay = Command::new(BIN).args(["replay", &case]).current_dir(&dir).env("PETITION_LOG", "warn").output().expect("replay");
+    let replay = Command::new(BIN)
+        .args(["replay", &case])
+        .current_dir(&dir)
+        .env("PETITION_LOG", "warn")
+        .output()
+        .expect("replay");
     let text = String::from_utf8_lossy(&replay.stdout);
-    assert!(replay.status.success(), "replay failed: {text}{}", String::from_utf8_lossy(&replay.stderr));
-    assert!(text.contains("petition.received") && text.contains("verification.started"), "{text}");
-    assert!(text.contains("Tết"), "the acceptance deadline's explanation names the Tết days it skipped:\n{text}");
-    assert!(text.contains("Hash chain: intact (4 events verified)"), "{text}");
-    assert!(!text.contains("Trần Thị Bình"), "replay never prints personal data");
+    assert!(
+        replay.status.success(),
+        "replay failed: {text}{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    assert!(
+        text.contains("petition.received") && text.contains("verification.started"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Tết"),
+        "the acceptance deadline's explanation names the Tết days it skipped:\n{text}"
+    );
+    assert!(
+        text.contains("Hash chain: intact (4 events verified)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Trần Thị Bình"),
+        "replay never prints personal data"
+    );
 
     let before = Command::new(BIN)
         .args(["replay", &case, "--as-of", "2000-01-01"])
