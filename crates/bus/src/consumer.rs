@@ -74,7 +74,11 @@ pub enum BusError {
 #[async_trait]
 pub trait EventSource: Send + Sync + std::fmt::Debug {
     /// Delivers up to `max` pending events to the handler and returns at once when none are pending.
-    async fn run_once(&self, handler: &Arc<dyn EventHandler>, max: usize) -> Result<RunOutcome, BusError>;
+    async fn run_once(
+        &self,
+        handler: &Arc<dyn EventHandler>,
+        max: usize,
+    ) -> Result<RunOutcome, BusError>;
 
     /// Runs until `shutdown` resolves: `run_once` in a loop, sleeping briefly when idle and backing off
     /// on errors.

@@ -6,9 +6,24 @@
 //! Both give the same guarantees to a handler: every event, in the store's global order, at least once.
 //! A handler makes redelivery harmless by storing its [`store::Checkpoint`] in the same transaction as
 //! its own rows, and skipping any delivery at or before it.
+//!
+//! The [`relay`] publishes the store to JetStream; [`cloudevents`] and [`subject`] define the wire format;
+//! [`status`] reports how far each part is behind. Guarantees and layout: `docs/bus.md`.
 
+pub mod cloudevents;
 mod consumer;
+pub mod jetstream;
+pub mod metrics;
+pub mod relay;
+pub mod route;
+pub mod status;
+mod stream;
+pub mod subject;
 mod tail;
 
-pub use consumer::{Delivery, EventHandler, EventSource, HandlerError, RunOutcome, BusError};
+pub use consumer::{BusError, Delivery, EventHandler, EventSource, HandlerError, RunOutcome};
+pub use jetstream::{ConsumerConfig, JetStreamSource};
+pub use relay::{LeaseConfig, Relay, RelayConfig, RelayOutcome};
+pub use status::{BusStatus, bus_status};
+pub use stream::{StreamSettings, connect, ensure_stream};
 pub use tail::StoreTail;

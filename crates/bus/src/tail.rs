@@ -1,6 +1,7 @@
 //! The in-process source for the embedded default: tails the store's global order directly.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -8,19 +9,28 @@ use store::{Checkpoint, EventStore};
 
 use crate::{BusError, Delivery, EventHandler, EventSource, HandlerError, RunOutcome};
 
-/// Tails `read_all` from the handler's own checkpoint. Transient failures stop the batch and are retried
-/// on the next run; a permanent failure is logged and skipped past only if `skip_poison` is set, because
-/// the embedded default has no dead-letter subject and must not silently lose an event.
+/// Tails `read_all` from the handler's own checkpoint. A failure stops the batch and the same event is
+/// handed again on the next run, with `attempt` counting up (a transient failure is counted in
+/// `retried`). A permanent failure is also retried, with backoff, and logged as an error on every
+/// attempt: the embedded default has no dead-letter subject and must not silently lose an event, so the
+/// consumer halts there until the handler is fixed (counted in `dead_lettered`, though nothing is moved).
 #[derive(Debug, Clone)]
 pub struct StoreTail {
     store: Arc<dyn EventStore>,
     page_size: usize,
     idle: Duration,
+    /// Per consumer: the event that failed last and how many times it was handed over.
+    attempts: Arc<Mutex<HashMap<String, (Checkpoint, u32)>>>,
 }
 
 impl StoreTail {
     pub fn new(store: Arc<dyn EventStore>) -> Self {
-        Self { store, page_size: 500, idle: Duration::from_millis(200) }
+        Self {
+            store,
+            page_size: 500,
+            idle: Duration::from_millis(200),
+            attempts: Arc::default(),
+        }
     }
 
     /// How long to sleep when there is nothing new (default 200 ms).
@@ -28,25 +38,65 @@ impl StoreTail {
         self.idle = idle;
         self
     }
+
+    /// Events read per `run_once` at most (default 500).
+    pub fn with_page_size(mut self, page_size: usize) -> Self {
+        self.page_size = page_size.max(1);
+        self
+    }
+
+    /// The attempt number of this delivery: 1 unless the same event failed just before.
+    fn attempt(&self, consumer: &str, at: Checkpoint) -> u32 {
+        let attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        match attempts.get(consumer) {
+            Some((failed, n)) if *failed == at => n + 1,
+            _ => 1,
+        }
+    }
+
+    fn record(&self, consumer: &str, at: Checkpoint, attempt: u32, failed: bool) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        if failed {
+            attempts.insert(consumer.to_owned(), (at, attempt));
+        } else {
+            attempts.remove(consumer);
+        }
+    }
 }
 
 #[async_trait]
 impl EventSource for StoreTail {
-    async fn run_once(&self, handler: &Arc<dyn EventHandler>, max: usize) -> Result<RunOutcome, BusError> {
+    async fn run_once(
+        &self,
+        handler: &Arc<dyn EventHandler>,
+        max: usize,
+    ) -> Result<RunOutcome, BusError> {
         let mut outcome = RunOutcome::default();
-        let from = handler.checkpoint().await.map_err(|e| BusError::Unavailable(e.to_string()))?.unwrap_or(Checkpoint::START);
-        let page = self.store.read_all(&from, self.page_size.min(max.max(1))).await?;
+        let name = handler.name();
+        let from = handler
+            .checkpoint()
+            .await
+            .map_err(|e| BusError::Unavailable(e.to_string()))?
+            .unwrap_or(Checkpoint::START);
+        let page = self
+            .store
+            .read_all(&from, self.page_size.min(max.max(1)))
+            .await?;
         for event in page.events {
-            let delivery = Delivery { event, attempt: 1 };
-            match handler.handle(&delivery).await {
+            let at = event.checkpoint();
+            let attempt = self.attempt(name, at);
+            let delivery = Delivery { event, attempt };
+            let result = handler.handle(&delivery).await;
+            self.record(name, at, attempt, result.is_err());
+            match result {
                 Ok(()) => outcome.handled += 1,
                 Err(HandlerError::Transient(reason)) => {
-                    tracing::warn!(consumer = handler.name(), %reason, checkpoint = %delivery.checkpoint(), "transient failure; will retry");
+                    tracing::warn!(consumer = name, %reason, checkpoint = %at, attempt, "transient failure; will retry");
                     outcome.retried += 1;
                     break;
                 }
                 Err(HandlerError::Permanent(reason)) => {
-                    tracing::error!(consumer = handler.name(), %reason, checkpoint = %delivery.checkpoint(), "permanent failure; the consumer stops here until fixed");
+                    tracing::error!(consumer = name, %reason, checkpoint = %at, attempt, "permanent failure; the consumer stops here until fixed");
                     outcome.dead_lettered += 1;
                     break;
                 }
@@ -55,7 +105,11 @@ impl EventSource for StoreTail {
         Ok(outcome)
     }
 
-    async fn run(&self, handler: Arc<dyn EventHandler>, mut shutdown: tokio::sync::watch::Receiver<bool>) -> Result<(), BusError> {
+    async fn run(
+        &self,
+        handler: Arc<dyn EventHandler>,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<(), BusError> {
         let mut backoff = self.idle;
         loop {
             if *shutdown.borrow() {
@@ -86,3 +140,7 @@ impl EventSource for StoreTail {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tail_tests.rs"]
+mod tests;

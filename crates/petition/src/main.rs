@@ -1,5 +1,6 @@
 //! The `petition` binary: a thin shell that reads settings and wires the library crates together.
 
+mod bus_cmd;
 mod replay;
 mod serve;
 mod settings;
@@ -39,6 +40,11 @@ enum Cmd {
     Migrate,
     /// Print a case's history and state, with every deadline explained, optionally as of a past date.
     Replay(replay::ReplayArgs),
+    /// Publish the store to NATS JetStream alone (needs PETITION_NATS_URL); one relay holds the lease.
+    Relay,
+    /// Inspect the JetStream side.
+    #[command(subcommand)]
+    Bus(bus_cmd::BusCmd),
 }
 
 #[tokio::main]
@@ -53,6 +59,8 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied ({} store)", store.backend());
             Ok(())
         }
+        Cmd::Relay => bus_cmd::run_relay(settings).await,
+        Cmd::Bus(cmd) => bus_cmd::run(settings, cmd).await,
         Cmd::Replay(args) => {
             let store = connect(&settings).await?;
             replay::run(store.as_ref(), args).await

@@ -1,17 +1,26 @@
-//! `petition serve`: wires the store, the clocks, the agency directory and the HTTP API, and shuts down
-//! gracefully on SIGINT or SIGTERM.
+//! `petition serve`: wires the store, the clocks, the agency directory, the HTTP API and — when NATS is
+//! configured — the relay, runs them side by side, and shuts all of them down on SIGINT or SIGTERM.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::routing::get;
 use command::http::{ApiToken, AppState, HttpConfig, TokenList};
 use command::{CaseService, SystemTime};
 use secrecy::SecretString;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::settings::Settings;
 
+/// How long in-flight requests and workers get to finish after SIGINT/SIGTERM.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
+
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("installing the metrics recorder")?;
     let store = crate::connect(&settings).await?;
     let clocks = load_clocks(&settings)?;
     let agencies: Arc<dyn domain::AgencyDirectory> = Arc::new(match &settings.agencies {
@@ -23,42 +32,78 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         Some(tokens) => tokens,
         None => vec![development_token(&settings.data_dir)?],
     };
-    let service = CaseService::new(
-        store.clone(),
-        Arc::new(clocks),
-        agencies,
-        Arc::new(SystemTime),
-    );
-    let state = AppState {
-        service,
-        tokens: TokenList::new(&tokens),
-    };
-    let config = HttpConfig {
-        body_limit_bytes: settings.body_limit_bytes,
-        ..HttpConfig::default()
-    };
-    let app = command::http::router(state, &config);
+    let service = CaseService::new(store.clone(), Arc::new(clocks), agencies, Arc::new(SystemTime));
+    let state = AppState { service, tokens: TokenList::new(&tokens) };
+    let config = HttpConfig { body_limit_bytes: settings.body_limit_bytes, ..HttpConfig::default() };
+    let app = command::http::router(state, &config)
+        .route("/metrics", get(move || std::future::ready(metrics.render())));
 
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("binding {}", settings.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, backend = store.backend(), "petition-ledger is listening");
+
+    let (stop, stopping) = watch::channel(false);
+    let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
+    let mut http_stop = stopping.clone();
+    tasks.spawn(async move {
+        let shutdown = async move {
+            let _ = http_stop.wait_for(|s| *s).await;
+        };
+        ("http", command::http::serve(listener, app, shutdown).await.context("HTTP server failed"))
+    });
+    if settings.nats_url.is_some() {
+        // NATS being down must not stop commands: connecting retries in the background.
+        let js = crate::bus_cmd::jetstream(&settings, "petition-serve").await?;
+        let relay = crate::bus_cmd::relay(store.clone(), js, &settings);
+        let relay_stop = stopping.clone();
+        tasks.spawn(async move { ("relay", relay.run(relay_stop).await.context("relay failed")) });
+    }
+
+    tracing::info!(%addr, backend = store.backend(), nats = settings.nats_url.is_some(), "petition-ledger is listening");
     eprintln!(
-        "petition-ledger listening on http://{addr} ({} store); OpenAPI at http://{addr}/api/v1/openapi.json",
-        store.backend()
+        "petition-ledger listening on http://{addr} ({} store{}); OpenAPI at http://{addr}/api/v1/openapi.json",
+        store.backend(),
+        if settings.nats_url.is_some() { ", relaying to NATS JetStream" } else { "" }
     );
-    command::http::serve(listener, app, shutdown_signal())
-        .await
-        .context("HTTP server failed")?;
-    tracing::info!("shut down cleanly");
-    Ok(())
+
+    let mut failure = None;
+    tokio::select! {
+        () = shutdown_signal() => {}
+        Some(joined) = tasks.join_next() => {
+            let (name, result) = joined.unwrap_or(("task", Err(anyhow::anyhow!("a task panicked"))));
+            tracing::error!(task = name, "stopped unexpectedly; shutting everything down");
+            failure = Some(result.err().unwrap_or_else(|| anyhow::anyhow!("{name} stopped unexpectedly")));
+        }
+    }
+    let _ = stop.send(true);
+    let drain = async {
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((name, Ok(()))) => tracing::info!(task = name, "stopped"),
+                Ok((name, Err(e))) => tracing::error!(task = name, error = %e, "stopped with an error"),
+                Err(e) => tracing::error!(error = %e, "a task panicked"),
+            }
+        }
+    };
+    // Every task is safe to abort (the store is the truth; the relay re-syncs from the stream), so a task
+    // stuck on an unreachable peer must not hold the process hostage.
+    if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
+        tracing::warn!(grace = ?SHUTDOWN_GRACE, "tasks did not stop in time; aborting them");
+        tasks.shutdown().await;
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => {
+            tracing::info!("shut down cleanly");
+            Ok(())
+        }
+    }
 }
 
 fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
     let rulebook = match &settings.rulebook {
-        Some(p) => clock::Rulebook::load(p)
-            .with_context(|| format!("loading the rulebook {}", p.display()))?,
+        Some(p) => clock::Rulebook::load(p).with_context(|| format!("loading the rulebook {}", p.display()))?,
         None => clock::Rulebook::embedded(),
     };
     let calendar = match &settings.holidays_dir {
@@ -83,26 +128,15 @@ fn development_token(data_dir: &Path) -> anyhow::Result<ApiToken> {
             t
         }
     };
-    eprintln!(
-        "No PETITION_TOKENS set: development token (actor `dev`), also in {}:\n  {token}",
-        path.display()
-    );
-    Ok(ApiToken {
-        actor: "dev".into(),
-        token: SecretString::from(token),
-    })
+    eprintln!("No PETITION_TOKENS set: development token (actor `dev`), also in {}:\n  {token}", path.display());
+    Ok(ApiToken { actor: "dev".into(), token: SecretString::from(token) })
 }
 
 #[cfg(unix)]
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
     f.write_all(contents.as_bytes())
 }
 
@@ -111,7 +145,8 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(path, contents)
 }
 
-async fn shutdown_signal() {
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");

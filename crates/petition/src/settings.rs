@@ -32,6 +32,12 @@ pub struct Settings {
     /// Maximum request body in bytes (`PETITION_BODY_LIMIT_BYTES`).
     #[serde(default = "default_body_limit")]
     pub body_limit_bytes: usize,
+    /// NATS server(s) for the JetStream relay and consumers (`PETITION_NATS_URL`); without it the
+    /// embedded default runs consumers in-process and publishes nothing.
+    pub nats_url: Option<String>,
+    /// Replicas of the JetStream streams: 1 on one server, 3 on a cluster (`PETITION_NATS_REPLICAS`).
+    #[serde(default = "default_replicas")]
+    pub nats_replicas: usize,
     /// `text` or `json` logs (`PETITION_LOG_FORMAT`).
     #[serde(default = "default_log_format")]
     pub log_format: String,
@@ -45,6 +51,9 @@ fn default_listen() -> SocketAddr {
 }
 fn default_body_limit() -> usize {
     command::http::DEFAULT_BODY_LIMIT_BYTES
+}
+fn default_replicas() -> usize {
+    1
 }
 fn default_log_format() -> String {
     "text".into()
@@ -62,6 +71,8 @@ const KEYS: &[&str] = &[
     "agencies",
     "body_limit_bytes",
     "log_format",
+    "nats_url",
+    "nats_replicas",
 ];
 
 fn known_env() -> config::Map<String, String> {
@@ -93,7 +104,15 @@ impl Settings {
                 settings.log_format
             );
         }
+        if settings.nats_replicas == 0 || settings.nats_replicas > 5 {
+            bail!("PETITION_NATS_REPLICAS must be between 1 and 5");
+        }
         Ok(settings)
+    }
+
+    /// Where the JetStream streams live, from the settings.
+    pub fn stream_settings(&self) -> bus::StreamSettings {
+        bus::StreamSettings { replicas: self.nats_replicas, ..bus::StreamSettings::default() }
     }
 
     /// The database URL, defaulting to a SQLite file in the data directory.

@@ -25,11 +25,17 @@ impl Drop for Server {
 }
 
 fn start_server(dir: &Path) -> Server {
+    start_server_with(dir, &[])
+}
+
+fn start_server_with(dir: &Path, env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(BIN)
         .arg("serve")
         .current_dir(dir)
         .env_remove("PETITION_DATABASE_URL")
         .env_remove("PETITION_TOKENS")
+        .env_remove("PETITION_NATS_URL")
+        .envs(env.iter().copied())
         .env("PETITION_LISTEN", "127.0.0.1:0")
         .env("PETITION_LOG", "warn")
         .stderr(Stdio::piped())
@@ -176,5 +182,91 @@ async fn serve_with_no_settings_records_a_complaint_that_replay_explains() {
         .output()
         .expect("replay as of");
     assert!(!before.status.success(), "no history existed then");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A `nats-server` with JetStream on a free port and its own store directory, stopped on drop.
+struct Nats {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_nats(dir: &Path) -> Nats {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let bin = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or("nats-server");
+    let child = Command::new(bin)
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(dir.join("nats"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nats-server must be installed (scripts/services.sh installs it)");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Nats { child, url: format!("nats://127.0.0.1:{port}") }
+}
+
+#[tokio::test]
+async fn serve_with_nats_relays_a_burst_and_bus_status_shows_no_lag() {
+    let dir = std::env::temp_dir().join(format!("petition-cli-nats-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let nats = start_nats(&dir);
+    let server = start_server_with(&dir, &[("PETITION_NATS_URL", nats.url.as_str())]);
+
+    let client = reqwest::Client::new();
+    let burst = 25;
+    for i in 0..burst {
+        let r = client
+            .post(format!("{}/api/v1/petitions", server.base))
+            .bearer_auth(&server.token)
+            .json(&json!({
+                "kind": "feedback", "channel": "online", "receiving_agency": "UBND-HN",
+                "subject": format!("Street lights {i}"), "content": "Broken street lights.", "signatory_count": 1
+            }))
+            .send()
+            .await
+            .expect("receive");
+        assert_eq!(r.status(), 201);
+    }
+
+    let mut last = String::new();
+    for _ in 0..100 {
+        let out = Command::new(BIN)
+            .args(["bus", "status"])
+            .current_dir(&dir)
+            .env("PETITION_NATS_URL", &nats.url)
+            .env("PETITION_LOG", "warn")
+            .output()
+            .expect("bus status");
+        last = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stream = last.lines().find(|l| l.starts_with("stream ")).unwrap_or_default();
+        if out.status.success() && stream.split_whitespace().collect::<Vec<_>>().ends_with(&[&burst.to_string(), "0"]) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stream = last.lines().find(|l| l.starts_with("stream ")).unwrap_or_default();
+    let columns: Vec<&str> = stream.split_whitespace().collect();
+    assert!(columns.ends_with(&[&burst.to_string(), "0"]), "every event relayed, zero lag:\n{last}");
+
+    let metrics = client.get(format!("{}/metrics", server.base)).send().await.expect("metrics").text().await.expect("text");
+    assert!(metrics.contains(&format!("petition_relay_published_total {burst}")), "{metrics}");
+    drop(server);
+    drop(nats);
     let _ = std::fs::remove_dir_all(&dir);
 }

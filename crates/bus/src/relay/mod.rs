@@ -1,0 +1,223 @@
+//! The outbox relay: publishes every committed event to JetStream, in the store's global order, once.
+//!
+//! The relay keeps no state of its own. Each message carries the store checkpoint it came from, so on start
+//! (and after any publish error) the relay reads the stream's last message and continues after it: a
+//! crash loses nothing and duplicates nothing. Commands never wait for it: when NATS is down the store keeps
+//! accepting events and the relay catches up when NATS returns. `run_once` publishes one page (what tests
+//! call); `run` adds the lease, idling, backoff and shutdown. Design: `docs/adr/0006-relay-and-subjects.md`.
+
+mod lease;
+mod publish;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream;
+use store::{Checkpoint, EventStore};
+use tokio::sync::{Mutex, watch};
+
+pub use lease::LeaseConfig;
+
+use crate::route::Router;
+use crate::{BusError, StreamSettings, cloudevents};
+use lease::Lease;
+use publish::{Cursor, publish_page, resync};
+
+/// How the relay publishes. `Default` is right for production; tests shorten the lease and idle times.
+#[derive(Debug, Clone)]
+pub struct RelayConfig {
+    pub stream: StreamSettings,
+    /// Unacknowledged publishes in flight (default 256).
+    pub window: usize,
+    /// Events read from the store per `run_once` (default 1000).
+    pub page_size: usize,
+    /// Sleep when caught up (default 100 ms): the upper bound this adds to end-to-end latency.
+    pub idle: Duration,
+    /// Longest sleep between retries while NATS or the store fails (default 10 s).
+    pub max_backoff: Duration,
+    pub lease: LeaseConfig,
+    /// Written into the lease so operators see who publishes; defaults to a random id.
+    pub instance_id: String,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            stream: StreamSettings::default(),
+            window: 256,
+            page_size: 1000,
+            idle: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(10),
+            lease: LeaseConfig::default(),
+            instance_id: format!("relay-{}", uuid::Uuid::new_v4()),
+        }
+    }
+}
+
+/// What one `run_once` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelayOutcome {
+    /// Events newly acknowledged by JetStream in this run.
+    pub published: usize,
+    /// The stream's last sequence, as far as this relay knows.
+    pub stream_sequence: u64,
+    /// The store checkpoint of the stream's last message.
+    pub checkpoint: Checkpoint,
+    /// True when the store had nothing more to publish at the time of reading.
+    pub caught_up: bool,
+}
+
+/// The relay. Cheap to share (`Arc`); `run_once` calls are serialised internally.
+#[derive(Debug)]
+pub struct Relay {
+    store: Arc<dyn EventStore>,
+    js: jetstream::Context,
+    config: RelayConfig,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// `None` until synced with the stream, and again after any publish error.
+    cursor: Option<Cursor>,
+    router: Router,
+}
+
+impl Relay {
+    pub fn new(store: Arc<dyn EventStore>, js: jetstream::Context, config: RelayConfig) -> Self {
+        Self {
+            store,
+            js,
+            config,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Publishes the next page of events (up to `page_size`), without the lease. Call
+    /// [`crate::ensure_stream`] first. After an error the next call re-syncs from the stream head.
+    pub async fn run_once(&self) -> Result<RelayOutcome, BusError> {
+        let mut state = self.state.lock().await;
+        let stream = &self.config.stream;
+        let cursor = match state.cursor {
+            Some(cursor) => cursor,
+            None => resync(&self.js, &stream.stream).await?,
+        };
+        state.cursor = Some(cursor);
+        let page = self
+            .store
+            .read_all(&cursor.after, self.config.page_size)
+            .await?;
+        let caught_up = page.events.len() < self.config.page_size;
+        let mut encoded = Vec::with_capacity(page.events.len());
+        for event in page.events {
+            let route = state.router.route(self.store.as_ref(), &event).await?;
+            let out = cloudevents::encode(&stream.subject_prefix, &event, &route)
+                .map_err(|e| BusError::Config(e.to_string()))?;
+            encoded.push((event, out));
+        }
+        let result = publish_page(&self.js, cursor, encoded, self.config.window).await;
+        state.cursor = result.error.is_none().then_some(result.cursor);
+        if let Ok(head) = self.store.head().await {
+            crate::metrics::lag(head.global_position, result.cursor.after.global_position);
+        }
+        if let Some(error) = result.error {
+            return Err(error);
+        }
+        Ok(RelayOutcome {
+            published: result.published,
+            stream_sequence: result.cursor.last_sequence,
+            checkpoint: result.cursor.after,
+            caught_up,
+        })
+    }
+
+    /// Runs until `shutdown` turns true: holds the lease (or stands by until it can take it over),
+    /// publishes, sleeps when caught up and backs off on errors. Returns only on shutdown.
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) -> Result<(), BusError> {
+        let config = &self.config;
+        let mut backoff = config.idle;
+        // Creating the streams here too lets `petition serve` start while NATS is down: the relay
+        // keeps retrying in the background and sets everything up once NATS is reachable.
+        let mut lease = loop {
+            let opened = async {
+                crate::ensure_stream(&self.js, &config.stream).await?;
+                Lease::open(
+                    &self.js,
+                    config.lease.clone(),
+                    config.stream.replicas,
+                    config.instance_id.clone(),
+                )
+                .await
+            };
+            // Requests to an unreachable server can wait long; shutdown must not.
+            let opened = tokio::select! {
+                result = opened => result,
+                _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
+            };
+            match opened {
+                Ok(lease) => break lease,
+                Err(e) => {
+                    tracing::warn!(error = %e, "relay cannot reach NATS yet; retrying");
+                    backoff = (backoff * 2).min(config.max_backoff);
+                    if pause(&mut shutdown, backoff).await {
+                        return Ok(());
+                    }
+                }
+            }
+        };
+        let standby_poll = config.lease.ttl / 3;
+        loop {
+            if *shutdown.borrow() {
+                lease.release().await;
+                return Ok(());
+            }
+            if (!lease.held() || lease.renewal_due())
+                && let Err(e) = lease.acquire_or_renew().await
+            {
+                tracing::warn!(error = %e, "relay lease unavailable");
+            }
+            if !lease.held() {
+                metrics::gauge!(crate::metrics::RELAY_LEADER).set(0.0);
+                // Another relay may publish meanwhile: forget our cursor so we re-sync on takeover.
+                self.state.lock().await.cursor = None;
+                if pause(&mut shutdown, standby_poll.max(config.idle)).await {
+                    return Ok(());
+                }
+                continue;
+            }
+            metrics::gauge!(crate::metrics::RELAY_LEADER).set(1.0);
+            let wait = match self.run_once().await {
+                Ok(outcome) if !outcome.caught_up => {
+                    backoff = config.idle;
+                    Duration::ZERO
+                }
+                Ok(_) => {
+                    backoff = config.idle;
+                    config.idle
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "relay publish failed; re-syncing after a pause");
+                    backoff = (backoff * 2).min(config.max_backoff);
+                    backoff
+                }
+            };
+            if !wait.is_zero() && pause(&mut shutdown, wait).await {
+                lease.release().await;
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Sleeps for `wait` or until shutdown; true when shutting down.
+async fn pause(shutdown: &mut watch::Receiver<bool>, wait: Duration) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => {}
+        changed = shutdown.changed() => {
+            if changed.is_err() {
+                return true;
+            }
+        }
+    }
+    *shutdown.borrow()
+}

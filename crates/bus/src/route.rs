@@ -1,0 +1,113 @@
+//! Which agency and kind an event belongs to, for its subject and `ce-source`, without the domain crate.
+//!
+//! Only some events name them (`petition.received` has `receiving_agency` and `kind`; `petition.forwarded`
+//! has `to_agency`; `petition.accepted` has `agency`), so the route of an event is folded over its stream:
+//! each event's fields override what earlier events of the same case said. The fold depends only on the
+//! store, so republishing an event always yields the same subject. A small cache keeps the last route per
+//! stream; on a miss the stream is read back from the store.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use store::{EventStore, RecordedEvent, StoreError, StreamId};
+
+use crate::subject::UNKNOWN;
+
+/// Payload fields naming the agency now handling the case, most specific first.
+const AGENCY_FIELDS: [&str; 4] = ["to_agency", "agency", "current_agency", "receiving_agency"];
+/// Payload field naming the petition kind (complaint, denunciation, recommendation, feedback).
+const KIND_FIELD: &str = "kind";
+/// Above this many cached streams the cache is cleared; a miss costs one `read_stream`.
+const CACHE_LIMIT: usize = 100_000;
+
+/// The agency and kind of one event (raw values; [`crate::subject::token`] maps them to tokens).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub agency: String,
+    pub kind: String,
+}
+
+impl Default for Route {
+    fn default() -> Self {
+        Self {
+            agency: UNKNOWN.to_owned(),
+            kind: UNKNOWN.to_owned(),
+        }
+    }
+}
+
+impl Route {
+    /// The route after `payload`: its fields override the ones carried over from earlier events.
+    pub fn after(&self, payload: &Value) -> Route {
+        let text = |field: &str| {
+            payload
+                .get(field)
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+                .map(str::to_owned)
+        };
+        Route {
+            agency: AGENCY_FIELDS
+                .iter()
+                .find_map(|f| text(f))
+                .unwrap_or_else(|| self.agency.clone()),
+            kind: text(KIND_FIELD).unwrap_or_else(|| self.kind.clone()),
+        }
+    }
+}
+
+/// Computes routes in publishing order, remembering the last `(version, route)` of each stream.
+#[derive(Debug, Default)]
+pub struct Router {
+    last: HashMap<StreamId, (u64, Route)>,
+}
+
+impl Router {
+    /// The route of `event`, reading its stream from `store` when the previous version is not cached.
+    pub async fn route(
+        &mut self,
+        store: &dyn EventStore,
+        event: &RecordedEvent,
+    ) -> Result<Route, StoreError> {
+        let before = match self.last.get(&event.stream_id) {
+            Some((version, route)) if *version + 1 == event.version => route.clone(),
+            _ if event.version <= 1 => Route::default(),
+            _ => store
+                .read_stream(&event.stream_id)
+                .await?
+                .iter()
+                .take_while(|e| e.version < event.version)
+                .fold(Route::default(), |route, e| route.after(&e.payload)),
+        };
+        let route = before.after(&event.payload);
+        if self.last.len() >= CACHE_LIMIT {
+            self.last.clear();
+        }
+        self.last
+            .insert(event.stream_id.clone(), (event.version, route.clone()));
+        Ok(route)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn later_events_inherit_and_override_the_agency() {
+        let received =
+            Route::default().after(&json!({"receiving_agency": "UBND-HN", "kind": "complaint"}));
+        assert_eq!(received.agency, "UBND-HN");
+        let accepted = received.after(&json!({"instance": "first"}));
+        assert_eq!(accepted, received);
+        let forwarded = accepted.after(&json!({"from_agency": "UBND-HN", "to_agency": "BO-TC"}));
+        assert_eq!(forwarded.agency, "BO-TC");
+        assert_eq!(forwarded.kind, "complaint");
+    }
+
+    #[test]
+    fn a_payload_without_fields_routes_to_unknown() {
+        assert_eq!(Route::default().after(&json!([1, 2])), Route::default());
+    }
+}

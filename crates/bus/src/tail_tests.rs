@@ -1,0 +1,138 @@
+//! StoreTail against an in-memory SQLite store, with a handler that records what it saw.
+
+use std::sync::Mutex;
+
+use serde_json::json;
+use store::{CommandMeta, ExpectedVersion, NewEvent, StreamId, sqlite::SqliteStore};
+use uuid::Uuid;
+
+use super::*;
+
+#[derive(Debug, Default)]
+struct Recorder {
+    /// (event id, attempt) per call, including failed ones.
+    calls: Mutex<Vec<(Uuid, u32)>>,
+    checkpoint: Mutex<Option<Checkpoint>>,
+    /// Fail the n-th call (0-based) transiently.
+    fail_call: Option<usize>,
+}
+
+#[async_trait]
+impl EventHandler for Recorder {
+    fn name(&self) -> &str {
+        "recorder"
+    }
+    async fn checkpoint(&self) -> Result<Option<Checkpoint>, HandlerError> {
+        Ok(*self.checkpoint.lock().expect("lock"))
+    }
+    async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
+        let mut calls = self.calls.lock().expect("lock");
+        let n = calls.len();
+        calls.push((delivery.event.event_id, delivery.attempt));
+        if self.fail_call == Some(n) {
+            return Err(HandlerError::Transient("database busy".into()));
+        }
+        *self.checkpoint.lock().expect("lock") = Some(delivery.checkpoint());
+        Ok(())
+    }
+}
+
+async fn store_with(events: usize) -> (Arc<dyn EventStore>, Vec<Uuid>) {
+    let store = SqliteStore::connect("sqlite::memory:")
+        .await
+        .expect("store");
+    let mut ids = Vec::new();
+    for i in 0..events {
+        let case = Uuid::now_v7();
+        let event = NewEvent {
+            event_id: Uuid::now_v7(),
+            event_type: "petition.received".into(),
+            schema_version: 1,
+            payload: json!({"case_id": case, "receiving_agency": "UBND-HN", "kind": "complaint", "n": i}),
+            personal: None,
+        };
+        ids.push(event.event_id);
+        let meta = CommandMeta {
+            command_id: Uuid::now_v7(),
+            fingerprint: None,
+            actor: "test".into(),
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            rulebook_version: None,
+        };
+        store
+            .append(
+                &StreamId::for_case(case),
+                ExpectedVersion::NoStream,
+                vec![event],
+                &meta,
+            )
+            .await
+            .expect("append");
+    }
+    (Arc::new(store), ids)
+}
+
+#[tokio::test]
+async fn the_tail_hands_every_event_once_in_global_order() {
+    let (store, ids) = store_with(5).await;
+    let recorder = Arc::new(Recorder::default());
+    let handler: Arc<dyn EventHandler> = recorder.clone();
+    let outcome = StoreTail::new(store)
+        .run_once(&handler, 100)
+        .await
+        .expect("run");
+    assert_eq!(outcome.handled, 5);
+    let seen: Vec<Uuid> = recorder
+        .calls
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(seen, ids);
+}
+
+#[tokio::test]
+async fn a_transient_failure_is_retried_with_the_next_attempt_number() {
+    let (store, ids) = store_with(3).await;
+    let recorder = Arc::new(Recorder {
+        fail_call: Some(1),
+        ..Recorder::default()
+    });
+    let handler: Arc<dyn EventHandler> = recorder.clone();
+    let tail = StoreTail::new(store);
+    let first = tail.run_once(&handler, 100).await.expect("run");
+    assert_eq!((first.handled, first.retried), (1, 1));
+    let second = tail.run_once(&handler, 100).await.expect("run");
+    assert_eq!((second.handled, second.retried), (2, 0));
+    let calls = recorder.calls.lock().expect("lock").clone();
+    assert_eq!(
+        calls,
+        vec![(ids[0], 1), (ids[1], 1), (ids[1], 2), (ids[2], 1)]
+    );
+}
+
+#[tokio::test]
+async fn the_loop_catches_up_and_stops_on_shutdown() {
+    let (store, ids) = store_with(7).await;
+    let recorder = Arc::new(Recorder::default());
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let tail = StoreTail::new(store)
+        .with_idle(Duration::from_millis(10))
+        .with_page_size(2);
+    let task = tokio::spawn({
+        let handler: Arc<dyn EventHandler> = recorder.clone();
+        async move { tail.run(handler, shutdown).await }
+    });
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while recorder.calls.lock().expect("lock").len() < ids.len() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("caught up in time");
+    stop.send(true).expect("stop");
+    task.await.expect("join").expect("clean stop");
+    assert_eq!(recorder.calls.lock().expect("lock").len(), ids.len());
+}

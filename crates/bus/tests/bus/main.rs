@@ -1,0 +1,9 @@
+//! Integration tests of the bus against real nats-server processes (started and killed by the tests),
+//! SQLite and PostgreSQL.
+
+mod cloudevents_view;
+mod consumer;
+mod harness;
+mod nats;
+mod relay;
+mod status;
