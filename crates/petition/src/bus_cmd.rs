@@ -20,7 +20,7 @@ pub enum BusCmd {
 
 /// The durable consumers `petition serve` runs; `bus status` reports them by default.
 pub fn default_consumers() -> Vec<String> {
-    Vec::new()
+    vec![notifier::CONSUMER.to_owned()]
 }
 
 fn nats_url(settings: &Settings) -> anyhow::Result<&str> {

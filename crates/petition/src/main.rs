@@ -1,9 +1,11 @@
 //! The `petition` binary: a thin shell that reads settings and wires the library crates together.
 
 mod bus_cmd;
+mod notifier_cmd;
 mod replay;
 mod serve;
 mod settings;
+mod workers;
 
 use std::path::PathBuf;
 
@@ -45,6 +47,9 @@ enum Cmd {
     /// Inspect the JetStream side.
     #[command(subcommand)]
     Bus(bus_cmd::BusCmd),
+    /// Notify petitioners and the inspectorate.
+    #[command(subcommand)]
+    Notifier(notifier_cmd::NotifierCmd),
 }
 
 #[tokio::main]
@@ -61,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Cmd::Relay => bus_cmd::run_relay(settings).await,
         Cmd::Bus(cmd) => bus_cmd::run(settings, cmd).await,
+        Cmd::Notifier(cmd) => notifier_cmd::run(settings, cmd).await,
         Cmd::Replay(args) => {
             let store = connect(&settings).await?;
             replay::run(store.as_ref(), args).await

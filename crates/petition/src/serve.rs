@@ -10,7 +10,8 @@ use command::http::{ApiToken, AppState, HttpConfig, TokenList};
 use command::{CaseService, SystemTime};
 use secrecy::SecretString;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
+
+use crate::workers::Tasks;
 
 use crate::settings::Settings;
 
@@ -44,7 +45,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
 
     let (stop, stopping) = watch::channel(false);
-    let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
+    let mut tasks = Tasks::new();
     let mut http_stop = stopping.clone();
     tasks.spawn(async move {
         let shutdown = async move {
@@ -52,21 +53,31 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         };
         ("http", command::http::serve(listener, app, shutdown).await.context("HTTP server failed"))
     });
-    if settings.nats_url.is_some() {
-        // NATS being down must not stop commands: connecting retries in the background.
-        let js = crate::bus_cmd::jetstream(&settings, "petition-serve").await?;
-        let relay = crate::bus_cmd::relay(store.clone(), js, &settings);
+    let js = match settings.nats_url {
+        // NATS being down must not stop commands: the client reconnects and the relay retries.
+        Some(_) => Some(crate::bus_cmd::jetstream(&settings, "petition-serve").await?),
+        None => None,
+    };
+    if let Some(js) = &js {
+        let relay = crate::bus_cmd::relay(store.clone(), js.clone(), &settings);
         let relay_stop = stopping.clone();
         tasks.spawn(async move { ("relay", relay.run(relay_stop).await.context("relay failed")) });
     }
+    let source = crate::workers::source(&settings, store.clone(), js.clone());
+    crate::workers::spawn_notifier(&mut tasks, &settings, store.clone(), source, &stopping).await?;
 
-    tracing::info!(%addr, backend = store.backend(), nats = settings.nats_url.is_some(), "petition-ledger is listening");
+    tracing::info!(%addr, backend = store.backend(), nats = js.is_some(), "petition-ledger is listening");
     eprintln!(
         "petition-ledger listening on http://{addr} ({} store{}); OpenAPI at http://{addr}/api/v1/openapi.json",
         store.backend(),
-        if settings.nats_url.is_some() { ", relaying to NATS JetStream" } else { "" }
+        if js.is_some() { ", relaying to NATS JetStream" } else { "" }
     );
+    supervise(tasks, stop).await
+}
 
+/// Runs until SIGINT/SIGTERM or until any task stops, then stops every task, waits a bounded time for
+/// them to finish, and reports which one ended the process.
+pub async fn supervise(mut tasks: Tasks, stop: watch::Sender<bool>) -> anyhow::Result<()> {
     let mut failure = None;
     tokio::select! {
         () = shutdown_signal() => {}
@@ -86,8 +97,8 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             }
         }
     };
-    // Every task is safe to abort (the store is the truth; the relay re-syncs from the stream), so a task
-    // stuck on an unreachable peer must not hold the process hostage.
+    // Every task is safe to abort (the store is the truth; consumers resume from their checkpoints), so a
+    // task stuck on an unreachable peer must not hold the process hostage.
     if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
         tracing::warn!(grace = ?SHUTDOWN_GRACE, "tasks did not stop in time; aborting them");
         tasks.shutdown().await;

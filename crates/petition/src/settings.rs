@@ -38,6 +38,10 @@ pub struct Settings {
     /// Replicas of the JetStream streams: 1 on one server, 3 on a cluster (`PETITION_NATS_REPLICAS`).
     #[serde(default = "default_replicas")]
     pub nats_replicas: usize,
+    /// The notifier: `[notifier]` in the file, `PETITION_NOTIFIER__SMTP__HOST`-style variables (see
+    /// `docs/notifier.md`). With nothing set, e-mails are written to the log instead of sent.
+    #[serde(default)]
+    pub notifier: notifier::NotifierSettings,
     /// `text` or `json` logs (`PETITION_LOG_FORMAT`).
     #[serde(default = "default_log_format")]
     pub log_format: String,
