@@ -24,13 +24,7 @@ async fn problem(response: reqwest::Response) -> (u16, Value) {
 }
 
 async fn event_count(app: &crate::helpers::TestApp, case: &str) -> usize {
-    let events: Vec<Value> = app
-        .get(&format!("/api/v1/petitions/{case}/events"))
-        .await
-        .json()
-        .await
-        .expect("json");
-    events.len()
+    app.events(case).await.len()
 }
 
 #[tokio::test]

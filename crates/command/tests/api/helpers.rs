@@ -139,6 +139,15 @@ impl TestApp {
         json
     }
 
+    /// The events of a case, as the API lists them.
+    pub async fn events(&self, case: &str) -> Vec<Value> {
+        self.get(&format!("/api/v1/petitions/{case}/events"))
+            .await
+            .json()
+            .await
+            .expect("events json")
+    }
+
     /// Stops the database under the running server, the way an outage would.
     pub async fn drop_database(&self) {
         let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url())

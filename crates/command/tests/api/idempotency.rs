@@ -39,12 +39,7 @@ async fn retrying_a_receive_returns_the_same_case_and_records_it_once() {
         first["events"][0]["event_id"]
     );
     let case = first["case_id"].as_str().expect("case id");
-    let events: Vec<Value> = app
-        .get(&format!("/api/v1/petitions/{case}/events"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let events = app.events(&case).await;
     assert_eq!(events.len(), 1, "the petition is recorded once");
 }
 
@@ -64,12 +59,7 @@ async fn retrying_a_lifecycle_command_after_it_succeeded_returns_the_first_resul
     let again: Value = again.json().await.expect("json");
     assert_eq!(again["replayed"], true);
     assert_eq!(again["version"], first["version"]);
-    let events: Vec<Value> = app
-        .get(&format!("/api/v1/petitions/{case}/events"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let events = app.events(&case).await;
     assert_eq!(events.len(), 2);
 }
 
@@ -106,11 +96,6 @@ async fn concurrent_retries_of_one_command_record_it_once() {
     for r in responses {
         assert_eq!(r.status(), 200, "every retry answers with the one result");
     }
-    let events: Vec<Value> = app
-        .get(&format!("/api/v1/petitions/{case}/events"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let events = app.events(&case).await;
     assert_eq!(events.len(), 2, "classified exactly once");
 }

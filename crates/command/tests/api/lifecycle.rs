@@ -78,12 +78,7 @@ async fn a_complaint_goes_from_receipt_to_an_appeal_and_every_step_is_recorded()
         "a complaint received after 2026-07-01 has 7 working days to accept"
     );
 
-    let events: Vec<Value> = app
-        .get(&format!("/api/v1/petitions/{case}/events"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let events = app.events(&case).await;
     let types: Vec<&str> = events
         .iter()
         .filter_map(|e| e["event_type"].as_str())
