@@ -32,14 +32,26 @@ fn nats_url(settings: &Settings) -> anyhow::Result<&str> {
 
 /// Connects to NATS without waiting for it: the client reconnects in the background, and the relay creates
 /// or updates the streams itself once the server answers, so a broker outage never blocks commands.
-pub async fn jetstream(settings: &Settings, client_name: &str) -> anyhow::Result<async_nats::jetstream::Context> {
+pub async fn jetstream(
+    settings: &Settings,
+    client_name: &str,
+) -> anyhow::Result<async_nats::jetstream::Context> {
     let url = nats_url(settings)?;
-    bus::connect(url, client_name).await.with_context(|| format!("connecting to NATS at {url}"))
+    bus::connect(url, client_name)
+        .await
+        .with_context(|| format!("connecting to NATS at {url}"))
 }
 
 /// Builds the relay for this process.
-pub fn relay(store: Arc<dyn store::EventStore>, js: async_nats::jetstream::Context, settings: &Settings) -> bus::Relay {
-    let config = bus::RelayConfig { stream: settings.stream_settings(), ..bus::RelayConfig::default() };
+pub fn relay(
+    store: Arc<dyn store::EventStore>,
+    js: async_nats::jetstream::Context,
+    settings: &Settings,
+) -> bus::Relay {
+    let config = bus::RelayConfig {
+        stream: settings.stream_settings(),
+        ..bus::RelayConfig::default()
+    };
     bus::Relay::new(store, js, config)
 }
 
@@ -54,7 +66,10 @@ pub async fn run_relay(settings: Settings) -> anyhow::Result<()> {
         crate::serve::shutdown_signal().await;
         let _ = tx.send(true);
     });
-    eprintln!("relay running; publishing to stream {}", settings.stream_settings().stream);
+    eprintln!(
+        "relay running; publishing to stream {}",
+        settings.stream_settings().stream
+    );
     relay.run(rx).await.context("relay stopped")?;
     Ok(())
 }
@@ -64,9 +79,14 @@ pub async fn run(settings: Settings, cmd: BusCmd) -> anyhow::Result<()> {
         BusCmd::Status { consumers } => {
             let store = crate::connect(&settings).await?;
             let js = jetstream(&settings, "petition-bus-status").await?;
-            let names = if consumers.is_empty() { default_consumers() } else { consumers };
+            let names = if consumers.is_empty() {
+                default_consumers()
+            } else {
+                consumers
+            };
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            let status = bus::bus_status(store.as_ref(), &js, &settings.stream_settings(), &names).await?;
+            let status =
+                bus::bus_status(store.as_ref(), &js, &settings.stream_settings(), &names).await?;
             println!("{status}");
             Ok(())
         }

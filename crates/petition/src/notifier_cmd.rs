@@ -31,7 +31,10 @@ pub enum LangArg {
 }
 
 /// Opens the notifier's delivery log in the store's database.
-pub async fn connect(settings: &Settings, store: Arc<dyn store::EventStore>) -> anyhow::Result<notifier::Notifier> {
+pub async fn connect(
+    settings: &Settings,
+    store: Arc<dyn store::EventStore>,
+) -> anyhow::Result<notifier::Notifier> {
     let url = settings.database_url();
     notifier::Notifier::connect(url.expose_secret(), store, settings.notifier.clone())
         .await
@@ -70,7 +73,10 @@ pub async fn run(settings: Settings, cmd: NotifierCmd) -> anyhow::Result<()> {
                 println!("event {event_id} notifies nobody");
             }
             for m in messages {
-                println!("--- {} to {} via {} ({:?})", m.template_id, m.recipient, m.channel, m.lang);
+                println!(
+                    "--- {} to {} via {} ({:?})",
+                    m.template_id, m.recipient, m.channel, m.lang
+                );
                 println!("Subject: {}\n{}\n", m.subject, m.body);
             }
             Ok(())

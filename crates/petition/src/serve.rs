@@ -33,11 +33,24 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         Some(tokens) => tokens,
         None => vec![development_token(&settings.data_dir)?],
     };
-    let service = CaseService::new(store.clone(), Arc::new(clocks), agencies, Arc::new(SystemTime));
-    let state = AppState { service, tokens: TokenList::new(&tokens) };
-    let config = HttpConfig { body_limit_bytes: settings.body_limit_bytes, ..HttpConfig::default() };
-    let app = command::http::router(state, &config)
-        .route("/metrics", get(move || std::future::ready(metrics.render())));
+    let service = CaseService::new(
+        store.clone(),
+        Arc::new(clocks),
+        agencies,
+        Arc::new(SystemTime),
+    );
+    let state = AppState {
+        service,
+        tokens: TokenList::new(&tokens),
+    };
+    let config = HttpConfig {
+        body_limit_bytes: settings.body_limit_bytes,
+        ..HttpConfig::default()
+    };
+    let app = command::http::router(state, &config).route(
+        "/metrics",
+        get(move || std::future::ready(metrics.render())),
+    );
 
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -51,7 +64,12 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         let shutdown = async move {
             let _ = http_stop.wait_for(|s| *s).await;
         };
-        ("http", command::http::serve(listener, app, shutdown).await.context("HTTP server failed"))
+        (
+            "http",
+            command::http::serve(listener, app, shutdown)
+                .await
+                .context("HTTP server failed"),
+        )
     });
     let js = match settings.nats_url {
         // NATS being down must not stop commands: the client reconnects and the relay retries.
@@ -70,7 +88,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     eprintln!(
         "petition-ledger listening on http://{addr} ({} store{}); OpenAPI at http://{addr}/api/v1/openapi.json",
         store.backend(),
-        if js.is_some() { ", relaying to NATS JetStream" } else { "" }
+        if js.is_some() {
+            ", relaying to NATS JetStream"
+        } else {
+            ""
+        }
     );
     supervise(tasks, stop).await
 }
@@ -92,7 +114,9 @@ pub async fn supervise(mut tasks: Tasks, stop: watch::Sender<bool>) -> anyhow::R
         while let Some(joined) = tasks.join_next().await {
             match joined {
                 Ok((name, Ok(()))) => tracing::info!(task = name, "stopped"),
-                Ok((name, Err(e))) => tracing::error!(task = name, error = %e, "stopped with an error"),
+                Ok((name, Err(e))) => {
+                    tracing::error!(task = name, error = %e, "stopped with an error")
+                }
                 Err(e) => tracing::error!(error = %e, "a task panicked"),
             }
         }
@@ -114,7 +138,8 @@ pub async fn supervise(mut tasks: Tasks, stop: watch::Sender<bool>) -> anyhow::R
 
 fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
     let rulebook = match &settings.rulebook {
-        Some(p) => clock::Rulebook::load(p).with_context(|| format!("loading the rulebook {}", p.display()))?,
+        Some(p) => clock::Rulebook::load(p)
+            .with_context(|| format!("loading the rulebook {}", p.display()))?,
         None => clock::Rulebook::embedded(),
     };
     let calendar = match &settings.holidays_dir {
@@ -139,15 +164,26 @@ fn development_token(data_dir: &Path) -> anyhow::Result<ApiToken> {
             t
         }
     };
-    eprintln!("No PETITION_TOKENS set: development token (actor `dev`), also in {}:\n  {token}", path.display());
-    Ok(ApiToken { actor: "dev".into(), token: SecretString::from(token) })
+    eprintln!(
+        "No PETITION_TOKENS set: development token (actor `dev`), also in {}:\n  {token}",
+        path.display()
+    );
+    Ok(ApiToken {
+        actor: "dev".into(),
+        token: SecretString::from(token),
+    })
 }
 
 #[cfg(unix)]
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(contents.as_bytes())
 }
 

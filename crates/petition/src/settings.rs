@@ -116,7 +116,10 @@ impl Settings {
 
     /// Where the JetStream streams live, from the settings.
     pub fn stream_settings(&self) -> bus::StreamSettings {
-        bus::StreamSettings { replicas: self.nats_replicas, ..bus::StreamSettings::default() }
+        bus::StreamSettings {
+            replicas: self.nats_replicas,
+            ..bus::StreamSettings::default()
+        }
     }
 
     /// The database URL, defaulting to a SQLite file in the data directory.

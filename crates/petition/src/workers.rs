@@ -19,7 +19,11 @@ pub fn source(
     js: Option<async_nats::jetstream::Context>,
 ) -> Arc<dyn EventSource> {
     match js {
-        Some(js) => Arc::new(bus::JetStreamSource::new(js, settings.stream_settings(), bus::ConsumerConfig::default())),
+        Some(js) => Arc::new(bus::JetStreamSource::new(
+            js,
+            settings.stream_settings(),
+            bus::ConsumerConfig::default(),
+        )),
         None => Arc::new(bus::StoreTail::new(store)),
     }
 }
@@ -32,7 +36,12 @@ pub fn spawn_consumer(
     handler: Arc<dyn EventHandler>,
     stop: watch::Receiver<bool>,
 ) {
-    tasks.spawn(async move { (name, source.run(handler, stop).await.map_err(anyhow::Error::from)) });
+    tasks.spawn(async move {
+        (
+            name,
+            source.run(handler, stop).await.map_err(anyhow::Error::from),
+        )
+    });
 }
 
 /// The notifier: its consumer and its retry/digest loop.
@@ -44,8 +53,19 @@ pub async fn spawn_notifier(
     stop: &watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let notifier = crate::notifier_cmd::connect(settings, store).await?;
-    spawn_consumer(tasks, "notifier consumer", source, notifier.handler(), stop.clone());
+    spawn_consumer(
+        tasks,
+        "notifier consumer",
+        source,
+        notifier.handler(),
+        stop.clone(),
+    );
     let loop_stop = stop.clone();
-    tasks.spawn(async move { ("notifier retries", notifier.run(loop_stop).await.map_err(anyhow::Error::from)) });
+    tasks.spawn(async move {
+        (
+            "notifier retries",
+            notifier.run(loop_stop).await.map_err(anyhow::Error::from),
+        )
+    });
     Ok(())
 }

@@ -199,11 +199,18 @@ impl Drop for Nats {
 }
 
 fn start_nats(dir: &Path) -> Nats {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-    let bin = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .unwrap_or("nats-server");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let bin = [
+        "/usr/sbin/nats-server",
+        "/usr/bin/nats-server",
+        "/usr/local/bin/nats-server",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists())
+    .unwrap_or("nats-server");
     let child = Command::new(bin)
         .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
         .arg(dir.join("nats"))
@@ -217,7 +224,10 @@ fn start_nats(dir: &Path) -> Nats {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Nats { child, url: format!("nats://127.0.0.1:{port}") }
+    Nats {
+        child,
+        url: format!("nats://127.0.0.1:{port}"),
+    }
 }
 
 #[tokio::test]
@@ -254,18 +264,42 @@ async fn serve_with_nats_relays_a_burst_and_bus_status_shows_no_lag() {
             .output()
             .expect("bus status");
         last = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stream = last.lines().find(|l| l.starts_with("stream ")).unwrap_or_default();
-        if out.status.success() && stream.split_whitespace().collect::<Vec<_>>().ends_with(&[&burst.to_string(), "0"]) {
+        let stream = last
+            .lines()
+            .find(|l| l.starts_with("stream "))
+            .unwrap_or_default();
+        if out.status.success()
+            && stream
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .ends_with(&[&burst.to_string(), "0"])
+        {
             break;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let stream = last.lines().find(|l| l.starts_with("stream ")).unwrap_or_default();
+    let stream = last
+        .lines()
+        .find(|l| l.starts_with("stream "))
+        .unwrap_or_default();
     let columns: Vec<&str> = stream.split_whitespace().collect();
-    assert!(columns.ends_with(&[&burst.to_string(), "0"]), "every event relayed, zero lag:\n{last}");
+    assert!(
+        columns.ends_with(&[&burst.to_string(), "0"]),
+        "every event relayed, zero lag:\n{last}"
+    );
 
-    let metrics = client.get(format!("{}/metrics", server.base)).send().await.expect("metrics").text().await.expect("text");
-    assert!(metrics.contains(&format!("petition_relay_published_total {burst}")), "{metrics}");
+    let metrics = client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains(&format!("petition_relay_published_total {burst}")),
+        "{metrics}"
+    );
     drop(server);
     drop(nats);
     let _ = std::fs::remove_dir_all(&dir);
