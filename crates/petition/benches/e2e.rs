@@ -2,8 +2,16 @@
 //! response arrives to the moment a JetStream consumer receives the event (API → store → relay →
 //! JetStream → durable pull consumer). A benchmark, not a test: it prints its figures.
 //!
+//! A second table measures the notifier as the embedded default runs it: from the HTTP response of
+//! `receive` to the acknowledgement e-mail being accepted by a local SMTP server (store tail → notifier →
+//! lettre → SMTP), one petition at a time.
+//!
 //! `cargo bench -p petition --bench e2e` — NATS from `PETITION_BENCH_NATS_URL` (default
 //! `nats://127.0.0.1:4222`), SQLite store in a temp file; streams get unique names and are deleted after.
+
+#[allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+#[path = "../../notifier/tests/notifier/smtp_sink.rs"]
+mod smtp_sink;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -165,6 +173,90 @@ async fn run(
     ))
 }
 
+/// HTTP response of `receive` → acknowledgement mail accepted by SMTP, with the notifier fed by the store tail.
+async fn run_mail(samples: usize) -> anyhow::Result<(f64, f64, f64)> {
+    let id = Uuid::new_v4().simple().to_string()[..8].to_owned();
+    let dir = std::env::temp_dir().join(format!("petition-bench-mail-{id}"));
+    std::fs::create_dir_all(&dir)?;
+    let url = format!("sqlite://{}/events.db", dir.display());
+    let store = store::connect(&url).await?;
+    let sink = smtp_sink::SmtpSink::start().await;
+    let settings = notifier::NotifierSettings {
+        smtp: Some(notifier::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: sink.port,
+            tls: notifier::TlsMode::None,
+            username: None,
+            password: None,
+            from: "no-reply@bench.example".into(),
+            timeout_secs: 10,
+        }),
+        ..notifier::NotifierSettings::default()
+    };
+    let notifier = notifier::Notifier::connect(&url, store.clone(), settings).await?;
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let tail = bus::StoreTail::new(store.clone()).with_idle(Duration::from_millis(10));
+    let handler = notifier.handler();
+    let tail_stop = stopping.clone();
+    tokio::spawn(async move { tail.run(handler, tail_stop).await });
+
+    let service = CaseService::new(
+        store.clone(),
+        Arc::new(clock::Clocks::embedded()),
+        Arc::new(domain::StaticAgencyDirectory::embedded()),
+        Arc::new(SystemTime),
+    );
+    let tokens = TokenList::new(&[ApiToken {
+        actor: "bench".into(),
+        token: SecretString::from(TOKEN.to_owned()),
+    }]);
+    let app = command::http::router(AppState { service, tokens }, &HttpConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let mut http_stop = stopping.clone();
+    tokio::spawn(command::http::serve(listener, app, async move {
+        let _ = http_stop.wait_for(|s| *s).await;
+    }));
+
+    let client = reqwest::Client::new();
+    let mut latencies = Vec::with_capacity(samples);
+    let started = Instant::now();
+    for i in 0..samples {
+        let response = client
+            .post(format!("{base}/api/v1/petitions"))
+            .bearer_auth(TOKEN)
+            .json(&serde_json::json!({
+                "kind": "feedback", "channel": "online", "receiving_agency": "UBND-HN",
+                "subject": format!("Street lights {i}"), "content": "Broken street lights on Hàng Bạc.",
+                "petitioners": { "signatories": [ { "full_name": "Lê Văn Cường", "email": format!("p{i}@bench.example") } ] },
+                "signatory_count": 1
+            }))
+            .send()
+            .await?;
+        let _: serde_json::Value = response.json().await?;
+        let answered = Instant::now();
+        let mails = sink.wait_for(i + 1, Duration::from_secs(10)).await;
+        let Some(mail) = mails.get(i) else {
+            anyhow::bail!("mail {i} was not accepted within 10 s")
+        };
+        latencies.push(
+            mail.accepted_at
+                .saturating_duration_since(answered)
+                .as_secs_f64()
+                * 1000.0,
+        );
+    }
+    let rate = samples as f64 / started.elapsed().as_secs_f64();
+    let _ = stop.send(true);
+    let _ = std::fs::remove_dir_all(&dir);
+    latencies.sort_by(f64::total_cmp);
+    Ok((
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 99.0),
+        rate,
+    ))
+}
+
 #[tokio::main]
 async fn main() {
     let nats_url =
@@ -198,6 +290,29 @@ async fn main() {
                 );
                 std::process::exit(1);
             }
+        }
+    }
+    println!();
+    println!(
+        "end-to-end: HTTP response of `receive` -> acknowledgement e-mail accepted by a local SMTP server"
+    );
+    println!(
+        "embedded default (store tail polling every 10 ms -> notifier -> lettre), {samples} sequential commands"
+    );
+    match run_mail(samples).await {
+        Ok((p50, p99, rate)) => {
+            println!(
+                "{:<28} {:>10} {:>10} {:>12}",
+                "", "p50 ms", "p99 ms", "commands/s"
+            );
+            println!(
+                "{:<28} {:>10.2} {:>10.2} {:>12.0}",
+                "HTTP -> SMTP accepted", p50, p99, rate
+            );
+        }
+        Err(e) => {
+            eprintln!("mail benchmark failed: {e:#}");
+            std::process::exit(1);
         }
     }
 }
