@@ -51,18 +51,41 @@ impl Default for HttpConfig {
     }
 }
 
+/// More authenticated endpoints served beside the command API (the read models), with their OpenAPI paths.
+#[derive(Default)]
+pub struct ExtraRoutes {
+    /// Routes with their state applied; they get the same bearer auth, limits, tracing and correlation ids.
+    pub routes: Router,
+    /// Merged into `/api/v1/openapi.json`.
+    pub doc: Option<utoipa::openapi::OpenApi>,
+}
+
+impl std::fmt::Debug for ExtraRoutes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExtraRoutes")
+            .field("has_doc", &self.doc.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 /// The whole API: public health and OpenAPI routes, and the authenticated petition routes.
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
-    let protected = petitions::router().route_layer(middleware::from_fn_with_state(
-        state.tokens.clone(),
-        auth::require_bearer,
-    ));
+    router_with(state, config, ExtraRoutes::default())
+}
+
+/// The API plus `extra` authenticated routes.
+pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> Router {
+    let auth = middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer);
+    let protected = petitions::router()
+        .with_state(state.clone())
+        .merge(extra.routes)
+        .route_layer(auth);
     Router::new()
         .merge(health::router())
-        .merge(openapi::router())
+        .with_state(state)
+        .merge(openapi::router(extra.doc))
         .merge(protected)
         .fallback(not_found)
-        .with_state(state)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(middleware::from_fn(correlation))
         .layer(

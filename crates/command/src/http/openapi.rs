@@ -11,8 +11,6 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, Secur
 use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::AppState;
-
 /// Every lifecycle action: URL segment, request schema name, and a one-line summary.
 pub const LIFECYCLE_ACTIONS: &[(&str, &str, &str)] = &[
     (
@@ -239,9 +237,19 @@ fn problem(description: &str) -> ResponseBuilder {
     )
 }
 
-pub fn router() -> Router<AppState> {
+/// The document: the command API's own paths plus any `extra` ones (the read models).
+pub fn document(extra: Option<utoipa::openapi::OpenApi>) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    if let Some(extra) = extra {
+        doc.merge(extra);
+    }
+    doc
+}
+
+pub fn router(extra: Option<utoipa::openapi::OpenApi>) -> Router {
+    let doc = std::sync::Arc::new(document(extra));
     Router::new().route(
         "/api/v1/openapi.json",
-        get(|| async { Json(ApiDoc::openapi()) }),
+        get(move || std::future::ready(Json(doc.as_ref().clone()))),
     )
 }
