@@ -20,7 +20,9 @@ pub enum BusCmd {
 
 /// The durable consumers `petition serve` runs; `bus status` reports them by default.
 pub fn default_consumers() -> Vec<String> {
-    vec![notifier::CONSUMER.to_owned()]
+    ["case_list", "statistics", notifier::CONSUMER]
+        .map(str::to_owned)
+        .to_vec()
 }
 
 fn nats_url(settings: &Settings) -> anyhow::Result<&str> {

@@ -2,6 +2,7 @@
 
 mod bus_cmd;
 mod notifier_cmd;
+mod projections_cmd;
 mod replay;
 mod serve;
 mod settings;
@@ -47,6 +48,9 @@ enum Cmd {
     /// Inspect the JetStream side.
     #[command(subcommand)]
     Bus(bus_cmd::BusCmd),
+    /// Manage the read models (case list, statistics).
+    #[command(subcommand)]
+    Projections(projections_cmd::ProjectionsCmd),
     /// Notify petitioners and the inspectorate.
     #[command(subcommand)]
     Notifier(notifier_cmd::NotifierCmd),
@@ -67,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Relay => bus_cmd::run_relay(settings).await,
         Cmd::Bus(cmd) => bus_cmd::run(settings, cmd).await,
         Cmd::Notifier(cmd) => notifier_cmd::run(settings, cmd).await,
+        Cmd::Projections(cmd) => projections_cmd::run(settings, cmd).await,
         Cmd::Replay(args) => {
             let store = connect(&settings).await?;
             replay::run(store.as_ref(), args).await

@@ -39,15 +39,23 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         agencies,
         Arc::new(SystemTime),
     );
+    let projections = crate::projections_cmd::connect(&settings, &store).await?;
+    let read_side = command::http::ExtraRoutes {
+        routes: projection::http::router(projection::http::ProjectionState {
+            projections: projections.clone(),
+            store: store.clone(),
+        }),
+        doc: Some(<projection::http::ApiDoc as utoipa::OpenApi>::openapi()),
+    };
     let state = AppState {
-        service,
+        service: service.clone(),
         tokens: TokenList::new(&tokens),
     };
     let config = HttpConfig {
         body_limit_bytes: settings.body_limit_bytes,
         ..HttpConfig::default()
     };
-    let app = command::http::router(state, &config).route(
+    let app = command::http::router_with(state, &config, read_side).route(
         "/metrics",
         get(move || std::future::ready(metrics.render())),
     );
@@ -82,6 +90,21 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         tasks.spawn(async move { ("relay", relay.run(relay_stop).await.context("relay failed")) });
     }
     let source = crate::workers::source(&settings, store.clone(), js.clone());
+    for handler in projections.handlers() {
+        crate::workers::spawn_consumer(
+            &mut tasks,
+            "read model",
+            source.clone(),
+            handler,
+            stopping.clone(),
+        );
+    }
+    let watcher = projection::watcher::Watcher::new(service, projections);
+    let watcher_stop = stopping.clone();
+    tasks.spawn(async move {
+        watcher.run(watcher_stop).await;
+        ("deadline watcher", Ok(()))
+    });
     crate::workers::spawn_notifier(&mut tasks, &settings, store.clone(), source, &stopping).await?;
 
     tracing::info!(%addr, backend = store.backend(), nats = js.is_some(), "petition-ledger is listening");

@@ -40,7 +40,10 @@ impl PgStore {
     /// connection is made directly because a pool would keep retrying a refused connection until it times out.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Config(format!("invalid PostgreSQL URL: {e}")))?;
+            .map_err(|e| StoreError::Config(format!("invalid PostgreSQL URL: {e}")))?
+            // `read_all`'s bounds change every page; a cached generic plan ignores them and scans the
+            // whole table (about 1 s per page at a million events, against 9 ms with the index).
+            .options([("plan_cache_mode", "force_custom_plan")]);
         let place = format!(
             "{}:{}/{}",
             options.get_host(),

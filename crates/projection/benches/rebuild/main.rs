@@ -1,0 +1,224 @@
+//! Rebuild throughput and query latency at scale.
+//!
+//! Generates a history of ≥ 1,000,000 events (93,000 cases through realistic lifecycles, decided by the real
+//! domain with the shipped rulebook), appends it to a store, then measures in the same run: a raw sequential
+//! `read_all` of every event, a full rebuild of each read model, and p50/p99 latencies of the statistics,
+//! watchlist and case-list queries. SQLite by default; `PETITION_BENCH_DATABASE_URL` selects another
+//! database (it must be empty). `PETITION_BENCH_CASES` changes the number of cases.
+//!
+//! A database that already holds events is not appended to: the run measures the history it holds.
+//!
+//! Run: `cargo bench -p projection --bench rebuild`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use domain::{Clocks, StaticAgencyDirectory};
+use projection::Projections;
+use projection::query::cases::CaseQuery;
+use projection::query::stats::{Granularity, StatsQuery};
+use projection::query::watchlist::WatchlistQuery;
+use store::{Checkpoint, CommandMeta, EventStore, ExpectedVersion, StreamId};
+use uuid::Uuid;
+
+mod history;
+use history::{AGENCIES, case_events};
+
+/// The page size of the raw read: the same as the rebuild's, so both pay the same per-page cost.
+const PAGE: usize = 20_000;
+
+type Bench<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i.min(samples.len() - 1)]
+}
+
+async fn latency<F, Fut>(runs: usize, mut f: F) -> Bench<(Duration, Duration)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), projection::ProjectionError>>,
+{
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        f().await?;
+        samples.push(t.elapsed());
+    }
+    Ok((
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.99),
+    ))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() -> Bench<()> {
+    let cases: u64 = std::env::var("PETITION_BENCH_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(93_000);
+    let url = match std::env::var("PETITION_BENCH_DATABASE_URL") {
+        Ok(url) => url,
+        Err(_) => {
+            let dir =
+                std::env::temp_dir().join(format!("projection-bench-{}", Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir)?;
+            format!("sqlite://{}?mode=rwc", dir.join("petition.db").display())
+        }
+    };
+    let store: Arc<dyn EventStore> = store::connect(&url).await?;
+    let projections = Projections::connect(&url).await?;
+    let clocks = Clocks::embedded();
+    let agencies = StaticAgencyDirectory::embedded();
+
+    // A database that already holds a history (a previous run) is measured as it is.
+    let reuse = store.head().await? != Checkpoint::START;
+    let t = Instant::now();
+    let mut total = 0usize;
+    for n in (0..cases).filter(|_| !reuse) {
+        let (id, events) = case_events(n, &clocks, &agencies)?;
+        total += events.len();
+        let meta = CommandMeta {
+            command_id: Uuid::now_v7(),
+            fingerprint: None,
+            actor: "bench".into(),
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            rulebook_version: None,
+        };
+        store
+            .append(
+                &StreamId::for_case(id.into()),
+                ExpectedVersion::NoStream,
+                events,
+                &meta,
+            )
+            .await?;
+    }
+    let generated = t.elapsed();
+    println!(
+        "backend {} · {cases} cases · {total} events generated and appended in {:.1} s",
+        store.backend(),
+        generated.as_secs_f64()
+    );
+
+    let t = Instant::now();
+    let mut read = 0usize;
+    let mut cp = Checkpoint::START;
+    loop {
+        let page = store.read_all(&cp, PAGE).await?;
+        if page.events.is_empty() {
+            break;
+        }
+        read += page.events.len();
+        cp = page.next;
+    }
+    let raw = t.elapsed();
+
+    let reports = projection::rebuild(&store, &projections, None).await?;
+    let today = NaiveDate::from_ymd_opt(2026, 11, 21).ok_or("date")?;
+    let year = StatsQuery {
+        period: Some(Granularity::Quarter),
+        from: NaiveDate::from_ymd_opt(2026, 1, 1),
+        to: NaiveDate::from_ymd_opt(2026, 12, 31),
+        ..StatsQuery::default()
+    };
+    let one_agency = StatsQuery {
+        agency: Some(AGENCIES[0].into()),
+        ..year.clone()
+    };
+    let stats_all = latency(20, || async {
+        projections.stats(&store, &year, today).await.map(|_| ())
+    })
+    .await?;
+    let stats_one = latency(50, || async {
+        projections
+            .stats(&store, &one_agency, today)
+            .await
+            .map(|_| ())
+    })
+    .await?;
+    let watch = latency(50, || async {
+        projections
+            .watchlist(&WatchlistQuery::default(), today)
+            .await
+            .map(|_| ())
+    })
+    .await?;
+    let watch_one = WatchlistQuery {
+        agency: Some(AGENCIES[1].into()),
+        ..WatchlistQuery::default()
+    };
+    let watch_agency = latency(50, || async {
+        projections.watchlist(&watch_one, today).await.map(|_| ())
+    })
+    .await?;
+    let list = CaseQuery {
+        overdue: Some(true),
+        ..CaseQuery::default()
+    };
+    let cases_q = latency(50, || async {
+        projections.list_cases(&list, today).await.map(|_| ())
+    })
+    .await?;
+
+    println!();
+    println!("| measurement | events | time | events/s |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| raw sequential `read_all` (pages of 20,000) | {read} | {:.2} s | {:.0} |",
+        raw.as_secs_f64(),
+        read as f64 / raw.as_secs_f64()
+    );
+    let mut rebuild_total = Duration::ZERO;
+    for r in &reports {
+        rebuild_total += r.elapsed;
+        println!(
+            "| rebuild `{}` | {} | {:.2} s | {:.0} |",
+            r.name,
+            r.events,
+            r.elapsed.as_secs_f64(),
+            r.events as f64 / r.elapsed.as_secs_f64()
+        );
+    }
+    println!(
+        "| rebuild, both read models | {read} | {:.2} s | {:.0} |",
+        rebuild_total.as_secs_f64(),
+        read as f64 / rebuild_total.as_secs_f64()
+    );
+    println!();
+    println!("| query | p50 | p99 |");
+    println!("|---|---:|---:|");
+    println!(
+        "| stats, every agency, 4 quarters | {} | {} |",
+        ms(stats_all.0),
+        ms(stats_all.1)
+    );
+    println!(
+        "| stats, one agency, 4 quarters | {} | {} |",
+        ms(stats_one.0),
+        ms(stats_one.1)
+    );
+    println!(
+        "| watchlist, first page of 100 | {} | {} |",
+        ms(watch.0),
+        ms(watch.1)
+    );
+    println!(
+        "| watchlist, one agency | {} | {} |",
+        ms(watch_agency.0),
+        ms(watch_agency.1)
+    );
+    println!(
+        "| case list, overdue, first page of 50 | {} | {} |",
+        ms(cases_q.0),
+        ms(cases_q.1)
+    );
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! The projection's error type; each variant says whether retrying can help.
+
+use bus::HandlerError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    /// The read-model database failed or is unreachable: retry later.
+    #[error("read-model database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The event store failed: retry later.
+    #[error("event store: {0}")]
+    Store(#[from] store::StoreError),
+    /// A stored event or snapshot cannot be decoded: retrying will not help; fix the code or rebuild.
+    #[error("cannot decode: {0}")]
+    Decode(String),
+    /// An event arrived after a gap in its case's versions: the read model is inconsistent; rebuild it.
+    #[error("case {case_id}: the read model holds version {have}, the next event is version {got}")]
+    Gap {
+        case_id: String,
+        have: u64,
+        got: u64,
+    },
+    /// A bad setting (URL scheme, unknown read model name).
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl From<ProjectionError> for HandlerError {
+    fn from(e: ProjectionError) -> Self {
+        match e {
+            ProjectionError::Database(_) | ProjectionError::Store(_) => {
+                HandlerError::Transient(e.to_string())
+            }
+            _ => HandlerError::Permanent(e.to_string()),
+        }
+    }
+}

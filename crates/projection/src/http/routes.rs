@@ -1,0 +1,158 @@
+//! The read-side handlers: parse the query, ask the read model, answer JSON (or CSV where offered).
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use command::http::error::{ApiError, Problem};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{ProjectionState, api_error, csv};
+use crate::query::cases::{CasePage, CaseQuery};
+use crate::query::stats::{StatsQuery, StatsReport};
+use crate::query::timeline::{Timeline, timeline as load_timeline};
+use crate::query::watchlist::{Watchlist, WatchlistQuery};
+
+fn today() -> chrono::NaiveDate {
+    command::local_date(Utc::now())
+}
+
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    q.map(|Query(t)| t)
+        .map_err(|e| ApiError::bad_request("invalid-query", e.body_text()))
+}
+
+fn wants_csv(format: Option<&str>) -> Result<bool, ApiError> {
+    match format {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(
+            "invalid-query",
+            format!("unknown format `{other}`: use json or csv"),
+        )),
+    }
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/cases", tag = "read models",
+    params(CaseQuery),
+    responses(
+        (status = 200, description = "A page of the case list", body = CasePage),
+        (status = 400, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_cases(
+    State(s): State<ProjectionState>,
+    q: Result<Query<CaseQuery>, QueryRejection>,
+) -> Result<Json<CasePage>, ApiError> {
+    let q = query(q)?;
+    s.projections
+        .list_cases(&q, today())
+        .await
+        .map(Json)
+        .map_err(api_error)
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/stats", tag = "read models",
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Statistics by agency × period × kind (JSON, or CSV with `format=csv`)", content(
+            (StatsReport = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn stats(
+    State(s): State<ProjectionState>,
+    q: Result<Query<StatsQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let q = query(q)?;
+    let csv = wants_csv(q.format.as_deref())?;
+    let report = s
+        .projections
+        .stats(&s.store, &q, today())
+        .await
+        .map_err(api_error)?;
+    Ok(if csv {
+        csv::response(csv::stats(&report.rows), "statistics.csv")
+    } else {
+        Json(report).into_response()
+    })
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/watchlist", tag = "read models",
+    params(WatchlistQuery),
+    responses(
+        (status = 200, description = "The inspectorate watchlist, most severe first (JSON, or CSV with `format=csv`)",
+            content(
+            (Watchlist = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn watchlist(
+    State(s): State<ProjectionState>,
+    q: Result<Query<WatchlistQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let q = query(q)?;
+    let csv = wants_csv(q.format.as_deref())?;
+    let list = s
+        .projections
+        .watchlist(&q, today())
+        .await
+        .map_err(api_error)?;
+    Ok(if csv {
+        csv::response(csv::watchlist(&list.items), "watchlist.csv")
+    } else {
+        Json(list).into_response()
+    })
+}
+
+/// Parameters of the timeline.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    /// Show the case as it stood at this instant (RFC 3339): only events recorded by then.
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/petitions/{id}/timeline", tag = "read models",
+    params(("id" = uuid::Uuid, Path, description = "Case id"), TimelineQuery),
+    responses(
+        (status = 200, description = "Every event with actor, times, hashes and deadline explanations", body = Timeline),
+        (status = 400, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case (at that instant)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn timeline(
+    State(s): State<ProjectionState>,
+    Path(id): Path<String>,
+    q: Result<Query<TimelineQuery>, QueryRejection>,
+) -> Result<Json<Timeline>, ApiError> {
+    let q = query(q)?;
+    let case_id: uuid::Uuid = id.parse().map_err(|_| {
+        ApiError::bad_request("invalid-case-id", format!("`{id}` is not a case id"))
+    })?;
+    match load_timeline(&s.store, case_id, q.as_of)
+        .await
+        .map_err(api_error)?
+    {
+        Some(t) => Ok(Json(t)),
+        None => Err(ApiError::NotFound(format!(
+            "case {case_id} does not exist{}",
+            if q.as_of.is_some() {
+                " at that instant"
+            } else {
+                ""
+            }
+        ))),
+    }
+}

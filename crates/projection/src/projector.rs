@@ -1,0 +1,269 @@
+//! Applying events to a read model: the consumer each read model is fed by, and the batch step shared by
+//! live updates and rebuilds, so both produce the same rows by construction.
+//!
+//! A batch runs in one transaction: it skips what the checkpoint says was applied, loads each touched
+//! case's fold from the snapshot table, applies the events, rewrites the case's rows and snapshot, and
+//! moves the checkpoint. Rows are a pure function of the fold, never increments, so even a duplicate
+//! delivery that slipped past the checkpoint could not double-count.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bus::{Delivery, EventHandler, HandlerError};
+use domain::Event;
+use sqlx::{Any, Row, Transaction};
+use store::{Checkpoint, RecordedEvent};
+
+use crate::db::{read_checkpoint, write_checkpoint};
+use crate::fold::CaseFold;
+use crate::model::Model;
+use crate::schema::Val;
+use crate::{ProjectionError, Projections};
+
+/// Where a batch writes: the live tables (checkpoint checked and moved) or a rebuild's shadow tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    Live,
+    Shadow,
+}
+
+impl Target {
+    pub(crate) fn suffix(self) -> &'static str {
+        match self {
+            Target::Live => "",
+            Target::Shadow => "_shadow",
+        }
+    }
+}
+
+/// Folds kept across batches during a rebuild; bounded so a long history does not hold every case.
+pub(crate) type FoldCache = HashMap<String, CaseFold>;
+const CACHE_LIMIT: usize = 20_000;
+
+impl Projections {
+    /// Applies `events` (in global order) to one read model in one transaction; returns how many were new.
+    pub(crate) async fn apply_batch(
+        &self,
+        model: Model,
+        events: &[RecordedEvent],
+        target: Target,
+        cache: &mut FoldCache,
+    ) -> Result<usize, ProjectionError> {
+        let suffix = target.suffix();
+        let mut tx = self.db.begin_write().await?;
+        let after = if target == Target::Live {
+            read_checkpoint(&mut tx, &self.db, model.name())
+                .await?
+                .map(|r| r.checkpoint)
+        } else {
+            None
+        };
+        let fresh: Vec<&RecordedEvent> = events
+            .iter()
+            .filter(|e| after.is_none_or(|a| e.checkpoint() > a))
+            .collect();
+        let Some(last) = fresh.last().map(|e| e.checkpoint()) else {
+            return Ok(0);
+        };
+        if cache.len() > CACHE_LIMIT {
+            cache.clear();
+        }
+        let case_of = |e: &RecordedEvent| {
+            e.stream_id
+                .as_str()
+                .strip_prefix("case-")
+                .map(str::to_owned)
+        };
+        let mut missing: Vec<String> = fresh
+            .iter()
+            .filter_map(|e| case_of(e))
+            .filter(|c| !cache.contains_key(c))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        load_folds(&mut tx, model, suffix, &missing, cache).await?;
+        let mut dirty: Vec<String> = Vec::new();
+        for recorded in &fresh {
+            // Only case streams carry petitions; other streams (if any appear) just move the checkpoint.
+            let Some(case_id) = case_of(recorded) else {
+                continue;
+            };
+            let fold = cache.entry(case_id.clone()).or_default();
+            if recorded.version <= fold.state.version {
+                continue; // already folded: a redelivery the checkpoint could not see (e.g. a rebuild race)
+            }
+            if recorded.version != fold.state.version + 1 {
+                return Err(ProjectionError::Gap {
+                    case_id,
+                    have: fold.state.version,
+                    got: recorded.version,
+                });
+            }
+            let event = Event::from_stored(
+                &recorded.event_type,
+                recorded.schema_version,
+                &recorded.payload,
+                None,
+            )
+            .map_err(|e| {
+                ProjectionError::Decode(format!(
+                    "{} v{}: {e}",
+                    recorded.event_type, recorded.version
+                ))
+            })?;
+            fold.apply(&event, recorded.recorded_at);
+            if !dirty.contains(&case_id) {
+                dirty.push(case_id);
+            }
+        }
+        write_cases(&mut tx, self.db.placeholder(), model, suffix, &dirty, cache).await?;
+        if target == Target::Live {
+            write_checkpoint(&mut tx, model.name(), model.version(), last).await?;
+        }
+        tx.commit().await?;
+        Ok(fresh.len())
+    }
+
+    /// The consumers to run, one per read model.
+    pub fn handlers(&self) -> Vec<Arc<dyn EventHandler>> {
+        Model::ALL
+            .into_iter()
+            .map(|model| {
+                Arc::new(Projector {
+                    projections: self.clone(),
+                    model,
+                }) as Arc<dyn EventHandler>
+            })
+            .collect()
+    }
+
+    /// Applies a slice of events to every live read model, in batches (tests, tools and benchmarks).
+    pub async fn apply_all(&self, events: &[RecordedEvent]) -> Result<usize, ProjectionError> {
+        let mut applied = 0;
+        for model in Model::ALL {
+            let mut cache = FoldCache::new();
+            for chunk in events.chunks(1000) {
+                applied += self
+                    .apply_batch(model, chunk, Target::Live, &mut cache)
+                    .await?;
+            }
+        }
+        Ok(applied)
+    }
+
+    /// The checkpoint a read model has reached.
+    pub async fn checkpoint(&self, model: Model) -> Result<Option<Checkpoint>, ProjectionError> {
+        let row = sqlx::query("SELECT version, checkpoint_tx, checkpoint_pos FROM projection_checkpoints WHERE name = $1")
+            .bind(model.name())
+            .fetch_optional(&self.db.pool)
+            .await?;
+        Ok(row
+            .map(|r| crate::db::checkpoint_row(&r))
+            .transpose()?
+            .map(|r| r.checkpoint)
+            .filter(|c| *c != Checkpoint::START))
+    }
+}
+
+/// Loads the snapshots of `case_ids` into the cache (cases without one start from the empty fold).
+async fn load_folds(
+    tx: &mut Transaction<'static, Any>,
+    model: Model,
+    suffix: &str,
+    case_ids: &[String],
+    cache: &mut FoldCache,
+) -> Result<(), ProjectionError> {
+    for chunk in case_ids.chunks(500) {
+        let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT case_id, fold FROM {} WHERE case_id IN ({})",
+            model.snapshots().name(suffix),
+            params.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id.as_str());
+        }
+        for r in q.fetch_all(&mut **tx).await? {
+            let case_id: String = r.try_get("case_id")?;
+            let text: String = r.try_get("fold")?;
+            let fold: CaseFold = serde_json::from_str(&text)
+                .map_err(|e| ProjectionError::Decode(format!("snapshot of case {case_id}: {e}")))?;
+            cache.insert(case_id, fold);
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites every row (and the snapshot) of the cases a batch touched.
+async fn write_cases(
+    tx: &mut Transaction<'static, Any>,
+    prefix: char,
+    model: Model,
+    suffix: &str,
+    dirty: &[String],
+    cache: &FoldCache,
+) -> Result<(), ProjectionError> {
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    let tables = model.tables();
+    let mut per_table: Vec<Vec<Vec<Val>>> = vec![Vec::new(); tables.len()];
+    for case_id in dirty {
+        let Some(fold) = cache.get(case_id) else {
+            continue;
+        };
+        for (i, rows) in model.rows(case_id, fold).into_iter().enumerate() {
+            per_table[i].extend(rows);
+        }
+        let json =
+            serde_json::to_string(fold).map_err(|e| ProjectionError::Decode(e.to_string()))?;
+        let version = i64::try_from(fold.state.version).unwrap_or(i64::MAX);
+        per_table[tables.len() - 1].push(vec![
+            Val::text(case_id.as_str()),
+            Val::int(version),
+            Val::text(json),
+        ]);
+    }
+    let ids: Vec<&str> = dirty.iter().map(String::as_str).collect();
+    for (table, rows) in tables.iter().zip(&per_table) {
+        table.replace_cases(tx, prefix, suffix, &ids, rows).await?;
+    }
+    Ok(())
+}
+
+/// The consumer of one read model.
+#[derive(Debug)]
+pub struct Projector {
+    projections: Projections,
+    model: Model,
+}
+
+#[async_trait]
+impl EventHandler for Projector {
+    fn name(&self) -> &str {
+        self.model.name()
+    }
+
+    async fn checkpoint(&self) -> Result<Option<Checkpoint>, HandlerError> {
+        self.projections
+            .checkpoint(self.model)
+            .await
+            .map_err(HandlerError::from)
+    }
+
+    async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
+        let mut cache = FoldCache::new();
+        self.projections
+            .apply_batch(
+                self.model,
+                std::slice::from_ref(&delivery.event),
+                Target::Live,
+                &mut cache,
+            )
+            .await
+            .map(|_| ())
+            .map_err(HandlerError::from)
+    }
+}

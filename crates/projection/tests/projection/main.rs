@@ -1,0 +1,13 @@
+//! The projection's integration tests: read models on SQLite and PostgreSQL, statistics checked against
+//! hand-computed answers, rebuild equals incremental, redelivery, the deadline watcher, and the HTTP API.
+
+mod harness;
+mod history;
+
+mod case_list;
+mod http;
+pub mod rebuild;
+mod redelivery;
+mod stats;
+mod timeline;
+mod watcher;
