@@ -19,6 +19,8 @@ pub struct StoreTail {
     store: Arc<dyn EventStore>,
     page_size: usize,
     idle: Duration,
+    /// Wakes the tail as soon as an append commits, instead of at the next idle poll.
+    wake: Option<tokio::sync::watch::Receiver<u64>>,
     /// Per consumer: the event that failed last and how many times it was handed over.
     attempts: Arc<Mutex<HashMap<String, (Checkpoint, u32)>>>,
 }
@@ -29,8 +31,15 @@ impl StoreTail {
             store,
             page_size: 500,
             idle: Duration::from_millis(200),
+            wake: None,
             attempts: Arc::default(),
         }
+    }
+
+    /// Wake up when `signal` changes (see [`crate::SignallingStore`]), not only every idle period.
+    pub fn with_wake(mut self, signal: tokio::sync::watch::Receiver<u64>) -> Self {
+        self.wake = Some(signal);
+        self
     }
 
     /// How long to sleep when there is nothing new (default 200 ms).
@@ -111,6 +120,7 @@ impl EventSource for StoreTail {
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> Result<(), BusError> {
         let mut backoff = self.idle;
+        let mut wake = self.wake.clone();
         loop {
             if *shutdown.borrow() {
                 return Ok(());
@@ -124,7 +134,15 @@ impl EventSource for StoreTail {
                     backoff = (backoff * 2).min(Duration::from_secs(30));
                     backoff
                 }
-                Ok(_) => self.idle,
+                Ok(_) => {
+                    // Caught up: sleep until the idle period ends or an append is signalled.
+                    tokio::select! {
+                        _ = tokio::time::sleep(self.idle) => {}
+                        _ = crate::signal::next(wake.as_mut()) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    Duration::ZERO
+                }
                 Err(e) => {
                     tracing::warn!(consumer = handler.name(), error = %e, "tail failed; backing off");
                     backoff = (backoff * 2).min(Duration::from_secs(30));

@@ -136,3 +136,55 @@ async fn the_loop_catches_up_and_stops_on_shutdown() {
     task.await.expect("join").expect("clean stop");
     assert_eq!(recorder.calls.lock().expect("lock").len(), ids.len());
 }
+
+#[tokio::test]
+async fn an_append_through_the_signalling_store_wakes_an_idle_tail_at_once() {
+    let (inner, _) = store_with(0).await;
+    let signal = crate::SignallingStore::new(inner);
+    let store: Arc<dyn EventStore> = Arc::new(signal.clone());
+    let recorder = Arc::new(Recorder::default());
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    // An idle period far longer than the test's patience: only the signal can deliver in time.
+    let tail = StoreTail::new(store.clone())
+        .with_idle(Duration::from_secs(30))
+        .with_wake(signal.subscribe());
+    let task = tokio::spawn({
+        let handler: Arc<dyn EventHandler> = recorder.clone();
+        async move { tail.run(handler, shutdown).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await; // let the tail go idle
+    let case = Uuid::now_v7();
+    let event = NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: "petition.received".into(),
+        schema_version: 1,
+        payload: json!({"case_id": case}),
+        personal: None,
+    };
+    let meta = CommandMeta {
+        command_id: Uuid::now_v7(),
+        fingerprint: None,
+        actor: "test".into(),
+        correlation_id: Uuid::now_v7(),
+        causation_id: None,
+        rulebook_version: None,
+    };
+    store
+        .append(
+            &StreamId::for_case(case),
+            ExpectedVersion::NoStream,
+            vec![event],
+            &meta,
+        )
+        .await
+        .expect("append");
+    tokio::time::timeout(Duration::from_secs(2), async {
+        while recorder.calls.lock().expect("lock").is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the signal woke the tail long before its 30 s idle period ended");
+    stop.send(true).expect("stop");
+    task.await.expect("join").expect("clean stop");
+}

@@ -44,14 +44,16 @@ pub async fn jetstream(
         .with_context(|| format!("connecting to NATS at {url}"))
 }
 
-/// Builds the relay for this process.
+/// Builds the relay for this process; `wake` comes from a `SignallingStore` when the writer shares the process.
 pub fn relay(
     store: Arc<dyn store::EventStore>,
     js: async_nats::jetstream::Context,
     settings: &Settings,
+    wake: Option<tokio::sync::watch::Receiver<u64>>,
 ) -> bus::Relay {
     let config = bus::RelayConfig {
         stream: settings.stream_settings(),
+        wake,
         ..bus::RelayConfig::default()
     };
     bus::Relay::new(store, js, config)
@@ -62,7 +64,7 @@ pub fn relay(
 pub async fn run_relay(settings: Settings) -> anyhow::Result<()> {
     let store = crate::connect(&settings).await?;
     let js = jetstream(&settings, "petition-relay").await?;
-    let relay = relay(store, js, &settings);
+    let relay = relay(store, js, &settings, None);
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
         crate::serve::shutdown_signal().await;

@@ -49,7 +49,7 @@ pub async fn run(settings: Settings, cmd: NotifierCmd) -> anyhow::Result<()> {
                 Some(_) => Some(crate::bus_cmd::jetstream(&settings, "petition-notifier").await?),
                 None => None,
             };
-            let source = crate::workers::source(&settings, store.clone(), js);
+            let source = crate::workers::source(&settings, store.clone(), js, None);
             let (stop, stopping) = watch::channel(false);
             let mut tasks = crate::workers::Tasks::new();
             crate::workers::spawn_notifier(&mut tasks, &settings, store, source, &stopping).await?;

@@ -22,7 +22,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .context("installing the metrics recorder")?;
-    let store = crate::connect(&settings).await?;
+    // Readers in this process (relay, in-process tails) are woken by our own appends, not only by polling.
+    let signal = bus::SignallingStore::new(crate::connect(&settings).await?);
+    let store: Arc<dyn store::EventStore> = Arc::new(signal.clone());
     let clocks = load_clocks(&settings)?;
     let agencies: Arc<dyn domain::AgencyDirectory> = Arc::new(match &settings.agencies {
         Some(path) => domain::StaticAgencyDirectory::load(path)
@@ -85,11 +87,21 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         None => None,
     };
     if let Some(js) = &js {
-        let relay = crate::bus_cmd::relay(store.clone(), js.clone(), &settings);
+        let relay = crate::bus_cmd::relay(
+            store.clone(),
+            js.clone(),
+            &settings,
+            Some(signal.subscribe()),
+        );
         let relay_stop = stopping.clone();
         tasks.spawn(async move { ("relay", relay.run(relay_stop).await.context("relay failed")) });
     }
-    let source = crate::workers::source(&settings, store.clone(), js.clone());
+    let source = crate::workers::source(
+        &settings,
+        store.clone(),
+        js.clone(),
+        Some(signal.subscribe()),
+    );
     for handler in projections.handlers() {
         crate::workers::spawn_consumer(
             &mut tasks,

@@ -12,11 +12,13 @@ use crate::settings::Settings;
 /// The task set `serve` supervises: every task reports its name and how it ended.
 pub type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
 
-/// The source every consumer of this process reads from.
+/// The source every consumer of this process reads from; `wake` lets the in-process tail react to appends
+/// made by this process at once instead of at its next idle poll.
 pub fn source(
     settings: &Settings,
     store: Arc<dyn store::EventStore>,
     js: Option<async_nats::jetstream::Context>,
+    wake: Option<watch::Receiver<u64>>,
 ) -> Arc<dyn EventSource> {
     match js {
         Some(js) => Arc::new(bus::JetStreamSource::new(
@@ -24,7 +26,13 @@ pub fn source(
             settings.stream_settings(),
             bus::ConsumerConfig::default(),
         )),
-        None => Arc::new(bus::StoreTail::new(store)),
+        None => {
+            let tail = bus::StoreTail::new(store);
+            Arc::new(match wake {
+                Some(signal) => tail.with_wake(signal),
+                None => tail,
+            })
+        }
     }
 }
 

@@ -38,6 +38,9 @@ pub struct RelayConfig {
     pub lease: LeaseConfig,
     /// Written into the lease so operators see who publishes; defaults to a random id.
     pub instance_id: String,
+    /// Wakes the caught-up relay as soon as an append commits in this process (see
+    /// [`crate::SignallingStore`]), so `idle` is no longer a floor under end-to-end latency.
+    pub wake: Option<watch::Receiver<u64>>,
 }
 
 impl Default for RelayConfig {
@@ -50,6 +53,7 @@ impl Default for RelayConfig {
             max_backoff: Duration::from_secs(10),
             lease: LeaseConfig::default(),
             instance_id: format!("relay-{}", uuid::Uuid::new_v4()),
+            wake: None,
         }
     }
 }
@@ -135,6 +139,7 @@ impl Relay {
     /// publishes, sleeps when caught up and backs off on errors. Returns only on shutdown.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) -> Result<(), BusError> {
         let config = &self.config;
+        let mut config_wake = config.wake.clone();
         let mut backoff = config.idle;
         // Creating the streams here too lets `petition serve` start while NATS is down: the relay
         // keeps retrying in the background and sets everything up once NATS is reachable.
@@ -201,12 +206,39 @@ impl Relay {
                     backoff
                 }
             };
-            if !wait.is_zero() && pause(&mut shutdown, wait).await {
+            // Only a caught-up relay is woken early; error backoff keeps its full pause.
+            let wake = if wait == config.idle {
+                config_wake.as_mut()
+            } else {
+                None
+            };
+            if !wait.is_zero() && pause_or_wake(&mut shutdown, wake, wait).await {
                 lease.release().await;
                 return Ok(());
             }
         }
     }
+}
+
+/// Like [`pause`], but also returns early when an append is signalled.
+async fn pause_or_wake(
+    shutdown: &mut watch::Receiver<bool>,
+    wake: Option<&mut watch::Receiver<u64>>,
+    wait: Duration,
+) -> bool {
+    if wake.is_none() {
+        return pause(shutdown, wait).await;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => {}
+        _ = crate::signal::next(wake) => {}
+        changed = shutdown.changed() => {
+            if changed.is_err() {
+                return true;
+            }
+        }
+    }
+    *shutdown.borrow()
 }
 
 /// Sleeps for `wait` or until shutdown; true when shutting down.
