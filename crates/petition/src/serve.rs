@@ -93,8 +93,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             &settings,
             Some(signal.subscribe()),
         );
-        let relay_stop = stopping.clone();
-        tasks.spawn(async move { ("relay", relay.run(relay_stop).await.context("relay failed")) });
+        let mut relay_stop = stopping.clone();
+        tasks.spawn(async move {
+            if let Err(e) = relay.run(relay_stop.clone()).await {
+                // Commands must keep being recorded: the relay's refusal is logged loudly and the API stays up.
+                tracing::error!(error = %e, "the relay stopped: events are still recorded but not published until it is fixed");
+                let _ = relay_stop.wait_for(|s| *s).await;
+            }
+            ("relay", Ok(()))
+        });
     }
     let source = crate::workers::source(
         &settings,

@@ -104,7 +104,7 @@ impl Relay {
         let stream = &self.config.stream;
         let cursor = match state.cursor {
             Some(cursor) => cursor,
-            None => resync(&self.js, &stream.stream).await?,
+            None => resync(&self.js, self.store.as_ref(), &stream.stream).await?,
         };
         state.cursor = Some(cursor);
         let page = self
@@ -199,6 +199,12 @@ impl Relay {
                 Ok(_) => {
                     backoff = config.idle;
                     config.idle
+                }
+                // A stream that belongs to another store will not heal by waiting: stop loudly.
+                Err(e @ BusError::Config(_)) => {
+                    tracing::error!(error = %e, "relay refuses to publish");
+                    lease.release().await;
+                    return Err(e);
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "relay publish failed; re-syncing after a pause");

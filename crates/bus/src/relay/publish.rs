@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 
 use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMessage};
-use store::{Checkpoint, RecordedEvent};
+use store::{Checkpoint, EventStore, RecordedEvent};
 
 use crate::BusError;
 use crate::cloudevents::{self, Outgoing};
@@ -23,7 +23,11 @@ pub(crate) struct Cursor {
 }
 
 /// Reads the stream's last message and the checkpoint it carries (START for an empty stream).
-pub(crate) async fn resync(js: &jetstream::Context, stream: &str) -> Result<Cursor, BusError> {
+pub(crate) async fn resync(
+    js: &jetstream::Context,
+    store: &dyn EventStore,
+    stream: &str,
+) -> Result<Cursor, BusError> {
     let handle = js
         .get_stream_no_info(stream)
         .await
@@ -48,10 +52,39 @@ pub(crate) async fn resync(js: &jetstream::Context, stream: &str) -> Result<Curs
             "the last message of {stream} (sequence {last_sequence}) was not written by the relay: {e}"
         ))
     })?;
+    verify_known(store, stream, last_sequence, &last.headers).await?;
     Ok(Cursor {
         after,
         last_sequence,
     })
+}
+
+/// The stream's last message must be an event this store recorded: resuming after a foreign checkpoint (two
+/// stores pointed at one stream, or a store restored from an older backup) would silently skip or mix events.
+async fn verify_known(
+    store: &dyn EventStore,
+    stream: &str,
+    sequence: u64,
+    headers: &async_nats::HeaderMap,
+) -> Result<(), BusError> {
+    let id = cloudevents::get(headers, cloudevents::header::ID).unwrap_or_default();
+    let stream_id = cloudevents::get(headers, cloudevents::header::STREAM_ID).unwrap_or_default();
+    let version: Option<u64> =
+        cloudevents::get(headers, cloudevents::header::CASE_VERSION).and_then(|v| v.parse().ok());
+    let refuse = || {
+        BusError::Config(format!(
+            "stream {stream} ends (sequence {sequence}) with event {id} of `{stream_id}`, which this event store never \
+             recorded: the stream belongs to another store; use another stream name or an empty stream"
+        ))
+    };
+    let Ok(parsed) = store::StreamId::parse(stream_id) else {
+        return Err(refuse());
+    };
+    let events = store.read_stream(&parsed).await?;
+    let known = events
+        .iter()
+        .any(|e| Some(e.version) == version && e.event_id.to_string() == id);
+    if known { Ok(()) } else { Err(refuse()) }
 }
 
 /// How a page ended.

@@ -194,3 +194,43 @@ async fn the_relay_follows_postgres_under_concurrent_writers() {
     .await
     .expect("test finished in time");
 }
+
+#[tokio::test]
+async fn a_relay_refuses_a_stream_that_holds_another_stores_events() {
+    tokio::time::timeout(LIMIT, async {
+        init_log();
+        let nats = NatsServer::start();
+        let js = setup(&nats).await;
+        let first = sqlite_store().await;
+        record_cases(first.as_ref(), 3, 2).await;
+        let relay = Relay::new(first.clone(), connect(&nats).await, fast_relay(16));
+        while !relay
+            .run_once()
+            .await
+            .expect("publish the first store")
+            .caught_up
+        {}
+        assert_stream_is_the_store(&js, first.as_ref()).await;
+
+        // A second, unrelated store pointed at the same stream must not resume after the first one's
+        // checkpoint (it would skip its own first events) nor append to it.
+        let second = sqlite_store().await;
+        record_cases(second.as_ref(), 5, 2).await;
+        let intruder = Relay::new(second.clone(), connect(&nats).await, fast_relay(16));
+        let refused = intruder.run_once().await;
+        assert!(
+            matches!(&refused, Err(bus::BusError::Config(m)) if m.contains("another store")),
+            "refused with a clear reason: {refused:?}"
+        );
+        let (stop, shutdown) = watch::channel(false);
+        let ended = intruder.run(shutdown).await;
+        drop(stop);
+        assert!(
+            matches!(ended, Err(bus::BusError::Config(_))),
+            "the loop stops instead of retrying: {ended:?}"
+        );
+        assert_stream_is_the_store(&js, first.as_ref()).await;
+    })
+    .await
+    .expect("test finished in time");
+}
