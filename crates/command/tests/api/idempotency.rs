@@ -39,7 +39,7 @@ async fn retrying_a_receive_returns_the_same_case_and_records_it_once() {
         first["events"][0]["event_id"]
     );
     let case = first["case_id"].as_str().expect("case id");
-    let events = app.events(&case).await;
+    let events = app.events(case).await;
     assert_eq!(events.len(), 1, "the petition is recorded once");
 }
 
