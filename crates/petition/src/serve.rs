@@ -47,6 +47,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             projections: projections.clone(),
             store: store.clone(),
         }),
+        public: projection::http::public_router(projection::http::ProjectionState {
+            projections: projections.clone(),
+            store: store.clone(),
+        }),
         doc: Some(<projection::http::ApiDoc as utoipa::OpenApi>::openapi()),
     };
     let state = AppState {

@@ -56,6 +56,8 @@ impl Default for HttpConfig {
 pub struct ExtraRoutes {
     /// Routes with their state applied; they get the same bearer auth, limits, tracing and correlation ids.
     pub routes: Router,
+    /// Routes served without authentication (e.g. the petitioners' lookup by tracking code).
+    pub public: Router,
     /// Merged into `/api/v1/openapi.json`.
     pub doc: Option<utoipa::openapi::OpenApi>,
 }
@@ -84,6 +86,7 @@ pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> 
         .merge(health::router())
         .with_state(state)
         .merge(openapi::router(extra.doc))
+        .merge(extra.public)
         .merge(protected)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))

@@ -4,6 +4,7 @@
 
 mod csv;
 mod routes;
+pub mod track;
 
 use std::sync::Arc;
 
@@ -25,6 +26,13 @@ pub struct ProjectionState {
     pub store: Arc<dyn EventStore>,
 }
 
+/// `GET /api/v1/track/{code}`: public, for petitioners (serve it without the bearer-auth layer).
+pub fn public_router(state: ProjectionState) -> Router {
+    Router::new()
+        .route("/api/v1/track/{code}", get(track::track))
+        .with_state(state)
+}
+
 /// `GET /api/v1/cases`, `/api/v1/stats`, `/api/v1/watchlist`, `/api/v1/petitions/{id}/timeline`.
 pub fn router(state: ProjectionState) -> Router {
     Router::new()
@@ -37,15 +45,19 @@ pub fn router(state: ProjectionState) -> Router {
 
 #[derive(Debug, OpenApi)]
 #[openapi(
-    paths(routes::list_cases, routes::stats, routes::watchlist, routes::timeline),
+    paths(routes::list_cases, routes::stats, routes::watchlist, routes::timeline, track::track),
     components(schemas(
         crate::query::cases::CasePage, crate::query::cases::CaseRow, crate::query::cases::DeadlineRow,
         crate::query::cases::CaseSort, crate::query::cases::SortOrder,
         crate::query::stats::StatsReport, crate::query::stats::StatsRow, crate::query::stats::Granularity,
         crate::query::watchlist::Watchlist, crate::query::watchlist::WatchlistEntry,
         crate::query::timeline::Timeline, crate::query::timeline::TimelineEntry, crate::query::timeline::DeadlineNote,
+        track::TrackView, track::Label,
     )),
-    tags((name = "read models", description = "Case list, statistics, inspectorate watchlist and audit timeline"))
+    tags(
+        (name = "read models", description = "Case list, statistics, inspectorate watchlist and audit timeline"),
+        (name = "petitioners", description = "Public lookup by tracking code")
+    )
 )]
 pub struct ApiDoc;
 

@@ -135,3 +135,70 @@ fn the_openapi_document_lists_every_read_endpoint() {
         doc["paths"]["/api/v1/stats"]["get"]["responses"]["200"]["content"]["text/csv"].is_object()
     );
 }
+
+#[tokio::test]
+async fn a_petitioner_looks_a_case_up_by_tracking_code_without_seeing_personal_data() {
+    let db = test_db(Backend::Sqlite).await;
+    let mut h = History::new();
+    let a = h.receive(PetitionKind::Denunciation, "UBND-HN", "2026-01-05", 1);
+    h.step(a, "2026-01-05", classify(true));
+    h.step(a, "2026-01-06", accept());
+    h.append_to(&db.store, 0).await;
+    catch_up(&db).await;
+    let state = ProjectionState {
+        projections: db.projections.clone(),
+        store: db.store.clone(),
+    };
+    let (_, _, cases) = get(&router(state.clone()), "/api/v1/cases").await;
+    let cases: serde_json::Value = serde_json::from_str(&cases).expect("json");
+    let code = cases["items"][0]["tracking_code"]
+        .as_str()
+        .expect("tracking code")
+        .to_owned();
+    let public = projection::http::public_router(state);
+
+    let (s, ct, body) = get(&public, &format!("/api/v1/track/{}", code.to_lowercase())).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(ct.starts_with("application/json"));
+    let view: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        view["tracking_code"],
+        code.as_str(),
+        "codes are case-insensitive"
+    );
+    assert_eq!(view["status"], "accepted");
+    assert_eq!(view["status_label"]["vi"], "Đã thụ lý");
+    assert_eq!(view["status_label"]["en"], "Accepted for resolution");
+    assert_eq!(view["current_agency"], "UBND-HN");
+    for personal in [
+        "full_name",
+        "address",
+        "phone",
+        "email",
+        "signator",
+        "content",
+    ] {
+        assert!(
+            !body.contains(personal),
+            "no `{personal}` in a public answer: {body}"
+        );
+    }
+
+    // One wrong character is caught by the check character: 400, not a lookup.
+    let mut typo = code.clone().into_bytes();
+    let i = typo.len() - 3;
+    typo[i] = if typo[i] == b'2' { b'3' } else { b'2' };
+    let (s, ct, _) = get(
+        &public,
+        &format!("/api/v1/track/{}", String::from_utf8_lossy(&typo)),
+    )
+    .await;
+    assert_eq!(
+        (s, ct.as_str()),
+        (StatusCode::BAD_REQUEST, "application/problem+json")
+    );
+
+    let unknown = domain::TrackingCode::generate(PetitionKind::Complaint, 2026, [7; 8]);
+    let (s, _, _) = get(&public, &format!("/api/v1/track/{unknown}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
