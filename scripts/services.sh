@@ -39,11 +39,13 @@ ensure_postgres() {
 }
 
 ensure_nats() {
-  if port_open "$NATS_PORT"; then log "NATS answers on 127.0.0.1:$NATS_PORT"; return; fi
+  # The tests also start their own nats-server processes (to stop and restart them), so the binary must be
+  # installed even when some server already answers on the standard port.
   if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
     log "installing nats-server from Debian's packages"
     apt_install nats-server
   fi
+  if port_open "$NATS_PORT"; then log "NATS answers on 127.0.0.1:$NATS_PORT"; return; fi
   local bin
   bin="$(command -v nats-server || echo /usr/sbin/nats-server)"
   local store_dir="${NATS_STORE_DIR:-/var/lib/nats-server}"
