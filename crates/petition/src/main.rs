@@ -92,7 +92,7 @@ pub(crate) async fn connect(
         })?;
     }
     let url = settings.database_url();
-    store::connect(url.expose_secret())
+    store::connect_with_pool_size(url.expose_secret(), settings.database_max_connections)
         .await
         .context("opening the event store")
 }

@@ -15,6 +15,9 @@ use serde::Deserialize;
 pub struct Settings {
     /// `postgres://…` for production, `sqlite://…` for the embedded default (`PETITION_DATABASE_URL`).
     pub database_url: Option<SecretString>,
+    /// Pooled PostgreSQL connections of the event store on this node (`PETITION_DATABASE_MAX_CONNECTIONS`).
+    #[serde(default = "default_max_connections")]
+    pub database_max_connections: u32,
     /// Where the embedded default keeps its database and development token (`PETITION_DATA_DIR`).
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
@@ -56,6 +59,9 @@ fn default_listen() -> SocketAddr {
 fn default_body_limit() -> usize {
     command::http::DEFAULT_BODY_LIMIT_BYTES
 }
+fn default_max_connections() -> u32 {
+    store::postgres::DEFAULT_MAX_CONNECTIONS
+}
 fn default_replicas() -> usize {
     1
 }
@@ -67,6 +73,7 @@ fn default_log_format() -> String {
 /// project (`PETITION_LOG`, `PETITION_CONFIG`, the tests' `PETITION_TEST_*`) share the prefix.
 const KEYS: &[&str] = &[
     "database_url",
+    "database_max_connections",
     "data_dir",
     "listen",
     "tokens",
@@ -107,6 +114,9 @@ impl Settings {
                 "PETITION_LOG_FORMAT must be `text` or `json`, not `{}`",
                 settings.log_format
             );
+        }
+        if settings.database_max_connections == 0 || settings.database_max_connections > 1000 {
+            bail!("PETITION_DATABASE_MAX_CONNECTIONS must be between 1 and 1000");
         }
         if settings.nats_replicas == 0 || settings.nats_replicas > 5 {
             bail!("PETITION_NATS_REPLICAS must be between 1 and 5");

@@ -68,8 +68,18 @@ pub trait EventStore: Send + Sync + std::fmt::Debug + 'static {
 
 /// Opens the store named by a database URL (`postgres://…` or `sqlite://…`) and applies the migrations.
 pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn EventStore>, StoreError> {
+    connect_with_pool_size(url, postgres::DEFAULT_MAX_CONNECTIONS).await
+}
+
+/// Like [`connect`], with at most `max_connections` PostgreSQL connections (SQLite has one writer anyway).
+pub async fn connect_with_pool_size(
+    url: &str,
+    max_connections: u32,
+) -> Result<std::sync::Arc<dyn EventStore>, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(std::sync::Arc::new(postgres::PgStore::connect(url).await?))
+        Ok(std::sync::Arc::new(
+            postgres::PgStore::connect_with_pool_size(url, max_connections).await?,
+        ))
     } else if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(
             sqlite::SqliteStore::connect(url).await?,

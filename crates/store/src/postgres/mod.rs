@@ -39,6 +39,15 @@ impl PgStore {
     /// A database that cannot be reached is reported at once as [`StoreError::Unavailable`]: the first
     /// connection is made directly because a pool would keep retrying a refused connection until it times out.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_pool_size(url, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Like [`Self::connect`], with at most `max_connections` pooled connections (at least 1). Size it to the
+    /// number of concurrent writers a node serves, within the server's `max_connections`.
+    pub async fn connect_with_pool_size(
+        url: &str,
+        max_connections: u32,
+    ) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Config(format!("invalid PostgreSQL URL: {e}")))?
             // `read_all`'s bounds change every page; a cached generic plan ignores them and scans the
@@ -71,7 +80,7 @@ impl PgStore {
         // Closing politely is a courtesy; the migrations are committed whether or not it succeeds.
         let _ = conn.close().await;
         let pool = PgPoolOptions::new()
-            .max_connections(DEFAULT_MAX_CONNECTIONS)
+            .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
             .connect_lazy_with(options);
         Ok(Self { pool })
