@@ -27,6 +27,10 @@ pub struct RequestMeta {
     pub command_id: Uuid,
     /// A digest of the request, so a reused key with another body is refused instead of silently ignored.
     pub fingerprint: Option<String>,
+    /// True when `command_id` can repeat (derived from a client's idempotency key, or deterministic like the
+    /// deadline watcher's); only then is the store asked for an earlier result before deciding. A fresh
+    /// random id cannot have been recorded, so that lookup would be a wasted query on every command.
+    pub retryable: bool,
     pub actor: String,
     pub correlation_id: Uuid,
     pub causation_id: Option<Uuid>,
@@ -174,7 +178,9 @@ impl CaseService {
     /// Executes one command; see the module documentation for the steps.
     #[instrument(skip_all, fields(case_id = %request.case_id, command = request.command.name(), command_id = %request.meta.command_id))]
     pub async fn execute(&self, request: CommandRequest) -> Result<CommandOutcome, ServiceError> {
-        if let Some(first) = self.replay_of(&request).await? {
+        if request.meta.retryable
+            && let Some(first) = self.replay_of(&request).await?
+        {
             return Ok(first);
         }
 

@@ -97,6 +97,7 @@ impl Watcher {
                 expected_version: None,
                 step_date: Some(today),
                 meta: RequestMeta {
+                    retryable: true,
                     command_id: command_id(&case_id, &key, &due),
                     fingerprint: Some(format!("deadline-missed/{key}/{due}")),
                     actor: ACTOR.to_owned(),

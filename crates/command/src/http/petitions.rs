@@ -103,6 +103,7 @@ pub async fn receive(
         expected_version: headers.if_match,
         step_date: step.occurred_on,
         meta: RequestMeta {
+            retryable: headers.idempotency_key.is_some(),
             command_id,
             fingerprint: Some(fingerprint("POST", uri.path(), uri.query(), &body.raw)),
             actor,
@@ -158,6 +159,7 @@ pub async fn act(
         expected_version: headers.if_match,
         step_date: step.occurred_on,
         meta: RequestMeta {
+            retryable: headers.idempotency_key.is_some(),
             command_id: headers.command_id(&actor),
             fingerprint: Some(fingerprint("POST", uri.path(), uri.query(), &body.raw)),
             actor,

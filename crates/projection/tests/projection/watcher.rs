@@ -18,6 +18,7 @@ async fn run(service: &CaseService, case: CaseId, on: &str, command: Command) {
         expected_version: None,
         step_date: Some(date(on)),
         meta: RequestMeta {
+            retryable: true,
             command_id: Uuid::new_v4(),
             fingerprint: None,
             actor: "officer".into(),
