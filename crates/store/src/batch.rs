@@ -246,6 +246,18 @@ pub(crate) fn build(
 }
 
 /// Converts a stored `BIGINT` to the unsigned value the API uses, refusing nonsense instead of wrapping.
+/// A `commands` row (stream id, fingerprint, first and last version) as a typed record.
+pub(crate) fn command_record(
+    (stream_id, fingerprint, first, last): (String, Option<String>, i64, i64),
+) -> Result<CommandRecord, StoreError> {
+    Ok(CommandRecord {
+        stream_id: StreamId::parse(stream_id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        fingerprint,
+        first_version: to_u64(first, "first version")?,
+        last_version: to_u64(last, "last version")?,
+    })
+}
+
 pub(crate) fn to_u64(value: i64, what: &str) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative {what}: {value}")))
 }

@@ -164,15 +164,11 @@ pub(super) async fn load_command(
             .fetch_optional(&mut *conn)
             .await
             .map_err(db_error::map)?;
-    let Some((stream_id, fingerprint, first, last)) = row else {
+    let Some(row) = row else {
         return Ok(None);
     };
-    let record = CommandRecord {
-        stream_id: StreamId::parse(stream_id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        fingerprint,
-        first_version: batch::to_u64(first, "first version")?,
-        last_version: batch::to_u64(last, "last version")?,
-    };
+    let (first, last) = (row.2, row.3);
+    let record = batch::command_record(row)?;
     let sql = format!(
         "SELECT {COLUMNS} FROM events WHERE stream_id = $1 AND version BETWEEN $2 AND $3 ORDER BY version"
     );
