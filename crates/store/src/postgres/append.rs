@@ -14,6 +14,18 @@ use crate::{
 /// locks other components take with a different first key. (The two bytes spell "PL" in ASCII.)
 const STREAM_LOCK_CLASS: i32 = 0x504C;
 
+/// The first statement of every append: the appenders' shared lock (which readers look for to tell an appender
+/// from any other transaction, ADR 0002), the proof for the insert trigger that it was taken before the
+/// transaction had an id, then the stream's own lock. Select-list expressions are evaluated left to right.
+const LOCK_FOR_APPEND: &str = "SELECT pg_advisory_xact_lock_shared(20545, 0), \
+    set_config('petition.appender', coalesce(pg_current_xact_id_if_assigned()::text, 'none'), true), \
+    pg_advisory_xact_lock($1, hashtext($2))";
+
+/// The appenders' lock alone, for tools and tests that insert events with their own SQL: without it, as the
+/// first statement of the transaction, the database refuses the insert.
+pub const APPENDER_LOCK: &str = "SELECT pg_advisory_xact_lock_shared(20545, 0), \
+    set_config('petition.appender', coalesce(pg_current_xact_id_if_assigned()::text, 'none'), true)";
+
 pub(super) async fn append(
     pool: &PgPool,
     stream: &StreamId,
@@ -54,7 +66,7 @@ async fn write(
 ) -> Result<AppendOutcome, Failure> {
     // Writers of one stream queue here, so the version check below is exact and a loser learns the winner's
     // version instead of tripping over a unique violation. The lock is released at commit or rollback.
-    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+    sqlx::query(LOCK_FOR_APPEND)
         .bind(STREAM_LOCK_CLASS)
         .bind(stream.as_str())
         .execute(&mut *conn)

@@ -4,6 +4,8 @@
 mod append;
 mod read;
 
+pub use append::APPENDER_LOCK;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,6 +27,15 @@ pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 
 /// How long [`PgStore::connect`] waits for the server to answer.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Server-side limits on the store's own sessions, so that a stuck appender (a frozen process, a lost network
+/// between two statements) cannot hold the read horizon back for longer than this (ADR 0002). An append is a
+/// handful of statements taking milliseconds; a page of `read_all` takes well under a second.
+pub const SESSION_LIMITS: [(&str, &str); 3] = [
+    ("idle_in_transaction_session_timeout", "10s"),
+    ("lock_timeout", "10s"),
+    ("statement_timeout", "30s"),
+];
 
 /// The PostgreSQL backend. Cheap to clone: it is a connection pool.
 #[derive(Debug, Clone)]
@@ -53,6 +64,8 @@ impl PgStore {
             // `read_all`'s bounds change every page; a cached generic plan ignores them and scans the
             // whole table (about 1 s per page at a million events, against 9 ms with the index).
             .options([("plan_cache_mode", "force_custom_plan")]);
+        // Migrations may legitimately run long: the limits apply to the pooled sessions only.
+        let pooled = options.clone().options(SESSION_LIMITS);
         let place = format!(
             "{}:{}/{}",
             options.get_host(),
@@ -82,7 +95,7 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
-            .connect_lazy_with(options);
+            .connect_lazy_with(pooled);
         Ok(Self { pool })
     }
 
@@ -109,10 +122,34 @@ impl PgStore {
 }
 
 async fn migrate(conn: &mut PgConnection) -> Result<(), StoreError> {
-    MIGRATOR
-        .run(conn)
+    MIGRATOR.run(&mut *conn).await.map_err(|e| {
+        StoreError::Config(format!(
+            "applying the PostgreSQL migrations failed: {e} (migrations run as the database owner: \
+             `petition migrate` with PETITION_MIGRATION_DATABASE_URL)"
+        ))
+    })?;
+    realign_transaction_ids(conn).await
+}
+
+/// After a logical restore into a fresh cluster the server's transaction ids restart below the stored ones;
+/// a new epoch lifts every future id above them (ADR 0002). Nothing happens when the ids are in order.
+async fn realign_transaction_ids(conn: &mut PgConnection) -> Result<(), StoreError> {
+    let epoch: Option<i32> = sqlx::query_scalar("SELECT petition_realign_transaction_ids()")
+        .fetch_one(&mut *conn)
         .await
-        .map_err(|e| StoreError::Config(format!("applying the PostgreSQL migrations failed: {e}")))
+        .map_err(|e| {
+            StoreError::Config(format!(
+                "the server's transaction ids are below the stored ones (a logical restore?) and realigning \
+                 them failed: {e}. Run `petition migrate` as the database owner."
+            ))
+        })?;
+    if let Some(epoch) = epoch {
+        tracing::warn!(
+            epoch,
+            "transaction ids restarted below the stored ones (a logical restore?); a new epoch keeps the global order"
+        );
+    }
+    Ok(())
 }
 
 #[async_trait]

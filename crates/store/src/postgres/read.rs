@@ -12,17 +12,43 @@ use crate::{
     AppendOutcome, Checkpoint, EventMetadata, Page, RecordedEvent, StoreError, StreamId, db_error,
 };
 
-/// The columns every event query selects. `xid8` has no sqlx type, so it travels as text.
-pub(super) const COLUMNS: &str = "global_position, transaction_id::text AS transaction_id, event_id, stream_id, \
+/// The columns every event query selects. `xid8` has no sqlx type, so it travels as text — under another name,
+/// because an `ORDER BY transaction_id` would otherwise sort by the text alias ("100000" before "99999").
+pub(super) const COLUMNS: &str = "global_position, transaction_id::text AS transaction_id_text, event_id, stream_id, \
     version, recorded_at, event_type, schema_version, payload, personal, command_id, actor, correlation_id, \
     causation_id, rulebook_version, prev_hash, hash";
 
-/// Only transactions that began before every transaction still running are readable: nothing can commit
-/// below this horizon any more, so a reader that advances past an event can never miss an earlier one.
-const BELOW_HORIZON: &str = "transaction_id < pg_snapshot_xmin(pg_current_snapshot())";
+/// The read horizon (ADR 0002), as a `WITH` clause defining `horizon(h)`: the stored transaction id below which
+/// every event that will ever exist is already committed and visible to this statement's snapshot.
+///
+/// The snapshot is taken first (it is the statement's own, so the page below is read with the same one); then
+/// each transaction still in progress in *that* snapshot is classified against one copy of the lock table:
+/// - still running and not holding the appenders' lock of this database → it can never write an event (an
+///   insert without that lock, taken before the transaction had an id, is refused by the stamping trigger), so
+///   it does not hold readers back — this covers every transaction of other databases;
+/// - holding the lock, finished since the snapshot (its rows may be committed but invisible to us), or prepared
+///   (no pid) → blocking.
+///
+/// The horizon is the oldest blocking id, else the snapshot's xmax, shifted by the current offset.
+const HORIZON: &str = "WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s), \
+    locks AS MATERIALIZED ( \
+        SELECT locktype, transactionid::text AS xid32, pid FROM pg_locks \
+        WHERE granted AND (locktype = 'transactionid' OR (locktype = 'advisory' AND classid = 20545 \
+            AND objid = 0 AND objsubid = 2 \
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())))), \
+    horizon AS MATERIALIZED ( \
+        SELECT ((coalesce( \
+            (SELECT min(x::text::numeric) FROM snap, pg_snapshot_xip(snap.s) AS x \
+             WHERE NOT EXISTS ( \
+                SELECT 1 FROM locks t \
+                WHERE t.locktype = 'transactionid' AND t.pid IS NOT NULL \
+                  AND t.xid32 = (x::text::numeric % 4294967296)::text \
+                  AND NOT EXISTS (SELECT 1 FROM locks a WHERE a.locktype = 'advisory' AND a.pid = t.pid))), \
+            (SELECT pg_snapshot_xmax(s)::text::numeric FROM snap)) \
+          + petition_xid_offset())::text::xid8) AS h) ";
 
 pub(super) fn decode(row: &PgRow) -> Result<RecordedEvent, StoreError> {
-    let transaction_id: String = row.try_get("transaction_id").map_err(db_error::map)?;
+    let transaction_id: String = row.try_get("transaction_id_text").map_err(db_error::map)?;
     let stream_id: String = row.try_get("stream_id").map_err(db_error::map)?;
     let schema_version: i32 = row.try_get("schema_version").map_err(db_error::map)?;
     let payload: Json<Value> = row.try_get("payload").map_err(db_error::map)?;
@@ -88,9 +114,10 @@ pub(super) async fn read_all(
         });
     }
     let sql = format!(
-        "SELECT {COLUMNS} FROM events \
-         WHERE (transaction_id, global_position) > ($1::text::xid8, $2) AND {BELOW_HORIZON} \
-         ORDER BY transaction_id, global_position LIMIT $3"
+        "{HORIZON} SELECT {COLUMNS} FROM events \
+         WHERE (events.transaction_id, events.global_position) > ($1::text::xid8, $2) \
+           AND events.transaction_id < (SELECT h FROM horizon) \
+         ORDER BY events.transaction_id, events.global_position LIMIT $3"
     );
     let rows = sqlx::query(&sql)
         .bind(after.transaction_id.to_string())
@@ -106,8 +133,9 @@ pub(super) async fn read_all(
 
 pub(super) async fn head(pool: &PgPool) -> Result<Checkpoint, StoreError> {
     let sql = format!(
-        "SELECT transaction_id::text, global_position FROM events WHERE {BELOW_HORIZON} \
-         ORDER BY transaction_id DESC, global_position DESC LIMIT 1"
+        "{HORIZON} SELECT events.transaction_id::text AS transaction_id_text, events.global_position FROM events \
+         WHERE events.transaction_id < (SELECT h FROM horizon) \
+         ORDER BY events.transaction_id DESC, events.global_position DESC LIMIT 1"
     );
     let row: Option<(String, i64)> = sqlx::query_as(&sql)
         .fetch_optional(pool)

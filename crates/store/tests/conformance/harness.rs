@@ -261,6 +261,10 @@ impl Raw {
         match self {
             Raw::Postgres { pool, .. } => {
                 let mut tx = pool.begin().await.expect("begin");
+                sqlx::query(store::postgres::APPENDER_LOCK)
+                    .execute(&mut *tx)
+                    .await
+                    .expect("the appenders' lock");
                 sqlx::query(
                     "INSERT INTO events (event_id, stream_id, version, recorded_at, event_type, schema_version, \
                      payload, command_id, actor, correlation_id, prev_hash, hash) \

@@ -13,8 +13,13 @@ use uuid::Uuid;
 use crate::fixtures::{new_stream, read_at_least};
 use crate::harness::{Raw, make_pg_store};
 
-/// Inserts version 1 of `stream` with a valid hash, inside the caller's transaction; returns its position.
-async fn insert_first_event(conn: &mut PgConnection, stream: &StreamId) -> i64 {
+/// Inserts version 1 of `stream` with a valid hash, inside the caller's transaction (which must not have
+/// written anything yet); returns its position.
+pub async fn insert_first_event(conn: &mut PgConnection, stream: &StreamId) -> i64 {
+    sqlx::query(store::postgres::APPENDER_LOCK)
+        .execute(&mut *conn)
+        .await
+        .expect("the appenders' lock");
     let (event_id, at, payload) = (
         Uuid::new_v4(),
         Utc::now().trunc_subsecs(6),
