@@ -6,6 +6,7 @@
 mod cases;
 mod fixtures;
 mod harness;
+mod postgres_horizon;
 mod postgres_only;
 mod sqlite_only;
 
