@@ -34,8 +34,9 @@ CREATE FUNCTION petition_check_offset() RETURNS trigger LANGUAGE plpgsql
 DECLARE
     highest numeric;
 BEGIN
-    IF NOT pg_has_role(session_user, (SELECT tableowner FROM pg_tables
-                                      WHERE schemaname = current_schema() AND tablename = TG_TABLE_NAME), 'MEMBER') THEN
+    IF pg_has_role(session_user, (SELECT tableowner FROM pg_tables
+                                  WHERE schemaname = TG_TABLE_SCHEMA AND tablename = TG_TABLE_NAME), 'MEMBER')
+       IS NOT TRUE THEN
         RAISE EXCEPTION 'only the owner of % may change the transaction id offset', TG_TABLE_NAME
             USING ERRCODE = 'insufficient_privilege';
     END IF;

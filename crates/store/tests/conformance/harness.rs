@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, SqlitePool};
 use store::EventStore;
@@ -64,6 +64,51 @@ pub fn with_database(url: &str, database: &str) -> String {
     format!("{server}/{database}{query}")
 }
 
+/// The service role every PostgreSQL test store connects as (cluster-wide, created once, shared by all tests).
+pub const SERVICE_ROLE: &str = "petition_test_service";
+const SERVICE_PASSWORD: &str = "petition-test-service";
+
+/// `url` with other credentials.
+pub fn with_user(url: &str, user: &str, password: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[start..];
+    let host = match rest.find('@') {
+        Some(i) if !rest[..i].contains('/') => &rest[i + 1..],
+        _ => rest,
+    };
+    format!("{}{user}:{password}@{host}", &url[..start])
+}
+
+/// The test database `url` as the service role.
+pub fn service_url(url: &str) -> String {
+    with_user(url, SERVICE_ROLE, SERVICE_PASSWORD)
+}
+
+/// Creates the service role if needed and applies the shipped grants (deploy/postgres/grants.sql) in the
+/// database at `url`, whose user is the owner.
+pub async fn grant_service_role(url: &str) {
+    let owner = PgConnectOptions::from_str(url)
+        .expect("url")
+        .get_username()
+        .to_owned();
+    let mut conn = PgConnection::connect(url).await.expect("owner connection");
+    sqlx::raw_sql(&format!(
+        "DO $$ BEGIN CREATE ROLE {SERVICE_ROLE} LOGIN PASSWORD '{SERVICE_PASSWORD}' NOSUPERUSER NOCREATEDB \
+         NOCREATEROLE; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("creating the service role");
+    let grants = include_str!("../../../../deploy/postgres/grants.sql")
+        .replace(":\"service\"", &format!("\"{SERVICE_ROLE}\""))
+        .replace(":\"owner\"", &format!("\"{owner}\""));
+    sqlx::raw_sql(&grants)
+        .execute(&mut conn)
+        .await
+        .expect("applying deploy/postgres/grants.sql");
+    let _ = conn.close().await;
+}
+
 pub async fn make_pg_store() -> TestDb {
     let slot = PG_SLOTS
         .acquire()
@@ -84,10 +129,18 @@ pub async fn make_pg_store() -> TestDb {
         .expect("CREATE DATABASE");
     let _ = admin.close().await;
     let url = with_database(&admin_url, &database);
+    // As in production (deploy/postgres/): the owner migrates, the store under test is the service role,
+    // which may read and append but is neither owner nor superuser.
+    grant_service_role(&url).await;
+    PgStore::connect(&url)
+        .await
+        .expect("migrating as the owner")
+        .close()
+        .await;
     let store = Arc::new(
-        PgStore::connect(&url)
+        PgStore::connect(&service_url(&url))
             .await
-            .expect("connecting the PostgreSQL store"),
+            .expect("connecting the PostgreSQL store as the service role"),
     );
     let pool = PgPoolOptions::new()
         .max_connections(4)

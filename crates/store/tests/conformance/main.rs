@@ -8,6 +8,7 @@ mod fixtures;
 mod harness;
 mod postgres_horizon;
 mod postgres_only;
+mod postgres_roles;
 mod sqlite_only;
 
 /// Instantiates every conformance case as a test in module `$backend`, each on a fresh database from `$factory`.

@@ -376,10 +376,27 @@ async fn transaction_ids_that_restart_below_the_stored_ones_get_a_new_epoch_and_
         "without a new epoch an event lands below the reader's checkpoint, where it would never be read"
     );
     // `migrate` (run at every start) notices and opens a new epoch.
-    let Raw::Postgres { store, .. } = &db.raw else {
+    // (As the owner: the service role may not change the offsets.)
+    let Raw::Postgres {
+        store: service,
+        admin_url,
+        database,
+        ..
+    } = &db.raw
+    else {
         panic!("PostgreSQL")
     };
-    store.migrate().await.expect("migrate realigns");
+    let refused = service
+        .migrate()
+        .await
+        .expect_err("the service role cannot realign");
+    assert!(
+        refused.to_string().contains("petition migrate"),
+        "{refused}"
+    );
+    let store = store::postgres::PgStore::connect(&with_database(admin_url, database))
+        .await
+        .expect("migrate realigns, as the owner");
     let epochs: i64 = sqlx::query_scalar("SELECT count(*) FROM transaction_id_offsets")
         .fetch_one(pool)
         .await
@@ -394,6 +411,7 @@ async fn transaction_ids_that_restart_below_the_stored_ones_get_a_new_epoch_and_
     assert_eq!(read.last().map(|e| e.event_id), Some(after.event_id));
     // A second migrate changes nothing.
     store.migrate().await.expect("migrate");
+    store.close().await;
     let again: i64 = sqlx::query_scalar("SELECT count(*) FROM transaction_id_offsets")
         .fetch_one(pool)
         .await
