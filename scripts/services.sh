@@ -2,6 +2,7 @@
 # Makes sure PostgreSQL and NATS (with JetStream) answer on 127.0.0.1, installing them from Debian's
 # packages and starting them when they are absent. Safe to run repeatedly; used by scripts/test.sh.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PG_PORT="${PG_PORT:-5432}"
 NATS_PORT="${NATS_PORT:-4222}"
@@ -56,5 +57,21 @@ ensure_nats() {
   wait_port "$NATS_PORT" || { log "NATS did not open port $NATS_PORT"; exit 1; }
 }
 
+psql_admin() {
+  PGPASSWORD="${PGPASSWORD:-postgres}" psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"
+}
+
+# Least privilege, as in production (deploy/postgres/): a `petition` database owned by `petition_owner`, which
+# runs the migrations, and `petition_service`, which serves. Local passwords only; never reuse them.
+ensure_roles() {
+  if [ "$(psql_admin -d postgres -c "SELECT count(*) FROM pg_roles WHERE rolname IN ('petition_owner', 'petition_service')")" = 2 ]; then
+    log "roles petition_owner and petition_service exist"; return
+  fi
+  log "creating the roles petition_owner, petition_service and the database petition"
+  psql_admin -d postgres -v owner=petition_owner -v service=petition_service -v database=petition \
+    -v owner_password=petition-owner -v service_password=petition-service -f deploy/postgres/roles.sql
+}
+
 ensure_postgres
+ensure_roles
 ensure_nats

@@ -64,7 +64,12 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Cmd::Serve => serve::run(settings).await,
         Cmd::Migrate => {
-            let store = connect(&settings).await?;
+            let store = match &settings.migration_database_url {
+                Some(url) => store::connect(url.expose_secret())
+                    .await
+                    .context("migrating the event store as its owner")?,
+                None => connect(&settings).await?,
+            };
             println!("migrations applied ({} store)", store.backend());
             Ok(())
         }
@@ -90,6 +95,12 @@ pub(crate) async fn connect(
                 settings.data_dir.display()
             )
         })?;
+    }
+    if let Some(owner) = &settings.migration_database_url {
+        // Migrate as the owner first; the service role then finds nothing to apply.
+        store::connect_with_pool_size(owner.expose_secret(), 1)
+            .await
+            .context("migrating the event store as its owner")?;
     }
     let url = settings.database_url();
     store::connect_with_pool_size(url.expose_secret(), settings.database_max_connections)

@@ -15,6 +15,10 @@ use serde::Deserialize;
 pub struct Settings {
     /// `postgres://…` for production, `sqlite://…` for the embedded default (`PETITION_DATABASE_URL`).
     pub database_url: Option<SecretString>,
+    /// The same database as its owner, for the event store's migrations (`PETITION_MIGRATION_DATABASE_URL`).
+    /// Production connects as a service role that may only read and append (deploy/postgres/); without this,
+    /// migrations run with `database_url`.
+    pub migration_database_url: Option<SecretString>,
     /// Pooled PostgreSQL connections of the event store on this node (`PETITION_DATABASE_MAX_CONNECTIONS`).
     #[serde(default = "default_max_connections")]
     pub database_max_connections: u32,
@@ -73,6 +77,7 @@ fn default_log_format() -> String {
 /// project (`PETITION_LOG`, `PETITION_CONFIG`, the tests' `PETITION_TEST_*`) share the prefix.
 const KEYS: &[&str] = &[
     "database_url",
+    "migration_database_url",
     "database_max_connections",
     "data_dir",
     "listen",
