@@ -38,13 +38,13 @@ pub async fn sqlite_store() -> Arc<dyn EventStore> {
     )
 }
 
-fn pg_admin_url() -> String {
+pub fn pg_admin_url() -> String {
     std::env::var("PETITION_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// The same server URL pointing at another database (keeps any `?query`).
-fn with_database(url: &str, database: &str) -> String {
+pub fn with_database(url: &str, database: &str) -> String {
     let (base, query) = url.split_once('?').map_or((url, ""), |(b, q)| (b, q));
     let (server, _) = base.rsplit_once('/').expect("URL with a database");
     let query = if query.is_empty() {

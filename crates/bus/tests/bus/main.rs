@@ -3,6 +3,7 @@
 
 mod cloudevents_view;
 mod consumer;
+mod digit_boundary;
 mod harness;
 mod nats;
 mod relay;
