@@ -62,6 +62,12 @@ pub trait EventStore: Send + Sync + std::fmt::Debug + 'static {
     /// Recomputes the hash chain of one stream from the stored rows.
     async fn verify_stream(&self, stream: &StreamId) -> Result<hash::Verification, StoreError>;
 
+    /// How long the oldest append still in progress has been open, if one is: on PostgreSQL such an appender
+    /// holds the read horizon back (ADR 0002), so this is how stale readers may be. SQLite has no such wait.
+    async fn oldest_open_append(&self) -> Result<Option<std::time::Duration>, StoreError> {
+        Ok(None)
+    }
+
     /// Which backend this is ("postgres" or "sqlite"), for logs and status output.
     fn backend(&self) -> &'static str;
 }

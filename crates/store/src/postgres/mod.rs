@@ -199,6 +199,10 @@ impl EventStore for PgStore {
         Ok(hash::verify_chain(stream, &events))
     }
 
+    async fn oldest_open_append(&self) -> Result<Option<Duration>, StoreError> {
+        read::oldest_open_append(&self.pool).await
+    }
+
     fn backend(&self) -> &'static str {
         "postgres"
     }

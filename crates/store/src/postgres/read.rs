@@ -150,6 +150,24 @@ pub(super) async fn head(pool: &PgPool) -> Result<Checkpoint, StoreError> {
     }
 }
 
+/// The age of the oldest transaction that holds the appenders' lock of this database and has written (has a
+/// transaction id): the appender that holds the read horizon back.
+pub(super) async fn oldest_open_append(
+    pool: &PgPool,
+) -> Result<Option<std::time::Duration>, StoreError> {
+    let seconds: Option<f64> = sqlx::query_scalar(
+        "SELECT extract(epoch FROM clock_timestamp() - min(a.xact_start))::float8 \
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'advisory' AND l.classid = 20545 AND l.objid = 0 AND l.objsubid = 2 AND l.granted \
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+           AND a.backend_xid IS NOT NULL",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(db_error::map)?;
+    Ok(seconds.map(|s| std::time::Duration::from_secs_f64(s.max(0.0))))
+}
+
 /// The last event of a stream as an append needs it; the caller holds the stream's lock.
 pub(super) async fn stream_head(
     conn: &mut PgConnection,

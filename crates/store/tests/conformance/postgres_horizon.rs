@@ -10,7 +10,7 @@ use store::{Checkpoint, EventStore, ExpectedVersion, RecordedEvent};
 use uuid::Uuid;
 
 use crate::fixtures::{events, meta, new_stream, read_at_least};
-use crate::harness::{Raw, TestDb, make_pg_store, with_database};
+use crate::harness::{Raw, TestDb, make_pg_store, service_url, with_database};
 use crate::postgres_only::insert_first_event;
 
 fn raw_pool(db: &TestDb) -> &PgPool {
@@ -312,7 +312,7 @@ async fn the_store_bounds_its_own_sessions_so_a_stuck_appender_holds_readers_bac
     }
     // A stuck appender: it has written an event and then stops talking (a frozen process). The real limit is
     // 10 s; this session uses 1 s so the test is quick.
-    let mut stuck = PgConnection::connect(&with_database(admin_url, database))
+    let mut stuck = PgConnection::connect(&service_url(&with_database(admin_url, database)))
         .await
         .expect("connect");
     sqlx::raw_sql("SET idle_in_transaction_session_timeout = '1s'; BEGIN")
@@ -323,6 +323,11 @@ async fn the_store_bounds_its_own_sessions_so_a_stuck_appender_holds_readers_bac
     let start = db.store.head().await.expect("head");
     let event = append_one(db.store.as_ref()).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
+    let age = db.store.oldest_open_append().await.expect("lag");
+    assert!(
+        age.is_some_and(|a| a >= Duration::from_millis(100)),
+        "the stuck appender shows in the lag: {age:?}"
+    );
     assert!(
         db.store
             .read_all(&start, 10)
