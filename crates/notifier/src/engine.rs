@@ -30,6 +30,8 @@ pub struct Inner {
     pub webhook: Option<WebhookChannel>,
     /// Test hook: stop right after a successful send, as if the process were killed there.
     pub crash_after_send: AtomicBool,
+    /// Test hook: stop right after the audit event of a successful send, before marking the delivery.
+    pub crash_after_audit: AtomicBool,
 }
 
 /// A message ready to go (or to show in a preview).

@@ -92,7 +92,9 @@ impl Notifier {
         };
         let email = channel::email::EmailChannel::new(settings.smtp.as_ref())?;
         if !email.is_live() {
-            tracing::info!("no SMTP server configured: e-mails are logged, not sent");
+            tracing::warn!(
+                "no SMTP server configured: e-mails are only logged (recorded `logged`), nothing is sent"
+            );
         }
         let sms = settings
             .sms
@@ -115,6 +117,7 @@ impl Notifier {
             sms,
             webhook,
             crash_after_send: AtomicBool::new(false),
+            crash_after_audit: AtomicBool::new(false),
         };
         Ok(Self {
             inner: Arc::new(inner),
@@ -257,5 +260,12 @@ impl Notifier {
     #[doc(hidden)]
     pub fn simulate_crash_after_send(&self, on: bool) {
         self.inner.crash_after_send.store(on, Ordering::SeqCst);
+    }
+
+    /// Fault injection for tests: when set, every successful attempt stops right after its audit event
+    /// (`notification.sent`) is appended, before the delivery is marked, as if the process died there.
+    #[doc(hidden)]
+    pub fn simulate_crash_after_audit(&self, on: bool) {
+        self.inner.crash_after_audit.store(on, Ordering::SeqCst);
     }
 }

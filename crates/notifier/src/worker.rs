@@ -124,23 +124,28 @@ impl Inner {
                         "simulated crash after send".to_owned(),
                     ));
                 }
-                if handoff == Handoff::LoggedOnly {
-                    audit::record(
-                        self.store.as_ref(),
-                        source,
-                        row,
-                        template_id,
-                        Outcome::Logged,
-                    )
-                    .await?;
-                    self.db.mark_logged(&row.id).await?;
-                    tracing::warn!(delivery = %row.id, channel = %row.channel, template = template_id, "notification logged only: no transport configured, nothing was sent");
-                    return Ok(Attempt::Logged);
+                let (outcome, attempt) = match handoff {
+                    Handoff::Accepted => (Outcome::Sent, Attempt::Sent),
+                    Handoff::LoggedOnly => (Outcome::Logged, Attempt::Logged),
+                };
+                audit::record(self.store.as_ref(), source, row, template_id, outcome).await?;
+                if self.crash_after_audit.load(Ordering::SeqCst) {
+                    // The test hook: the outcome is in the store, the delivery log is not updated.
+                    return Err(NotifierError::Config(
+                        "simulated crash after the audit event".to_owned(),
+                    ));
                 }
-                audit::record(self.store.as_ref(), source, row, template_id, Outcome::Sent).await?;
-                self.db.mark_sent(&row.id).await?;
-                tracing::info!(delivery = %row.id, channel = %row.channel, template = template_id, attempt = row.attempts, "notification sent");
-                Ok(Attempt::Sent)
+                match handoff {
+                    Handoff::Accepted => {
+                        self.db.mark_sent(&row.id).await?;
+                        tracing::info!(delivery = %row.id, channel = %row.channel, template = template_id, attempt = row.attempts, "notification sent");
+                    }
+                    Handoff::LoggedOnly => {
+                        self.db.mark_logged(&row.id).await?;
+                        tracing::info!(delivery = %row.id, channel = %row.channel, template = template_id, "notification logged only: no transport configured, nothing was sent");
+                    }
+                }
+                Ok(attempt)
             }
             Err(e) => {
                 let dead = e.permanent || row.attempts >= self.settings.max_attempts;
