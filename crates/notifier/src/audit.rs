@@ -10,13 +10,18 @@ use uuid::Uuid;
 use crate::log::DeliveryRow;
 use crate::{Result, ids};
 
+/// A server or gateway accepted the message (SMTP 2xx to the end of DATA, HTTP 2xx).
 pub const SENT: &str = "notification.sent";
 pub const FAILED: &str = "notification.failed";
+/// Nothing was transmitted: no transport is configured, so the message was only written to the log.
+pub const LOGGED: &str = "notification.logged";
 
 /// The outcome of one attempt, as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome<'a> {
     Sent,
+    /// Written to the log only, because no transport is configured: the recipient was not told.
+    Logged,
     /// Failed; `dead` when no attempt is left. `kind` is the error class, never its text.
     Failed {
         kind: &'a str,
@@ -35,6 +40,7 @@ pub async fn record(
 ) -> Result<()> {
     let (event_type, outcome_name, error_kind) = match outcome {
         Outcome::Sent => (SENT, "sent", None),
+        Outcome::Logged => (LOGGED, "logged", None),
         Outcome::Failed { kind, dead } => {
             (FAILED, if dead { "dead" } else { "failed" }, Some(kind))
         }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::case;
-use crate::channel::SendError;
 use crate::channel::email::Email;
+use crate::channel::{Handoff, SendError};
 use crate::engine::Inner;
 use crate::ids;
 use crate::log::{DeliveryRow, now_ms};
@@ -17,7 +17,8 @@ use crate::{Lang, NotifierError, Result};
 const TEMPLATE: &str = "deadline_missed_digest";
 
 impl Inner {
-    /// Sends every held alert now, one message per mailbox; returns the number of messages sent.
+    /// Sends every held alert now, one message per mailbox; returns the number of messages a server
+    /// accepted (a digest only logged, with no SMTP server configured, is not counted).
     pub async fn send_digest_once(&self) -> Result<usize> {
         let mut by_mailbox: BTreeMap<String, Vec<DeliveryRow>> = BTreeMap::new();
         for row in self.db.held(now_ms()).await? {
@@ -70,12 +71,12 @@ impl Inner {
                 }
                 Err(e) => Err(SendError::permanent("template", e.to_string())),
             };
-            let ok = result.is_ok();
+            let accepted = matches!(result, Ok(Handoff::Accepted));
             for (row, source) in claimed.iter().zip(&sources) {
                 self.settle(source, row, TEMPLATE, result.clone(), true)
                     .await?;
             }
-            if ok {
+            if accepted {
                 sent += 1;
             }
         }

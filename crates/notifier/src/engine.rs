@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 use store::EventStore;
 
 use crate::case::LoadedCase;
-use crate::channel::SendError;
 use crate::channel::email::EmailChannel;
 use crate::channel::sms::SmsChannel;
 use crate::channel::webhook::WebhookChannel;
+use crate::channel::{Handoff, SendError};
 use crate::log::{Db, NewDelivery};
 use crate::plan::{self, Recipient};
 use crate::templates::{Rendered, Templates, lang_code};
@@ -30,6 +30,8 @@ pub struct Inner {
     pub webhook: Option<WebhookChannel>,
     /// Test hook: stop right after a successful send, as if the process were killed there.
     pub crash_after_send: AtomicBool,
+    /// Test hook: stop right after the audit event of a successful send, before marking the delivery.
+    pub crash_after_audit: AtomicBool,
 }
 
 /// A message ready to go (or to show in a preview).
@@ -223,7 +225,7 @@ impl Inner {
     }
 
     /// Sends one composed delivery on its channel.
-    pub async fn send(&self, c: &Composed) -> Result<(), SendError> {
+    pub async fn send(&self, c: &Composed) -> Result<Handoff, SendError> {
         let m = &c.message;
         let address = c.address.as_deref().unwrap_or_default();
         match m.channel.as_str() {

@@ -28,8 +28,10 @@ use domain::StaticAgencyDirectory;
 use store::{EventStore, RecordedEvent};
 use uuid::Uuid;
 
-pub use audit::{FAILED as NOTIFICATION_FAILED, SENT as NOTIFICATION_SENT};
-pub use channel::webhook;
+pub use audit::{
+    FAILED as NOTIFICATION_FAILED, LOGGED as NOTIFICATION_LOGGED, SENT as NOTIFICATION_SENT,
+};
+pub use channel::{Handoff, webhook};
 pub use domain::Lang;
 pub use engine::RenderedMessage;
 pub use error::{NotifierError, Result};
@@ -41,6 +43,32 @@ pub use settings::{
 pub use worker::{CONCURRENCY as RETRY_CONCURRENCY, RetryOutcome};
 
 use engine::{Inner, parse_lang};
+
+/// Which channels really transmit, as shown by `petition notifier status`. No field holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveChannels {
+    /// The SMTP server as `host:port (tls mode)`; `None`: e-mails are only written to the log.
+    pub smtp: Option<String>,
+    /// The SMS gateway as `scheme://host[:port]`; `None`: no SMS is planned.
+    pub sms: Option<String>,
+    /// The portal webhook as `scheme://host[:port]`; `None`: no webhook is planned.
+    pub webhook: Option<String>,
+}
+
+impl LiveChannels {
+    /// True when nothing can leave the process: every message is only logged.
+    pub fn log_only(&self) -> bool {
+        self.smtp.is_none() && self.sms.is_none() && self.webhook.is_none()
+    }
+}
+
+/// How many deliveries of one channel are in one status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryCount {
+    pub channel: String,
+    pub status: DeliveryStatus,
+    pub count: u64,
+}
 
 /// The notifier service. Cheap to clone; every clone shares one delivery log and one set of channels.
 #[derive(Debug, Clone)]
@@ -64,7 +92,9 @@ impl Notifier {
         };
         let email = channel::email::EmailChannel::new(settings.smtp.as_ref())?;
         if !email.is_live() {
-            tracing::info!("no SMTP server configured: e-mails are logged, not sent");
+            tracing::warn!(
+                "no SMTP server configured: e-mails are only logged (recorded `logged`), nothing is sent"
+            );
         }
         let sms = settings
             .sms
@@ -87,6 +117,7 @@ impl Notifier {
             sms,
             webhook,
             crash_after_send: AtomicBool::new(false),
+            crash_after_audit: AtomicBool::new(false),
         };
         Ok(Self {
             inner: Arc::new(inner),
@@ -180,12 +211,41 @@ impl Notifier {
         Ok(out)
     }
 
+    /// The channels that really transmit (the rest are off, or, for e-mail, logged only).
+    pub fn live_channels(&self) -> LiveChannels {
+        let inner = &self.inner;
+        LiveChannels {
+            smtp: inner.email.describe(),
+            sms: inner.sms.as_ref().map(channel::sms::SmsChannel::describe),
+            webhook: inner
+                .webhook
+                .as_ref()
+                .map(channel::webhook::WebhookChannel::describe),
+        }
+    }
+
+    /// The delivery log counted by channel and status.
+    pub async fn delivery_counts(&self) -> Result<Vec<DeliveryCount>> {
+        Ok(self
+            .inner
+            .db
+            .counts()
+            .await?
+            .into_iter()
+            .map(|(channel, status, count)| DeliveryCount {
+                channel,
+                status,
+                count,
+            })
+            .collect())
+    }
+
     /// The delivery log, for status output and tests.
     pub async fn deliveries(&self) -> Result<Vec<DeliveryRow>> {
         self.inner.db.all_deliveries().await
     }
 
-    /// The `notification.sent` / `notification.failed` events recorded for a case.
+    /// The `notification.sent` / `notification.logged` / `notification.failed` events recorded for a case.
     pub async fn notification_history(&self, case_id: Uuid) -> Result<Vec<RecordedEvent>> {
         audit::history(self.inner.store.as_ref(), case_id).await
     }
@@ -200,5 +260,12 @@ impl Notifier {
     #[doc(hidden)]
     pub fn simulate_crash_after_send(&self, on: bool) {
         self.inner.crash_after_send.store(on, Ordering::SeqCst);
+    }
+
+    /// Fault injection for tests: when set, every successful attempt stops right after its audit event
+    /// (`notification.sent`) is appended, before the delivery is marked, as if the process died there.
+    #[doc(hidden)]
+    pub fn simulate_crash_after_audit(&self, on: bool) {
+        self.inner.crash_after_audit.store(on, Ordering::SeqCst);
     }
 }

@@ -5,8 +5,13 @@
 //! 1. claim (status `sending`, attempts + 1, lease) — a crash here: the lease expires, the next run sends;
 //! 2. send — a crash after the receiver accepted the message but before step 4: the lease expires and the
 //!    message is sent again, with the same Message-ID / delivery id (at most one duplicate per crash);
-//! 3. append `notification.sent|failed` to the store (idempotent by id);
-//! 4. mark `sent`, or `failed` with the next attempt time, or `dead`.
+//! 3. append `notification.sent|logged|failed` to the store (idempotent by id) — a crash after this step
+//!    but before step 4: the lease expires, the message is sent again and a second `notification.sent`
+//!    (for the next attempt) is appended, so the trail shows both copies;
+//! 4. mark `sent`, `logged`, or `failed` with the next attempt time, or `dead`.
+//!
+//! `sent` means a server took the message (SMTP 2xx to the end of DATA, HTTP 2xx). With no SMTP server
+//! configured an e-mail is only written to the log: that is `logged` / `notification.logged`, never `sent`.
 
 use std::sync::atomic::Ordering;
 
@@ -14,7 +19,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Outcome};
 use crate::case::{self, LoadedCase};
-use crate::channel::SendError;
+use crate::channel::{Handoff, SendError};
 use crate::engine::{Inner, parse_lang};
 use crate::log::{DeliveryRow, NewDelivery, Status, now_ms};
 use crate::{NotifierError, Result};
@@ -26,6 +31,8 @@ pub const CONCURRENCY: usize = 8;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
     Sent,
+    /// Only written to the log: no transport is configured.
+    Logged,
     Failed,
     Dead,
     /// Another process holds it, or it is already done.
@@ -36,6 +43,8 @@ pub enum Attempt {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RetryOutcome {
     pub sent: usize,
+    /// Written to the log only (no transport configured): nothing was transmitted.
+    pub logged: usize,
     pub failed: usize,
     pub dead: usize,
 }
@@ -104,21 +113,39 @@ impl Inner {
         source: &store::RecordedEvent,
         row: &DeliveryRow,
         template_id: &str,
-        sent: Result<(), SendError>,
+        sent: Result<Handoff, SendError>,
         digest: bool,
     ) -> Result<Attempt> {
         match sent {
-            Ok(()) => {
+            Ok(handoff) => {
                 if self.crash_after_send.load(Ordering::SeqCst) {
                     // The test hook: nothing after the send happens, exactly as if the process died here.
                     return Err(NotifierError::Config(
                         "simulated crash after send".to_owned(),
                     ));
                 }
-                audit::record(self.store.as_ref(), source, row, template_id, Outcome::Sent).await?;
-                self.db.mark_sent(&row.id).await?;
-                tracing::info!(delivery = %row.id, channel = %row.channel, template = template_id, attempt = row.attempts, "notification sent");
-                Ok(Attempt::Sent)
+                let (outcome, attempt) = match handoff {
+                    Handoff::Accepted => (Outcome::Sent, Attempt::Sent),
+                    Handoff::LoggedOnly => (Outcome::Logged, Attempt::Logged),
+                };
+                audit::record(self.store.as_ref(), source, row, template_id, outcome).await?;
+                if self.crash_after_audit.load(Ordering::SeqCst) {
+                    // The test hook: the outcome is in the store, the delivery log is not updated.
+                    return Err(NotifierError::Config(
+                        "simulated crash after the audit event".to_owned(),
+                    ));
+                }
+                match handoff {
+                    Handoff::Accepted => {
+                        self.db.mark_sent(&row.id).await?;
+                        tracing::info!(delivery = %row.id, channel = %row.channel, template = template_id, attempt = row.attempts, "notification sent");
+                    }
+                    Handoff::LoggedOnly => {
+                        self.db.mark_logged(&row.id).await?;
+                        tracing::info!(delivery = %row.id, channel = %row.channel, template = template_id, "notification logged only: no transport configured, nothing was sent");
+                    }
+                }
+                Ok(attempt)
             }
             Err(e) => {
                 let dead = e.permanent || row.attempts >= self.settings.max_attempts;
@@ -165,6 +192,7 @@ impl Inner {
         for (id, result) in results {
             match result {
                 Ok(Attempt::Sent) => outcome.sent += 1,
+                Ok(Attempt::Logged) => outcome.logged += 1,
                 Ok(Attempt::Failed) => outcome.failed += 1,
                 Ok(Attempt::Dead) => outcome.dead += 1,
                 Ok(Attempt::NotClaimed) => {}

@@ -74,7 +74,9 @@ fn default_log_format() -> String {
 }
 
 /// Every key of [`Settings`]; only these are read from `PETITION_*` variables, because other tools of the
-/// project (`PETITION_LOG`, `PETITION_CONFIG`, the tests' `PETITION_TEST_*`) share the prefix.
+/// project (`PETITION_LOG`, `PETITION_CONFIG`, the tests' `PETITION_TEST_*`) share the prefix. The nested
+/// `[notifier]` table is read from `PETITION_NOTIFIER__…` variables, `__` separating the levels
+/// (`PETITION_NOTIFIER__SMTP__HOST` is `notifier.smtp.host`).
 const KEYS: &[&str] = &[
     "database_url",
     "migration_database_url",
@@ -91,11 +93,16 @@ const KEYS: &[&str] = &[
     "nats_replicas",
 ];
 
+/// The prefix (after `PETITION_`, lower-cased) of the variables setting the `[notifier]` table.
+const NESTED_NOTIFIER: &str = "notifier__";
+
 fn known_env() -> config::Map<String, String> {
     std::env::vars()
         .filter(|(name, _)| {
-            name.strip_prefix("PETITION_")
-                .is_some_and(|key| KEYS.contains(&key.to_ascii_lowercase().as_str()))
+            name.strip_prefix("PETITION_").is_some_and(|key| {
+                let key = key.to_ascii_lowercase();
+                KEYS.contains(&key.as_str()) || key.starts_with(NESTED_NOTIFIER)
+            })
         })
         .collect()
 }
@@ -108,6 +115,7 @@ impl Settings {
             .add_source(
                 config::Environment::with_prefix("PETITION")
                     .prefix_separator("_")
+                    .separator("__")
                     .source(Some(known_env())),
             )
             .build()

@@ -6,10 +6,11 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::response::Severity;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
-use super::SendError;
+use super::{Handoff, SendError};
 use crate::{NotifierError, Result, SmtpSettings, TlsMode};
 
 /// One e-mail to send.
@@ -28,6 +29,8 @@ pub struct Email<'a> {
 #[derive(Clone)]
 pub struct EmailChannel {
     transport: Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>,
+    /// `host:port (tls mode)` of the server, for status output.
+    server: Option<String>,
 }
 
 impl std::fmt::Debug for EmailChannel {
@@ -41,7 +44,10 @@ impl std::fmt::Debug for EmailChannel {
 impl EmailChannel {
     pub fn new(settings: Option<&SmtpSettings>) -> Result<Self> {
         let Some(s) = settings else {
-            return Ok(Self { transport: None });
+            return Ok(Self {
+                transport: None,
+                server: None,
+            });
         };
         let config =
             |e: lettre::transport::smtp::Error| NotifierError::Config(format!("SMTP: {e}"));
@@ -65,8 +71,14 @@ impl EmailChannel {
             .from
             .parse()
             .map_err(|e| NotifierError::Config(format!("SMTP `from` is not a mailbox: {e}")))?;
+        let tls = match s.tls {
+            TlsMode::None => "none",
+            TlsMode::Starttls => "starttls",
+            TlsMode::Tls => "tls",
+        };
         Ok(Self {
             transport: Some((builder.build(), from)),
+            server: Some(format!("{}:{} (tls {tls})", s.host, s.port)),
         })
     }
 
@@ -75,11 +87,18 @@ impl EmailChannel {
         self.transport.is_some()
     }
 
-    pub async fn send(&self, mail: &Email<'_>) -> Result<(), SendError> {
+    /// The SMTP server as `host:port (tls mode)`, or `None` when e-mails are only logged.
+    pub fn describe(&self) -> Option<String> {
+        self.server.clone()
+    }
+
+    /// Sends `mail`: [`Handoff::Accepted`] only when the server answered 2xx to the end of DATA;
+    /// [`Handoff::LoggedOnly`] when no server is configured and the message was only written to the log.
+    pub async fn send(&self, mail: &Email<'_>) -> Result<Handoff, SendError> {
         let Some((transport, from)) = &self.transport else {
             // The embedded default: no server, so the message goes to the log. The address is not logged.
             tracing::info!(target: "notifier::email", delivery = mail.id, lang = mail.lang, subject = mail.subject, body = mail.body, "e-mail (no SMTP server configured, logged only)");
-            return Ok(());
+            return Ok(Handoff::LoggedOnly);
         };
         let to: Mailbox = mail
             .to
@@ -97,11 +116,22 @@ impl EmailChannel {
             .map_err(|e| {
                 SendError::permanent("config", format!("cannot build the message: {e}"))
             })?;
-        transport
+        let response = transport
             .send(message)
             .await
-            .map(|_| ())
-            .map_err(|e| SendError::transient("smtp", e.to_string()))
+            .map_err(|e| SendError::transient("smtp", e.to_string()))?;
+        // lettre takes any positive reply (2xx or 3xx) to the end of DATA; only 2xx means "queued".
+        if response.code().severity == Severity::PositiveCompletion {
+            Ok(Handoff::Accepted)
+        } else {
+            Err(SendError::transient(
+                "smtp",
+                format!(
+                    "the SMTP server answered {} to the message",
+                    response.code()
+                ),
+            ))
+        }
     }
 }
 

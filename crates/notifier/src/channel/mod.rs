@@ -4,6 +4,17 @@ pub mod email;
 pub mod sms;
 pub mod webhook;
 
+/// What a channel did with a message it did not refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handoff {
+    /// A server took it: the SMTP server answered 2xx to the end of DATA, or the SMS gateway or the portal
+    /// answered HTTP 2xx. The only outcome recorded as `sent`.
+    Accepted,
+    /// No transport is configured for the channel (no SMTP server): the message was written to the log
+    /// and nothing left the process. Recorded as `logged`, never as `sent`.
+    LoggedOnly,
+}
+
 /// Why one send failed.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{kind}: {message}")]
@@ -31,5 +42,19 @@ impl SendError {
             message: message.into(),
             permanent: true,
         }
+    }
+}
+
+/// `scheme://host[:port]` of a URL, without user info, path or query (which may carry credentials).
+pub(crate) fn origin(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => {
+            let host = u.host_str().unwrap_or("?");
+            match u.port() {
+                Some(port) => format!("{}://{host}:{port}", u.scheme()),
+                None => format!("{}://{host}", u.scheme()),
+            }
+        }
+        Err(_) => "(invalid URL)".to_owned(),
     }
 }

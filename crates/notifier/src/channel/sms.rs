@@ -7,7 +7,7 @@ use std::time::Duration;
 use minijinja::Environment;
 use secrecy::ExposeSecret;
 
-use super::SendError;
+use super::{Handoff, SendError};
 use crate::{NotifierError, Result, SmsSettings};
 
 #[derive(Clone)]
@@ -26,6 +26,11 @@ impl std::fmt::Debug for SmsChannel {
 }
 
 impl SmsChannel {
+    /// Where messages go, as `scheme://host[:port]`: the path and query may carry a provider key.
+    pub fn describe(&self) -> String {
+        super::origin(&self.settings.url)
+    }
+
     pub fn new(settings: &SmsSettings) -> Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(settings.timeout_secs))
@@ -40,7 +45,12 @@ impl SmsChannel {
         })
     }
 
-    pub async fn send(&self, delivery_id: &str, to: &str, text: &str) -> Result<(), SendError> {
+    pub async fn send(
+        &self,
+        delivery_id: &str,
+        to: &str,
+        text: &str,
+    ) -> Result<Handoff, SendError> {
         let body = self
             .env
             .get_template("body")
@@ -66,7 +76,7 @@ impl SmsChannel {
             .await
             .map_err(|e| SendError::transient("http", e.to_string()))?;
         if response.status().is_success() {
-            Ok(())
+            Ok(Handoff::Accepted)
         } else {
             Err(SendError::transient(
                 "http_status",

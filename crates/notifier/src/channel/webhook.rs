@@ -11,7 +11,7 @@ use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
-use super::SendError;
+use super::{Handoff, SendError};
 use crate::{NotifierError, Result, WebhookSettings};
 
 pub const TIMESTAMP_HEADER: &str = "X-Petition-Timestamp";
@@ -94,6 +94,11 @@ impl std::fmt::Debug for WebhookChannel {
 }
 
 impl WebhookChannel {
+    /// Where messages go, as `scheme://host[:port]`: the path and query may carry a provider key.
+    pub fn describe(&self) -> String {
+        super::origin(&self.settings.url)
+    }
+
     pub fn new(settings: &WebhookSettings) -> Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(settings.timeout_secs))
@@ -105,7 +110,11 @@ impl WebhookChannel {
         })
     }
 
-    pub async fn send(&self, delivery_id: &str, body: &serde_json::Value) -> Result<(), SendError> {
+    pub async fn send(
+        &self,
+        delivery_id: &str,
+        body: &serde_json::Value,
+    ) -> Result<Handoff, SendError> {
         let body =
             serde_json::to_vec(body).map_err(|e| SendError::permanent("config", e.to_string()))?;
         let now = chrono::Utc::now().timestamp();
@@ -122,7 +131,7 @@ impl WebhookChannel {
             .await
             .map_err(|e| SendError::transient("http", e.to_string()))?;
         if response.status().is_success() {
-            Ok(())
+            Ok(Handoff::Accepted)
         } else {
             Err(SendError::transient(
                 "http_status",

@@ -13,7 +13,10 @@ pub enum Status {
     Pending,
     /// Claimed by a process that is sending it now (until its lease expires).
     Sending,
+    /// A server or gateway accepted it (SMTP 2xx to the end of DATA, HTTP 2xx).
     Sent,
+    /// Written to the log only, because no transport was configured: nothing was transmitted. Final.
+    Logged,
     /// Failed; retried at `next_attempt_ms`.
     Failed,
     /// Failed `max_attempts` times; only `retry-dead` brings it back.
@@ -23,11 +26,23 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order status output lists them.
+    pub const ALL: [Status; 7] = [
+        Self::Sent,
+        Self::Logged,
+        Self::Failed,
+        Self::Dead,
+        Self::Pending,
+        Self::Sending,
+        Self::Held,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Sending => "sending",
             Self::Sent => "sent",
+            Self::Logged => "logged",
             Self::Failed => "failed",
             Self::Dead => "dead",
             Self::Held => "held",
@@ -38,6 +53,7 @@ impl Status {
             "pending" => Self::Pending,
             "sending" => Self::Sending,
             "sent" => Self::Sent,
+            "logged" => Self::Logged,
             "failed" => Self::Failed,
             "held" => Self::Held,
             _ => Self::Dead,
@@ -224,6 +240,31 @@ impl Db {
         let sql = "UPDATE notifier_deliveries SET status = 'sent', sent_ms = $2, updated_ms = $2, lease_until_ms = NULL, last_error = NULL WHERE id = $1";
         on_pool!(self, pool => sqlx::query(sql).bind(id).bind(now_ms()).execute(pool).await?.rows_affected());
         Ok(())
+    }
+
+    /// Records that the message was only written to the log (no transport configured). Final, like `sent`,
+    /// but `sent_ms` stays empty: nothing was sent.
+    pub async fn mark_logged(&self, id: &str) -> Result<()> {
+        let sql = "UPDATE notifier_deliveries SET status = 'logged', updated_ms = $2, lease_until_ms = NULL, last_error = NULL WHERE id = $1";
+        on_pool!(self, pool => sqlx::query(sql).bind(id).bind(now_ms()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// How many deliveries each (channel, status) pair has, ordered by channel and status.
+    pub async fn counts(&self) -> Result<Vec<(String, Status, u64)>> {
+        let sql = "SELECT channel, status, COUNT(*) FROM notifier_deliveries GROUP BY channel, status ORDER BY channel, status";
+        let rows: Vec<(String, String, i64)> =
+            on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(channel, status, n)| {
+                (
+                    channel,
+                    Status::parse(&status),
+                    u64::try_from(n).unwrap_or(0),
+                )
+            })
+            .collect())
     }
 
     /// Records a failed attempt: `failed` (or `held` again for a digest row) until `next_attempt_ms`,

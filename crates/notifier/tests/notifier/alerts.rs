@@ -8,7 +8,7 @@ use notifier::{InspectorateSettings, NotifierSettings};
 
 use crate::helpers::{Backend, TestCase, World, person, receive};
 
-fn routed(digest: bool) -> impl FnOnce(NotifierSettings) -> NotifierSettings {
+pub fn routed(digest: bool) -> impl FnOnce(NotifierSettings) -> NotifierSettings {
     move |s| {
         let routes = BTreeMap::from([
             (
@@ -35,7 +35,7 @@ fn routed(digest: bool) -> impl FnOnce(NotifierSettings) -> NotifierSettings {
     }
 }
 
-async fn overdue_case(world: &World, name: &str) -> TestCase {
+pub async fn overdue_case(world: &World, name: &str) -> TestCase {
     let mut case = TestCase::new(&world.store);
     case.step(
         "2026-07-01",

@@ -190,15 +190,28 @@ async fn a_delivery_is_dead_after_max_attempts_and_retry_dead_sends_it_on_postgr
     dead_and_revived(Backend::Postgres).await;
 }
 
-async fn crash_between_send_and_log(backend: Backend) {
+/// Where the simulated process dies after the SMTP server accepted the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Crash {
+    /// Before the audit event is appended.
+    AfterSend,
+    /// After the audit event, before the delivery is marked.
+    AfterAudit,
+}
+
+async fn crash_between_send_and_log(backend: Backend, crash: Crash) {
     let world = World::with(backend, |s| NotifierSettings {
         lease_ms: 1_000,
         ..s
     })
     .await;
-    received(&world, "an@example.vn").await;
-    // The process dies right after the SMTP server accepted the message, before anything is logged.
-    world.notifier.simulate_crash_after_send(true);
+    let (case, _) = received(&world, "an@example.vn").await;
+    // The process dies right after the SMTP server accepted the message, before anything is logged
+    // (or with only the audit event appended).
+    match crash {
+        Crash::AfterSend => world.notifier.simulate_crash_after_send(true),
+        Crash::AfterAudit => world.notifier.simulate_crash_after_audit(true),
+    }
     world.pump().await;
     assert_eq!(world.mails(1).await.len(), 1);
     assert_eq!(
@@ -235,16 +248,40 @@ async fn crash_between_send_and_log(backend: Backend) {
     );
     let log = restarted.deliveries().await.expect("log");
     assert_eq!((log[0].status, log[0].attempts), (DeliveryStatus::Sent, 2));
+    // The audit trail records attempts: one `notification.sent` (attempt 2) when the crash came before
+    // the audit append, two (attempts 1 and 2) when it came after — matching the two copies.
+    let history = restarted
+        .notification_history(case.uuid())
+        .await
+        .expect("history");
+    let recorded: Vec<(&str, u64)> = history
+        .iter()
+        .map(|e| {
+            let attempt = e.payload["attempt"].as_u64().unwrap_or_default();
+            (e.event_type.as_str(), attempt)
+        })
+        .collect();
+    let sent = notifier::NOTIFICATION_SENT;
+    match crash {
+        Crash::AfterSend => assert_eq!(recorded, [(sent, 2)]),
+        Crash::AfterAudit => assert_eq!(recorded, [(sent, 1), (sent, 2)]),
+    }
 }
 
 #[tokio::test]
 async fn a_crash_between_sending_and_logging_sends_at_most_one_duplicate_with_the_same_message_id_on_sqlite()
  {
-    crash_between_send_and_log(Backend::Sqlite).await;
+    crash_between_send_and_log(Backend::Sqlite, Crash::AfterSend).await;
 }
 
 #[tokio::test]
 async fn a_crash_between_sending_and_logging_sends_at_most_one_duplicate_with_the_same_message_id_on_postgres()
  {
-    crash_between_send_and_log(Backend::Postgres).await;
+    crash_between_send_and_log(Backend::Postgres, Crash::AfterSend).await;
+}
+
+#[tokio::test]
+async fn a_crash_after_the_audit_event_before_marking_sends_one_duplicate_and_records_both_copies()
+{
+    crash_between_send_and_log(Backend::Sqlite, Crash::AfterAudit).await;
 }

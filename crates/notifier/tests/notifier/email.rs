@@ -1,5 +1,5 @@
-//! Petitioners are told by e-mail, through a real SMTP exchange, in their language; with no SMTP server
-//! the message is logged; operators can override templates.
+//! Petitioners are told by e-mail, through a real SMTP exchange, in their language; operators can override
+//! templates. (With no SMTP server, see `outcomes.rs`.)
 
 use domain::{Lang, PetitionKind};
 
@@ -96,30 +96,6 @@ async fn an_english_speaker_is_told_in_english_with_english_dates() {
         "Look up your case: https://tiepdan.example.vn/tra-cuu/{}",
         case.tracking_code()
     )));
-}
-
-#[tokio::test]
-async fn without_an_smtp_server_messages_are_logged_and_marked_sent() {
-    let world = World::with(Backend::Sqlite, |s| notifier::NotifierSettings {
-        smtp: None,
-        ..s
-    })
-    .await;
-    let mut case = TestCase::new(&world.store);
-    case.step(
-        "2026-07-01",
-        receive(
-            PetitionKind::Complaint,
-            vec![person("Nguyễn Văn An", "an@example.vn", None)],
-            vec![],
-        ),
-    )
-    .await;
-    world.pump().await;
-    assert_eq!(world.sink.count().await, 0);
-    let log = world.notifier.deliveries().await.expect("log");
-    assert_eq!(log.len(), 1);
-    assert_eq!(log[0].status, notifier::DeliveryStatus::Sent);
 }
 
 #[tokio::test]

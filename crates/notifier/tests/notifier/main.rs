@@ -8,5 +8,6 @@ mod delivery;
 mod email;
 mod helpers;
 mod http;
+mod outcomes;
 mod smtp_sink;
 mod steps;

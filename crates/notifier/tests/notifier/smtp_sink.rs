@@ -1,6 +1,7 @@
 //! A real SMTP server for tests and the benchmark: speaks enough of RFC 5321 (EHLO/HELO, MAIL, RCPT, DATA
 //! with dot-unstuffing, RSET, NOOP, QUIT) for lettre, keeps every accepted message, and can be switched
-//! "down", answering `421` to new sessions and to every command, to simulate an outage.
+//! "down", answering `421` to new sessions and to every command, to simulate an outage, or "refusing",
+//! answering `554` to the end of DATA and keeping nothing, like a server that rejects the message.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +25,7 @@ pub struct Received {
 struct Shared {
     mails: Mutex<Vec<Received>>,
     down: AtomicBool,
+    refusing: AtomicBool,
     arrived: Notify,
 }
 
@@ -57,6 +59,11 @@ impl SmtpSink {
     /// Refuse everything with 421 (true) or accept again (false).
     pub fn set_down(&self, down: bool) {
         self.shared.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Refuse every message with `554` after its data (true) or accept again (false).
+    pub fn set_refusing(&self, refusing: bool) {
+        self.shared.refusing.store(refusing, Ordering::SeqCst);
     }
 
     pub async fn mails(&self) -> Vec<Received> {
@@ -151,6 +158,12 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                     }
                     let unstuffed = line.strip_prefix('.').unwrap_or(&line);
                     data.extend_from_slice(unstuffed.as_bytes());
+                }
+                if shared.refusing.load(Ordering::SeqCst) {
+                    write
+                        .write_all(b"554 5.7.1 Message refused by the test sink\r\n")
+                        .await?;
+                    continue;
                 }
                 shared.mails.lock().await.push(Received {
                     from: from.clone(),
