@@ -8,6 +8,7 @@ use axum::{Json, Router};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -163,7 +164,8 @@ impl Modify for LifecycleActions {
                         .name("id")
                         .parameter_in(ParameterIn::Path)
                         .required(Required::True)
-                        .description(Some("Case id")),
+                        .description(Some("Case id"))
+                        .schema(Some(string_schema(Some(KnownFormat::Uuid)))),
                 )
                 .parameter(header_param(
                     "If-Match",
@@ -184,7 +186,8 @@ impl Modify for LifecycleActions {
                         .required(Required::False)
                         .description(Some(
                             "Local date the step happened, when recorded after the fact",
-                        )),
+                        ))
+                        .schema(Some(string_schema(Some(KnownFormat::Date)))),
                 )
                 .request_body(Some(
                     RequestBodyBuilder::new()
@@ -226,6 +229,16 @@ fn header_param(name: &str, description: &str) -> ParameterBuilder {
         .parameter_in(ParameterIn::Header)
         .required(Required::False)
         .description(Some(description))
+        .schema(Some(string_schema(None)))
+}
+
+/// A string schema, with a format when it has one.
+fn string_schema(format: Option<KnownFormat>) -> ObjectBuilder {
+    let schema = ObjectBuilder::new().schema_type(Type::String);
+    match format {
+        Some(f) => schema.format(Some(SchemaFormat::KnownFormat(f))),
+        None => schema,
+    }
 }
 
 fn problem(description: &str) -> ResponseBuilder {
