@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL.
 
 mod cloudevents_view;
+mod compare;
 mod consumer;
 mod harness;
 mod nats;

@@ -1,5 +1,6 @@
 //! The relay under failure: killed mid-window, NATS down while commands keep coming, two relays at once,
-//! and PostgreSQL with concurrent writers. Each ends with the stream equal to the store, in order, once.
+//! and PostgreSQL with concurrent writers. Each ends with the stream equal to the store, in order, once, and
+//! with a clean `compare_stream` report (`assert_stream_is_the_store`).
 
 use std::sync::Arc;
 use std::time::Duration;
