@@ -2,6 +2,8 @@
 //! development token), a complaint taken through several steps over HTTP, a graceful SIGTERM, and
 //! `petition replay` reading the case back from the store alone.
 
+mod audit;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
