@@ -518,8 +518,8 @@ impl Walk<'_> {
             stream_id: Some(event.stream_id.to_string()),
             fields: Vec::new(),
             detail: format!(
-                "the store holds no event {} at checkpoint {checkpoint}",
-                event.event_id
+                "the store does not hold this event ({} v{} {}): deleted from the store, or forged",
+                event.stream_id, event.version, event.event_type
             ),
         };
         if let Some(found) = elsewhere {

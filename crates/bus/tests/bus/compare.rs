@@ -571,3 +571,38 @@ async fn only_the_first_examples_are_kept_but_every_divergence_is_counted() {
     .await
     .expect("test finished in time");
 }
+
+#[tokio::test]
+async fn beyond_max_pending_the_report_is_approximate_but_counts_every_divergence() {
+    tokio::time::timeout(LIMIT, async {
+        init_log();
+        let nats = NatsServer::start();
+        let js = setup(&nats).await;
+        let store = sqlite_store().await;
+        record_cases(store.as_ref(), 2, 4).await; // 10 events
+        // The first two arrive last; only one skipped event may be held.
+        publish_in_order(&js, store.as_ref(), &[2, 3, 4, 5, 6, 7, 8, 9, 0, 1]).await;
+        let options = bus::CompareOptions {
+            max_pending: 1,
+            ..Default::default()
+        };
+        let report = bus::compare_stream(store.as_ref(), &js, &StreamSettings::default(), &options)
+            .await
+            .expect("compare");
+        assert!(report.approximate, "{report}");
+        assert_eq!(report.verdict, Verdict::Divergent);
+        // Event 1 is held and found late; event 0 was given up on (missing), so its late copy looks repeated.
+        assert_eq!(
+            report.counts,
+            counts(&[
+                (DivergenceKind::MissingFromStream, 1),
+                (DivergenceKind::DuplicateInStream, 1),
+                (DivergenceKind::OutOfOrder, 1),
+            ]),
+            "{report}"
+        );
+        assert!(report.to_string().contains("misclassified"));
+    })
+    .await
+    .expect("test finished in time");
+}
