@@ -250,6 +250,21 @@ pub async fn compare(js: &jetstream::Context, store: &dyn EventStore) -> bus::Co
         .expect("compare-stream runs")
 }
 
+/// Right after a fault, before recovery: the stream may be behind the store, but never divergent.
+pub async fn assert_no_divergence(
+    js: &jetstream::Context,
+    store: &dyn EventStore,
+) -> bus::CompareReport {
+    let report = compare(js, store).await;
+    assert_eq!(
+        report.total_divergences(),
+        0,
+        "compare-stream right after the fault:\n{report}"
+    );
+    assert_eq!(report.exit_code(false), 0);
+    report
+}
+
 /// Waits until the stream holds `n` messages, failing after `limit`.
 pub async fn wait_for_stream(js: &jetstream::Context, n: u64, limit: Duration) {
     let deadline = Instant::now() + limit;
