@@ -8,9 +8,11 @@
 //! its own rows, and skipping any delivery at or before it.
 //!
 //! The [`relay`] publishes the store to JetStream; [`cloudevents`] and [`subject`] define the wire format;
-//! [`status`] reports how far each part is behind. Guarantees and layout: `docs/bus.md`.
+//! [`status`] reports how far each part is behind; [`compare`] checks that the stream still holds exactly the
+//! store's events (`petition audit compare-stream`). Guarantees and layout: `docs/bus.md`.
 
 pub mod cloudevents;
+pub mod compare;
 mod consumer;
 pub mod jetstream;
 pub mod metrics;
@@ -22,6 +24,9 @@ mod stream;
 pub mod subject;
 mod tail;
 
+pub use compare::{
+    CompareOptions, CompareReport, Divergence, DivergenceKind, Verdict, compare_stream,
+};
 pub use consumer::{BusError, Delivery, EventHandler, EventSource, HandlerError, RunOutcome};
 pub use jetstream::{ConsumerConfig, JetStreamSource};
 pub use relay::{LeaseConfig, Relay, RelayConfig, RelayOutcome};

@@ -1,5 +1,6 @@
 //! The `petition` binary: a thin shell that reads settings and wires the library crates together.
 
+mod audit_cmd;
 mod bus_cmd;
 mod notifier_cmd;
 mod projections_cmd;
@@ -54,14 +55,22 @@ enum Cmd {
     /// Notify petitioners and the inspectorate.
     #[command(subcommand)]
     Notifier(notifier_cmd::NotifierCmd),
+    /// Check the ledger against its copies (exit 0 identical, 1 divergent, 2 could not check).
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCmd),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Audits own their exit codes (a settings error is an operational error, 2, not a divergence, 1).
+    let command = match cli.command {
+        Cmd::Audit(cmd) => std::process::exit(audit_cmd::run(&cli.config, cmd).await),
+        command => command,
+    };
     let settings = Settings::load(&cli.config)?;
     init_tracing(&settings.log_format);
-    match cli.command {
+    match command {
         Cmd::Serve => serve::run(settings).await,
         Cmd::Migrate => {
             let store = match &settings.migration_database_url {
@@ -81,6 +90,7 @@ async fn main() -> anyhow::Result<()> {
             let store = connect(&settings).await?;
             replay::run(store.as_ref(), args).await
         }
+        Cmd::Audit(_) => unreachable!("dispatched above"),
     }
 }
 

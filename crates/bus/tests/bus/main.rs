@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL.
 
 mod cloudevents_view;
+mod compare;
 mod consumer;
 mod digit_boundary;
 mod harness;

@@ -1,5 +1,6 @@
 //! The relay under failure: killed mid-window, NATS down while commands keep coming, two relays at once,
-//! and PostgreSQL with concurrent writers. Each ends with the stream equal to the store, in order, once.
+//! and PostgreSQL with concurrent writers. Each ends with the stream equal to the store, in order, once, and
+//! with a clean `compare_stream` report (`assert_stream_is_the_store`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +43,9 @@ async fn a_relay_killed_mid_window_is_resumed_by_another_without_gap_or_duplicat
             partial < 1000,
             "the relay finished before it could be killed ({partial})"
         );
+        let report = assert_no_divergence(&js, store.as_ref()).await;
+        // A prefix: what the dead relay got in is identical, the rest is only behind.
+        assert_eq!(report.identical + report.behind, 1000, "{report}");
         record_cases(store.as_ref(), 10, 4).await;
         // The dead relay still holds the lease: the new one takes over once it expires.
         let second = Arc::new(Relay::new(
@@ -80,6 +84,7 @@ async fn commands_appended_while_nats_is_down_are_published_when_it_returns() {
         tokio::time::sleep(Duration::from_millis(500)).await;
         nats.resume();
         let js = connect(&nats).await;
+        assert_no_divergence(&js, store.as_ref()).await;
         wait_for_stream(&js, 90, LIMIT).await;
         stop.send(true).expect("stop");
         task.await.expect("join");

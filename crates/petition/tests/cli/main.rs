@@ -8,6 +8,8 @@
 #[path = "../../../notifier/tests/notifier/smtp_sink.rs"]
 mod smtp_sink;
 
+mod audit;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
