@@ -8,6 +8,7 @@ mod fixtures;
 mod harness;
 mod postgres_horizon;
 mod postgres_only;
+mod postgres_restore;
 mod postgres_roles;
 mod sqlite_only;
 
