@@ -80,7 +80,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         };
         (
             "http",
-            command::http::serve(listener, app, shutdown)
+            command::http::serve_with(listener, app, &config, shutdown)
                 .await
                 .context("HTTP server failed"),
         )

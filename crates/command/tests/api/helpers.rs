@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use command::http::{ApiToken, AppState, HttpConfig, TokenList};
+use command::http::{ApiToken, AppState, ExtraRoutes, HttpConfig, TokenList};
 use command::{CaseService, FixedTime};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -41,6 +41,7 @@ fn with_database(url: &str, db: &str) -> String {
 
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
+    pub addr: std::net::SocketAddr,
     pub base: String,
     pub client: reqwest::Client,
     pub database: String,
@@ -53,6 +54,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
+    spawn_app_with_routes(config, ExtraRoutes::default()).await
+}
+
+/// A server with `extra` routes beside the API (e.g. a route that panics).
+pub async fn spawn_app_with_routes(config: HttpConfig, extra: ExtraRoutes) -> TestApp {
     let admin = admin_url();
     let database = format!("api_{}", Uuid::new_v4().simple());
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|e| {
@@ -75,13 +81,16 @@ pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
         actor: ACTOR.into(),
         token: SecretString::from(TOKEN.to_owned()),
     }]);
-    let app = command::http::router(AppState { service, tokens }, &config);
+    let app = command::http::router_with(AppState { service, tokens }, &config, extra);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(command::http::serve(listener, app, std::future::pending()));
+    tokio::spawn(async move {
+        command::http::serve_with(listener, app, &config, std::future::pending()).await
+    });
     TestApp {
+        addr,
         base: format!("http://{addr}"),
         client: reqwest::Client::new(),
         database,
@@ -146,6 +155,11 @@ impl TestApp {
             .json()
             .await
             .expect("events json")
+    }
+
+    /// The head of the global order: unchanged by every refusal.
+    pub async fn head(&self) -> store::Checkpoint {
+        self.store.head().await.expect("head")
     }
 
     /// Stops the database under the running server, the way an outage would.
