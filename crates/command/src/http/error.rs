@@ -45,6 +45,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The body is in a content coding the server does not decode (anything but `identity`).
+    #[error("{0}")]
+    UnsupportedEncoding(String),
     #[error("missing or invalid bearer token")]
     Unauthorized,
     #[error("{0}")]
@@ -219,6 +222,18 @@ impl ApiError {
                     d.clone(),
                 ),
             ),
+            ApiError::UnsupportedEncoding(d) => {
+                let s = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+                (
+                    s,
+                    p(
+                        s,
+                        "unsupported-content-encoding",
+                        "Unsupported content encoding",
+                        d.clone(),
+                    ),
+                )
+            }
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 p(
@@ -355,7 +370,7 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
-        if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        if matches!(self, ApiError::UnsupportedEncoding(_)) {
             // RFC 9110 §15.5.16: say which content codings would have been accepted.
             response.headers_mut().insert(
                 header::ACCEPT_ENCODING,

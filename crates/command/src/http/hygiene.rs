@@ -52,7 +52,7 @@ fn check(headers: &HeaderMap) -> Result<(), ApiError> {
             .map(|c| c.trim_matches([' ', '\t']))
             .find(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"));
         if let Some(coding) = unsupported {
-            return Err(ApiError::UnsupportedMediaType(format!(
+            return Err(ApiError::UnsupportedEncoding(format!(
                 "the content coding `{coding}` is not supported; send the body uncompressed (`identity`)"
             )));
         }
@@ -77,7 +77,7 @@ mod tests {
             header::CONTENT_ENCODING,
             HeaderValue::from_static("identity, gzip"),
         );
-        assert!(matches!(check(&h), Err(ApiError::UnsupportedMediaType(_))));
+        assert!(matches!(check(&h), Err(ApiError::UnsupportedEncoding(_))));
     }
 
     #[test]

@@ -39,12 +39,34 @@ fn with_database(url: &str, db: &str) -> String {
     }
 }
 
+/// Asserts an answer is a problem document and returns its status and body.
+pub async fn problem(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        content_type, "application/problem+json",
+        "errors are problem documents (status {status})"
+    );
+    (status, response.json().await.expect("problem json"))
+}
+
+/// The problem type URI of a code.
+pub fn problem_type(code: &str) -> String {
+    format!("tag:petition-ledger,2026:problem/{code}")
+}
+
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub base: String,
     pub client: reqwest::Client,
     pub database: String,
+    pub database_url: String,
     pub store: Arc<dyn store::EventStore>,
 }
 
@@ -94,6 +116,7 @@ pub async fn spawn_app_with_routes(config: HttpConfig, extra: ExtraRoutes) -> Te
         base: format!("http://{addr}"),
         client: reqwest::Client::new(),
         database,
+        database_url,
         store,
     }
 }
@@ -157,9 +180,22 @@ impl TestApp {
             .expect("events json")
     }
 
-    /// The head of the global order: unchanged by every refusal.
-    pub async fn head(&self) -> store::Checkpoint {
-        self.store.head().await.expect("head")
+    /// Every event and command row in the test database, counted directly (the store's `head` lags
+    /// behind transactions still open anywhere on the shared server): unchanged by every refusal.
+    pub async fn recorded(&self) -> (i64, i64) {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&self.database_url)
+            .await
+            .expect("connect test database");
+        let count = |table: &str| format!("SELECT count(*) FROM {table}");
+        let events: i64 = sqlx::query_scalar(&count("events"))
+            .fetch_one(&mut conn)
+            .await
+            .expect("count events");
+        let commands: i64 = sqlx::query_scalar(&count("commands"))
+            .fetch_one(&mut conn)
+            .await
+            .expect("count commands");
+        (events, commands)
     }
 
     /// Stops the database under the running server, the way an outage would.
