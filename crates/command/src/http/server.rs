@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpStream;
@@ -169,9 +170,17 @@ async fn serve_connection(
         let in_flight = InFlight::new(counted.clone());
         let app = app.clone();
         async move {
+            // The request stays in progress until its answer's body is sent (or dropped), so a
+            // connection streaming a long answer is never taken for idle.
             let response = app.oneshot(request).await;
-            drop(in_flight);
-            response
+            response.map(|r| {
+                r.map(|body| {
+                    axum::body::Body::new(body.map_frame(move |frame| {
+                        let _held = &in_flight;
+                        frame
+                    }))
+                })
+            })
         }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();

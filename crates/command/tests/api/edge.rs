@@ -8,7 +8,7 @@ use command::http::{ExtraRoutes, HttpConfig};
 use uuid::Uuid;
 
 use crate::helpers::{
-    TOKEN, TestApp, problem, problem_type, spawn_app_with, spawn_app_with_routes,
+    TOKEN, TestApp, problem, problem_type, spawn_app_until, spawn_app_with, spawn_app_with_routes,
 };
 use crate::raw::{closed_within, connect, read_half_response, read_response, send};
 
@@ -264,4 +264,40 @@ async fn a_panicking_handler_is_answered_500_with_the_correlation_id_and_the_ser
         "the panic message stays in the log: {body}"
     );
     assert!(health_answers_within(&app, Duration::from_secs(1)).await);
+}
+
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    "done"
+}
+
+#[tokio::test]
+async fn on_shutdown_a_request_in_progress_is_answered_and_idle_connections_are_closed() {
+    let extra = ExtraRoutes {
+        routes: axum::Router::new().route("/api/v1/test/slow", get(slow)),
+        ..ExtraRoutes::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (app, server) = spawn_app_until(HttpConfig::default(), extra, async move {
+        let _ = stopped.await;
+    })
+    .await;
+    let mut idle = connect(app.addr).await;
+    let request = app.get("/api/v1/test/slow");
+    let stopper = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let _ = stop.send(());
+    };
+    let (response, ()) = tokio::join!(request, stopper);
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.expect("body"), "done");
+    assert!(closed_within(&mut idle, Duration::from_secs(1)).await);
+    let drained = tokio::time::timeout(Duration::from_secs(2), server)
+        .await
+        .expect("the server drained and returned");
+    assert!(matches!(drained, Ok(Ok(()))), "{drained:?}");
+    assert!(
+        tokio::net::TcpStream::connect(app.addr).await.is_err(),
+        "no longer listening"
+    );
 }

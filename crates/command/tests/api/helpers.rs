@@ -81,6 +81,17 @@ pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
 
 /// A server with `extra` routes beside the API (e.g. a route that panics).
 pub async fn spawn_app_with_routes(config: HttpConfig, extra: ExtraRoutes) -> TestApp {
+    spawn_app_until(config, extra, std::future::pending())
+        .await
+        .0
+}
+
+/// A server that shuts down when `shutdown` completes; the handle ends when it has drained.
+pub async fn spawn_app_until(
+    config: HttpConfig,
+    extra: ExtraRoutes,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> (TestApp, tokio::task::JoinHandle<std::io::Result<()>>) {
     let admin = admin_url();
     let database = format!("api_{}", Uuid::new_v4().simple());
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|e| {
@@ -108,17 +119,19 @@ pub async fn spawn_app_with_routes(config: HttpConfig, extra: ExtraRoutes) -> Te
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        command::http::serve_with(listener, app, &config, std::future::pending()).await
-    });
-    TestApp {
+    let server =
+        tokio::spawn(
+            async move { command::http::serve_with(listener, app, &config, shutdown).await },
+        );
+    let app = TestApp {
         addr,
         base: format!("http://{addr}"),
         client: reqwest::Client::new(),
         database,
         database_url,
         store,
-    }
+    };
+    (app, server)
 }
 
 impl TestApp {
