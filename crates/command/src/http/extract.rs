@@ -279,7 +279,7 @@ fn if_match(h: &HeaderMap) -> Result<Option<IfMatch>, ApiError> {
         .ok_or_else(|| {
             ApiError::bad_request(
                 "invalid-header",
-                "`If-Match` must be the case version, e.g. `\"3\"`",
+                "`If-Match` must be one case version, e.g. `\"3\"`, or `*`",
             )
         })
 }
