@@ -61,10 +61,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         body_limit_bytes: settings.body_limit_bytes,
         ..HttpConfig::default()
     };
-    let app = command::http::router_with(state, &config, read_side).route(
-        "/metrics",
-        get(move || std::future::ready(metrics.render())),
-    );
+    // `/metrics` goes through the same edge (timeouts, limits, problem answers) as every other route.
+    let read_side = command::http::ExtraRoutes {
+        public: read_side.public.route(
+            "/metrics",
+            get(move || std::future::ready(metrics.render())),
+        ),
+        ..read_side
+    };
+    let app = command::http::router_with(state, &config, read_side);
 
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -80,7 +85,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         };
         (
             "http",
-            command::http::serve(listener, app, shutdown)
+            command::http::serve_with(listener, app, &config, shutdown)
                 .await
                 .context("HTTP server failed"),
         )

@@ -65,11 +65,7 @@ pub async fn require_bearer(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
+        .and_then(bearer_token)
         .ok_or(ApiError::Unauthorized)?;
     let actor = tokens
         .actor_for(presented)
@@ -78,4 +74,49 @@ pub async fn require_bearer(
     tracing::Span::current().record("actor", actor.as_str());
     request.extensions_mut().insert(Actor(actor));
     Ok(next.run(request).await)
+}
+
+/// The token of `Authorization: Bearer <token>`. The scheme is case-insensitive and may be followed by
+/// any run of spaces and tabs (RFC 9110 §11.1, §11.4); a token68 has no whitespace inside.
+fn bearer_token(value: &str) -> Option<&str> {
+    const WS: [char; 2] = [' ', '\t'];
+    let (scheme, rest) = value.trim_matches(WS).split_once(WS)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = rest.trim_start_matches(WS);
+    (!token.is_empty() && !token.contains(WS)).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_is_case_insensitive_and_tolerates_tabs_and_spaces() {
+        for header in [
+            "Bearer abc",
+            "bearer abc",
+            "BEARER abc",
+            "BeArEr\tabc",
+            "Bearer    abc",
+            "Bearer \t abc  ",
+        ] {
+            assert_eq!(bearer_token(header), Some("abc"), "{header:?}");
+        }
+    }
+
+    #[test]
+    fn other_schemes_and_malformed_values_yield_no_token() {
+        for header in [
+            "Basic abc",
+            "Bearer",
+            "Bearer ",
+            "Bearerabc",
+            "Bearer a b",
+            "abc",
+        ] {
+            assert_eq!(bearer_token(header), None, "{header:?}");
+        }
+    }
 }

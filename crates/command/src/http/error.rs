@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use store::StoreError;
+use uuid::Uuid;
 
 use crate::ServiceError;
 
@@ -27,6 +28,9 @@ pub struct Problem {
     /// The case version the server holds, on version conflicts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<u64>,
+    /// The request's correlation id (`X-Correlation-Id`), so a report can be matched with the server's log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<Uuid>,
 }
 
 /// Everything a handler can fail with.
@@ -41,10 +45,31 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The body is in a content coding the server does not decode (anything but `identity`).
+    #[error("{0}")]
+    UnsupportedEncoding(String),
     #[error("missing or invalid bearer token")]
     Unauthorized,
     #[error("{0}")]
     NotFound(String),
+    /// The path exists but not with this method; `Allow` says which methods it has.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A precondition (`If-Match`) does not hold; nothing was recorded.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// The client did not send the request (or its body) in time.
+    #[error("{0}")]
+    RequestTimeout(String),
+    /// Too many requests in flight: shed without being started; retry after `Retry-After` seconds.
+    #[error("the server is at its concurrency limit")]
+    Overloaded,
+    /// A handler panicked; the panic was logged and the connection kept.
+    #[error("a handler panicked")]
+    Panicked,
+    /// An error answer produced below the API (axum, tower, hyper), re-expressed as a problem.
+    #[error("{detail}")]
+    Status { status: StatusCode, detail: String },
     /// Anything unexpected; logged, never detailed to the caller.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -66,6 +91,7 @@ impl ApiError {
             detail,
             legal_basis: None,
             current_version: None,
+            correlation_id: None,
         };
         match self {
             ApiError::Service(ServiceError::Domain(e)) => {
@@ -196,6 +222,18 @@ impl ApiError {
                     d.clone(),
                 ),
             ),
+            ApiError::UnsupportedEncoding(d) => {
+                let s = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+                (
+                    s,
+                    p(
+                        s,
+                        "unsupported-content-encoding",
+                        "Unsupported content encoding",
+                        d.clone(),
+                    ),
+                )
+            }
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 p(
@@ -209,6 +247,67 @@ impl ApiError {
                 StatusCode::NOT_FOUND,
                 p(StatusCode::NOT_FOUND, "not-found", "Not found", d.clone()),
             ),
+            ApiError::MethodNotAllowed => {
+                let s = StatusCode::METHOD_NOT_ALLOWED;
+                (
+                    s,
+                    p(
+                        s,
+                        "method-not-allowed",
+                        "Method not allowed",
+                        "this endpoint does not accept this method; `Allow` lists the ones it does"
+                            .into(),
+                    ),
+                )
+            }
+            ApiError::PreconditionFailed(d) => {
+                let s = StatusCode::PRECONDITION_FAILED;
+                (
+                    s,
+                    p(s, "precondition-failed", "Precondition failed", d.clone()),
+                )
+            }
+            ApiError::RequestTimeout(d) => {
+                let s = StatusCode::REQUEST_TIMEOUT;
+                (s, p(s, "request-timeout", "Request timeout", d.clone()))
+            }
+            ApiError::Overloaded => {
+                let s = StatusCode::SERVICE_UNAVAILABLE;
+                (
+                    s,
+                    p(
+                        s,
+                        "overloaded",
+                        "Server busy",
+                        "too many requests are in progress; nothing was done, retry after the `Retry-After` delay"
+                            .into(),
+                    ),
+                )
+            }
+            ApiError::Panicked => {
+                let s = StatusCode::INTERNAL_SERVER_ERROR;
+                (
+                    s,
+                    p(
+                        s,
+                        "internal",
+                        "Internal error",
+                        "the request failed on the server; the incident was logged with its correlation id"
+                            .into(),
+                    ),
+                )
+            }
+            ApiError::Status { status, detail } => {
+                let (code, title) = status_code_and_title(*status);
+                if status.is_server_error() {
+                    tracing::error!(%status, detail = %detail, "error answer from below the API");
+                    let generic =
+                        "the request failed on the server; the incident was logged".into();
+                    (*status, p(*status, code, title, generic))
+                } else {
+                    (*status, p(*status, code, title, detail.clone()))
+                }
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 let s = StatusCode::INTERNAL_SERVER_ERROR;
@@ -226,9 +325,36 @@ impl ApiError {
     }
 }
 
+/// The problem code and title of an HTTP status, for error answers that do not come from a handler.
+pub fn status_code_and_title(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        400 => ("bad-request", "Bad request"),
+        401 => ("unauthorized", "Unauthorized"),
+        403 => ("forbidden", "Forbidden"),
+        404 => ("not-found", "Not found"),
+        405 => ("method-not-allowed", "Method not allowed"),
+        406 => ("not-acceptable", "Not acceptable"),
+        408 => ("request-timeout", "Request timeout"),
+        409 => ("conflict", "Conflict"),
+        411 => ("length-required", "Length required"),
+        412 => ("precondition-failed", "Precondition failed"),
+        413 => ("payload-too-large", "Payload too large"),
+        414 => ("uri-too-long", "URI too long"),
+        415 => ("unsupported-media-type", "Unsupported media type"),
+        422 => ("unprocessable", "Unprocessable request"),
+        429 => ("too-many-requests", "Too many requests"),
+        431 => ("headers-too-large", "Request headers too large"),
+        503 => ("unavailable", "Service unavailable"),
+        504 => ("timeout", "Timeout"),
+        s if s >= 500 => ("internal", "Internal error"),
+        _ => ("bad-request", "Bad request"),
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, problem) = self.problem();
+        let (status, mut problem) = self.problem();
+        problem.correlation_id = super::edge::current_correlation_id();
         let mut response = (status, axum::Json(problem)).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -238,6 +364,18 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if matches!(self, ApiError::Overloaded) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if matches!(self, ApiError::UnsupportedEncoding(_)) {
+            // RFC 9110 §15.5.16: say which content codings would have been accepted.
+            response.headers_mut().insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_static("identity"),
+            );
         }
         response
     }

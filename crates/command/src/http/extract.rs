@@ -1,12 +1,17 @@
 //! Request parsing that answers in problem+json: JSON bodies, the idempotency key, `If-Match`, and the
 //! correlation and causation ids that flow into event metadata.
 
+use std::str::FromStr;
+
+use axum::RequestPartsExt;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::{HeaderMap, StatusCode, header, request::Parts};
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::AppState;
 use super::error::ApiError;
 
 /// Header carrying the correlation id (read, or generated, and echoed back).
@@ -41,6 +46,11 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                     "the body exceeds the server's limit: {}",
                     rejection.body_text()
                 ))
+            } else if caused_by_body_timeout(&rejection) {
+                ApiError::RequestTimeout(
+                    "the body stopped arriving before its announced end; nothing was recorded"
+                        .into(),
+                )
             } else {
                 ApiError::bad_request("unreadable-body", rejection.body_text())
             }
@@ -82,27 +92,118 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
+/// Whether a body error is the body timeout of the edge (a client that stopped sending).
+fn caused_by_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// `axum::extract::Query` answering a problem document (`invalid-query`) when the query does not parse.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Self(v))
+            .map_err(|r| ApiError::bad_request("invalid-query", r.body_text()))
+    }
+}
+
+/// `axum::extract::Path` answering a problem document (`invalid-path`) when a segment does not parse.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Self(v)),
+            // A route whose pattern does not match its extractor is our bug, not the client's.
+            Err(r) if r.status().is_server_error() => Err(ApiError::Internal(anyhow::anyhow!(
+                "path extraction failed: {}",
+                r.body_text()
+            ))),
+            Err(r) => Err(ApiError::bad_request("invalid-path", r.body_text())),
+        }
+    }
+}
+
 /// Correlation, causation and idempotency information of a command request.
 #[derive(Debug, Clone)]
 pub struct CommandHeaders {
     pub correlation_id: Uuid,
     pub causation_id: Option<Uuid>,
     pub idempotency_key: Option<String>,
+    /// The case version of `If-Match: "<n>"`. `If-Match: *` leaves it empty once the case is known to
+    /// exist (RFC 9110 §13.1.1: any current representation matches), and is refused with 412 otherwise.
     pub if_match: Option<u64>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
+impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders
+where
+    AppState: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let h = &parts.headers;
-        Ok(Self {
+        let mut headers = Self {
             correlation_id: correlation_id(h)?,
             causation_id: optional_uuid(h, CAUSATION_HEADER)?,
             idempotency_key: idempotency_key(h)?,
-            if_match: if_match(h)?,
-        })
+            if_match: None,
+        };
+        match if_match(h)? {
+            None => {}
+            Some(IfMatch::Version(v)) => headers.if_match = Some(v),
+            Some(IfMatch::Any) => require_existing_case(parts, &AppState::from_ref(state)).await?,
+        }
+        Ok(headers)
     }
+}
+
+/// `If-Match: *` holds only when the case in the path exists; a new petition has no case yet.
+async fn require_existing_case(parts: &mut Parts, app: &AppState) -> Result<(), ApiError> {
+    let params = parts
+        .extract::<RawPathParams>()
+        .await
+        .map_err(|r| ApiError::bad_request("invalid-path", r.body_text()))?;
+    let Some(id) = params
+        .iter()
+        .find(|(name, _)| *name == "id")
+        .map(|(_, v)| v.to_owned())
+    else {
+        return Err(ApiError::PreconditionFailed(
+            "`If-Match: *` requires an existing case, and a new petition has none".into(),
+        ));
+    };
+    // An unparsable id is left to the handler, which names it in its 400.
+    let Ok(case_id) = domain::CaseId::from_str(&id) else {
+        return Ok(());
+    };
+    let events = app
+        .service
+        .store()
+        .read_stream(&crate::service::stream_of(case_id))
+        .await
+        .map_err(|e| ApiError::from(crate::ServiceError::from(e)))?;
+    if events.is_empty() {
+        return Err(ApiError::PreconditionFailed(format!(
+            "`If-Match: *` requires an existing case, and case {case_id} does not exist"
+        )));
+    }
+    Ok(())
 }
 
 impl CommandHeaders {
@@ -154,20 +255,31 @@ fn idempotency_key(h: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(key))
 }
 
-/// `If-Match: "3"` (or `3`, or `W/"3"`) is the case version the caller saw.
-fn if_match(h: &HeaderMap) -> Result<Option<u64>, ApiError> {
+/// What `If-Match` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IfMatch {
+    /// `*`: any current representation, i.e. the case exists.
+    Any,
+    /// `"3"` (or `3`, or `W/"3"`): the case version the caller saw.
+    Version(u64),
+}
+
+fn if_match(h: &HeaderMap) -> Result<Option<IfMatch>, ApiError> {
     let Some(v) = h.get(header::IF_MATCH) else {
         return Ok(None);
     };
+    if v.to_str().is_ok_and(|s| s.trim() == "*") {
+        return Ok(Some(IfMatch::Any));
+    }
     v.to_str()
         .ok()
         .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
         .and_then(|s| s.parse::<u64>().ok())
-        .map(Some)
+        .map(|v| Some(IfMatch::Version(v)))
         .ok_or_else(|| {
             ApiError::bad_request(
                 "invalid-header",
-                "`If-Match` must be the case version, e.g. `\"3\"`",
+                "`If-Match` must be one case version, e.g. `\"3\"`, or `*`",
             )
         })
 }

@@ -1,23 +1,33 @@
 //! The HTTP command API (axum): routing, authentication, limits, tracing and the OpenAPI document.
 
 pub mod auth;
+mod edge;
 pub mod error;
 pub mod extract;
 mod health;
+mod hygiene;
 pub mod openapi;
 pub mod petitions;
+pub mod server;
 pub mod views;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, FromRef, Request};
-use axum::http::HeaderValue;
+use axum::http::StatusCode;
 use axum::middleware;
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::CaseService;
 pub use auth::{ApiToken, TokenList};
+pub use edge::current_correlation_id;
 
 /// Default maximum request body: a petition's text fits comfortably; attachments do not travel here.
 pub const DEFAULT_BODY_LIMIT_BYTES: usize = 256 * 1024;
@@ -35,11 +45,25 @@ impl FromRef<AppState> for TokenList {
     }
 }
 
-/// HTTP settings the router needs.
+/// HTTP settings of the router and the server: the limits every request and connection is held to.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
+    /// Largest request body (413 beyond).
     pub body_limit_bytes: usize,
+    /// Longest time a request may take from its head to its answer, body included (408 beyond).
     pub request_timeout: Duration,
+    /// Longest pause while a request body is read (408 beyond): a body shorter than its
+    /// `Content-Length` is not waited for forever.
+    pub body_timeout: Duration,
+    /// Longest time to receive a request head, counted from when the connection waits for one: it cuts
+    /// off slow headers and closes idle keep-alive connections (the connection is closed, no answer).
+    pub header_read_timeout: Duration,
+    /// Requests answered at once across the API (excluding `/health` and `/ready`); beyond it a request
+    /// is shed at once with 503 and `Retry-After`.
+    pub max_concurrent_requests: usize,
+    /// Open client connections; lowered at start to stay below the descriptor limit. At the cap the
+    /// oldest connection without a request in progress is closed; with none, the new one is refused.
+    pub max_connections: usize,
 }
 
 impl Default for HttpConfig {
@@ -47,6 +71,10 @@ impl Default for HttpConfig {
         Self {
             body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
             request_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(10),
+            max_concurrent_requests: 256,
+            max_connections: 768,
         }
     }
 }
@@ -82,15 +110,38 @@ pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> 
         .with_state(state.clone())
         .merge(extra.routes)
         .route_layer(auth);
-    Router::new()
-        .merge(health::router())
-        .with_state(state)
+    // One semaphore for every API route (a layer per route would give each route its own limit);
+    // liveness and readiness stay outside so an overloaded node is not restarted for being busy.
+    let permits = Arc::new(tokio::sync::Semaphore::new(
+        config.max_concurrent_requests.max(1),
+    ));
+    let shed = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(edge::shed))
+        .load_shed()
+        .layer(GlobalConcurrencyLimitLayer::with_semaphore(permits));
+    let api = Router::new()
         .merge(openapi::router(extra.doc))
         .merge(extra.public)
         .merge(protected)
-        .fallback(not_found)
+        .layer(shed);
+    // Layers run outside-in from the last one added: trace, correlation id, problem net, panics,
+    // header hygiene, the request and body timeouts, then the body limit the extractors read.
+    Router::new()
+        .merge(health::router())
+        .with_state(state)
+        .merge(api)
+        .fallback(edge::not_found)
+        .method_not_allowed_fallback(edge::method_not_allowed)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
-        .layer(middleware::from_fn(correlation))
+        .layer(RequestBodyTimeoutLayer::new(config.body_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(middleware::from_fn(hygiene::check_headers))
+        .layer(CatchPanicLayer::custom(edge::panic_answer))
+        .layer(middleware::from_fn(edge::problems_only))
+        .layer(middleware::from_fn(edge::correlation))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
                 tracing::info_span!(
@@ -104,38 +155,21 @@ pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> 
         )
 }
 
-async fn not_found() -> error::ApiError {
-    error::ApiError::NotFound("no such endpoint; see /api/v1/openapi.json".into())
-}
-
-/// Makes sure every request has a correlation id, records it on the span and echoes it in the response.
-async fn correlation(mut request: Request, next: middleware::Next) -> axum::response::Response {
-    let id = match extract::correlation_id(request.headers()) {
-        Ok(id) => id,
-        Err(e) => return axum::response::IntoResponse::into_response(e),
-    };
-    if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
-        request
-            .headers_mut()
-            .insert(extract::CORRELATION_HEADER, v.clone());
-        tracing::Span::current().record("correlation_id", tracing::field::display(id));
-        let mut response = next.run(request).await;
-        response
-            .headers_mut()
-            .insert(extract::CORRELATION_HEADER, v);
-        response
-    } else {
-        next.run(request).await
-    }
-}
-
-/// Serves the API until `shutdown` completes, then drains in-flight requests.
+/// Serves the API with the default limits until `shutdown` completes, then drains in-flight requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    server::serve(listener, app, &HttpConfig::default(), shutdown).await
+}
+
+/// Serves the API with the connection limits and header-read timeout of `config`.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    config: &HttpConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    server::serve(listener, app, config, shutdown).await
 }

@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::auth::Actor;
 use super::error::ApiError;
-use super::extract::{CommandHeaders, JsonBody, fingerprint};
+use super::extract::{CommandHeaders, JsonBody, Path, Query, fingerprint};
 use super::views::{CaseView, CommandResponse, DeadlineView, EventView};
 use crate::{CommandOutcome, CommandRequest, RequestMeta, decode_events, local_date};
 

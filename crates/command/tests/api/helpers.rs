@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use command::http::{ApiToken, AppState, HttpConfig, TokenList};
+use command::http::{ApiToken, AppState, ExtraRoutes, HttpConfig, TokenList};
 use command::{CaseService, FixedTime};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -39,11 +39,34 @@ fn with_database(url: &str, db: &str) -> String {
     }
 }
 
+/// Asserts an answer is a problem document and returns its status and body.
+pub async fn problem(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        content_type, "application/problem+json",
+        "errors are problem documents (status {status})"
+    );
+    (status, response.json().await.expect("problem json"))
+}
+
+/// The problem type URI of a code.
+pub fn problem_type(code: &str) -> String {
+    format!("tag:petition-ledger,2026:problem/{code}")
+}
+
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
+    pub addr: std::net::SocketAddr,
     pub base: String,
     pub client: reqwest::Client,
     pub database: String,
+    pub database_url: String,
     pub store: Arc<dyn store::EventStore>,
 }
 
@@ -53,6 +76,22 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
+    spawn_app_with_routes(config, ExtraRoutes::default()).await
+}
+
+/// A server with `extra` routes beside the API (e.g. a route that panics).
+pub async fn spawn_app_with_routes(config: HttpConfig, extra: ExtraRoutes) -> TestApp {
+    spawn_app_until(config, extra, std::future::pending())
+        .await
+        .0
+}
+
+/// A server that shuts down when `shutdown` completes; the handle ends when it has drained.
+pub async fn spawn_app_until(
+    config: HttpConfig,
+    extra: ExtraRoutes,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> (TestApp, tokio::task::JoinHandle<std::io::Result<()>>) {
     let admin = admin_url();
     let database = format!("api_{}", Uuid::new_v4().simple());
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|e| {
@@ -75,18 +114,24 @@ pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
         actor: ACTOR.into(),
         token: SecretString::from(TOKEN.to_owned()),
     }]);
-    let app = command::http::router(AppState { service, tokens }, &config);
+    let app = command::http::router_with(AppState { service, tokens }, &config, extra);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(command::http::serve(listener, app, std::future::pending()));
-    TestApp {
+    let server =
+        tokio::spawn(
+            async move { command::http::serve_with(listener, app, &config, shutdown).await },
+        );
+    let app = TestApp {
+        addr,
         base: format!("http://{addr}"),
         client: reqwest::Client::new(),
         database,
+        database_url,
         store,
-    }
+    };
+    (app, server)
 }
 
 impl TestApp {
@@ -146,6 +191,24 @@ impl TestApp {
             .json()
             .await
             .expect("events json")
+    }
+
+    /// Every event and command row in the test database, counted directly (the store's `head` lags
+    /// behind transactions still open anywhere on the shared server): unchanged by every refusal.
+    pub async fn recorded(&self) -> (i64, i64) {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&self.database_url)
+            .await
+            .expect("connect test database");
+        let count = |table: &str| format!("SELECT count(*) FROM {table}");
+        let events: i64 = sqlx::query_scalar(&count("events"))
+            .fetch_one(&mut conn)
+            .await
+            .expect("count events");
+        let commands: i64 = sqlx::query_scalar(&count("commands"))
+            .fetch_one(&mut conn)
+            .await
+            .expect("count commands");
+        (events, commands)
     }
 
     /// Stops the database under the running server, the way an outage would.

@@ -1,11 +1,15 @@
 //! API tests: the real server on port 0 against a real PostgreSQL database, driven over HTTP.
 
+mod edge;
 mod errors;
+mod headers;
 mod helpers;
 mod idempotency;
 mod lifecycle;
 mod openapi;
 mod outage;
+mod problems;
+mod raw;
 
 use serde_json::{Value, json};
 
