@@ -298,32 +298,56 @@ pub async fn get_events(
     Ok((headers, Json(page)))
 }
 
-/// Runs a command; a step the loaded holiday calendars cannot count is the caller's to fix (422).
+/// Runs a command. A step the loaded rules cannot date is the caller's to fix (422): a step dated in a
+/// year without a holiday calendar is refused before anything is read, and a deadline running into such
+/// a year, or a date no version of a rule covers, is refused when the domain meets it.
 async fn execute(app: &AppState, request: CommandRequest) -> Result<CommandOutcome, ApiError> {
+    if let Some(on) = request.step_date {
+        check_calendar(app, chrono::Datelike::year(&on))?;
+    }
     app.service.execute(request).await.map_err(|e| match e {
         ServiceError::Domain(domain::DomainError::ClockUnavailable(
             clock::ClockError::CalendarYearMissing(year),
-        )) => {
-            let loaded: Vec<String> = app
-                .service
-                .clocks()
-                .calendar
-                .years
-                .keys()
-                .map(i32::to_string)
-                .collect();
-            ApiError::Unprocessable {
-                code: CALENDAR_YEAR_MISSING,
-                detail: format!(
-                    "no holiday calendar is loaded for {year}, so working days in {year} cannot be counted; \
-                     nothing was recorded (calendars loaded: {})",
-                    loaded.join(", ")
-                ),
-            }
-        }
+        )) => calendar_year_missing(app, year),
+        ServiceError::Domain(domain::DomainError::ClockUnavailable(
+            e @ clock::ClockError::RuleNotInForce { .. },
+        )) => ApiError::Unprocessable {
+            code: RULE_NOT_IN_FORCE,
+            detail: format!("{e}; nothing was recorded"),
+        },
         other => other.into(),
     })
 }
+
+fn check_calendar(app: &AppState, year: i32) -> Result<(), ApiError> {
+    if app.service.clocks().calendar.years.contains_key(&year) {
+        Ok(())
+    } else {
+        Err(calendar_year_missing(app, year))
+    }
+}
+
+fn calendar_year_missing(app: &AppState, year: i32) -> ApiError {
+    let loaded: Vec<String> = app
+        .service
+        .clocks()
+        .calendar
+        .years
+        .keys()
+        .map(i32::to_string)
+        .collect();
+    ApiError::Unprocessable {
+        code: CALENDAR_YEAR_MISSING,
+        detail: format!(
+            "no holiday calendar is loaded for {year}, so working days in {year} cannot be counted; \
+             nothing was recorded (calendars loaded: {})",
+            loaded.join(", ")
+        ),
+    }
+}
+
+/// The problem type of a step dated on a day no version of a statutory rule covers (HTTP 422).
+pub const RULE_NOT_IN_FORCE: &str = "rule-not-in-force";
 
 /// The problem type of a step the loaded holiday calendars cannot count (HTTP 422).
 pub const CALENDAR_YEAR_MISSING: &str = "calendar-year-missing";
