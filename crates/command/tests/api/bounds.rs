@@ -308,3 +308,28 @@ async fn the_event_list_is_paged_and_bounded_on_sqlite() {
 async fn the_event_list_is_paged_and_bounded_on_postgres() {
     event_pages(Backend::Postgres).await;
 }
+
+#[test]
+fn the_openapi_document_states_the_event_page_bounds() {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(command::http::openapi::ApiDoc::openapi()).expect("json");
+    let params = doc["paths"]["/api/v1/petitions/{id}/events"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .clone();
+    let schema = |name: &str| {
+        params
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["schema"].clone())
+            .unwrap_or_else(|| panic!("`{name}` is documented"))
+    };
+    let limit = schema("limit");
+    assert_eq!(
+        (limit["minimum"].as_u64(), limit["maximum"].as_u64()),
+        (Some(1), Some(1000)),
+        "{limit}"
+    );
+    assert_eq!(schema("from_version")["minimum"].as_u64(), Some(1));
+    assert_eq!(schema("as_of")["format"], "date-time");
+}
