@@ -92,8 +92,8 @@ pub struct EventsQuery {
     request_body(content = domain::Receive, description = "The petition; `tracking_code` is assigned by the server and must be omitted"),
     responses(
         (status = 201, description = "Recorded", body = CommandResponse),
-        (status = 400, description = "Malformed body", body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Refused by a rule", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed body, or `occurred_on` outside the supported years (`date-out-of-range`)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused by a rule, or dated where no holiday calendar is loaded (`calendar-year-missing`)", body = super::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -220,6 +220,7 @@ pub async fn act(
     params(("id" = Uuid, Path, description = "Case id"), AsOfQuery),
     responses(
         (status = 200, description = "The case", body = CaseView),
+        (status = 400, description = "Bad parameters (`date-out-of-range`)", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case", body = super::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
