@@ -8,4 +8,8 @@ mod time;
 pub use service::{
     CaseService, CommandOutcome, CommandRequest, RequestMeta, ServiceError, decode_events,
 };
-pub use time::{FixedTime, SystemTime, TimeSource, local_date};
+pub use time::{
+    DATE_OUT_OF_RANGE, DateOutOfRange, FixedTime, MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR,
+    SystemTime, TimeSource, check_date, check_instant, check_opt_date, check_opt_instant,
+    local_date, try_local_date,
+};

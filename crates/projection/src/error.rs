@@ -20,6 +20,10 @@ pub enum ProjectionError {
         have: u64,
         got: u64,
     },
+    /// A query the read side refuses (HTTP 400): a malformed filter, a date outside the supported years,
+    /// or more than a query may ask for (page size, number of periods, range). `code` is the problem type.
+    #[error("{detail}")]
+    BadQuery { code: &'static str, detail: String },
     /// A bad setting (URL scheme, unknown read model name).
     #[error("configuration: {0}")]
     Config(String),

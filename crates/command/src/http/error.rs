@@ -41,6 +41,10 @@ pub enum ApiError {
     /// The request itself is unusable (bad JSON, bad header, bad path segment).
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String },
+    /// The request is well-formed but cannot be processed as sent (422), e.g. a step dated in a year
+    /// whose holiday calendar is not loaded.
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -203,6 +207,15 @@ impl ApiError {
             ApiError::BadRequest { code, detail } => (
                 StatusCode::BAD_REQUEST,
                 p(StatusCode::BAD_REQUEST, code, "Bad request", detail.clone()),
+            ),
+            ApiError::Unprocessable { code, detail } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                p(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    code,
+                    "The request cannot be processed",
+                    detail.clone(),
+                ),
             ),
             ApiError::PayloadTooLarge(d) => (
                 StatusCode::PAYLOAD_TOO_LARGE,

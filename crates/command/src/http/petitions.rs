@@ -16,7 +16,10 @@ use super::auth::Actor;
 use super::error::ApiError;
 use super::extract::{CommandHeaders, JsonBody, Path, Query, fingerprint};
 use super::views::{CaseView, CommandResponse, DeadlineView, EventView};
-use crate::{CommandOutcome, CommandRequest, RequestMeta, decode_events, local_date};
+use crate::{
+    CommandOutcome, CommandRequest, RequestMeta, ServiceError, check_opt_date, check_opt_instant,
+    decode_events, local_date,
+};
 
 /// Namespace deriving a new case's id from its command id, so a retried `receive` lands on the same case.
 const CASE_ID_NAMESPACE: Uuid = Uuid::from_u128(0x0c2d_8e4f_a1b3_4c5d_8e9f_a0b1_c2d3_e4f5);
@@ -34,7 +37,16 @@ pub fn router() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct StepQuery {
     /// The local date the step happened, when it is recorded after the fact (default: today in Vietnam).
+    /// Years 1900 to 9999 (400 `date-out-of-range` otherwise); a year whose holiday calendar is not
+    /// loaded is refused with 422 `calendar-year-missing`.
     pub occurred_on: Option<NaiveDate>,
+}
+
+impl StepQuery {
+    /// The step date, refused when outside the supported years.
+    fn checked(&self) -> Result<Option<NaiveDate>, ApiError> {
+        Ok(check_opt_date("occurred_on", self.occurred_on)?)
+    }
 }
 
 /// Query parameters of reads.
@@ -42,7 +54,33 @@ pub struct StepQuery {
 #[serde(deny_unknown_fields)]
 pub struct AsOfQuery {
     /// Show the case as it stood at this instant (RFC 3339), from the events recorded until then.
+    /// Years 1900 to 9999, in UTC and in Vietnam's time (400 `date-out-of-range` otherwise).
     pub as_of: Option<DateTime<Utc>>,
+}
+
+impl AsOfQuery {
+    /// The instant, refused when outside the supported years.
+    fn checked(&self) -> Result<Option<DateTime<Utc>>, ApiError> {
+        Ok(check_opt_instant("as_of", self.as_of)?)
+    }
+}
+
+/// Largest page of `GET /api/v1/petitions/{id}/events`, and its default.
+pub const MAX_EVENTS_LIMIT: u32 = 1_000;
+
+/// Query parameters of the event list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    /// Only the events recorded until this instant (RFC 3339). Years 1900 to 9999, in UTC and in
+    /// Vietnam's time (400 `date-out-of-range` otherwise).
+    pub as_of: Option<DateTime<Utc>>,
+    /// The first version (1-based) listed (default 1).
+    #[param(minimum = 1)]
+    pub from_version: Option<u64>,
+    /// How many events to list (default and maximum 1000); a `Link: <…>; rel="next"` header continues.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
 }
 
 /// Record a newly received petition; returns its case id and tracking code.
@@ -54,8 +92,8 @@ pub struct AsOfQuery {
     request_body(content = domain::Receive, description = "The petition; `tracking_code` is assigned by the server and must be omitted"),
     responses(
         (status = 201, description = "Recorded", body = CommandResponse),
-        (status = 400, description = "Malformed body", body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Refused by a rule", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed body, or `occurred_on` outside the supported years (`date-out-of-range`)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused by a rule, or dated where no holiday calendar is loaded (`calendar-year-missing`)", body = super::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -67,6 +105,7 @@ pub async fn receive(
     OriginalUri(uri): OriginalUri,
     body: JsonBody,
 ) -> Result<(StatusCode, HeaderMap, Json<CommandResponse>), ApiError> {
+    let occurred_on = step.checked()?;
     let mut value = body.value;
     let Some(object) = value.as_object_mut() else {
         return Err(ApiError::bad_request(
@@ -88,7 +127,7 @@ pub async fn receive(
     let kind_hint = object.get("kind").cloned();
     let kind = serde_json::from_value(kind_hint.unwrap_or_default())
         .map_err(|e| ApiError::bad_request("invalid-input", format!("`kind`: {e}")))?;
-    let year = chrono::Datelike::year(&step.occurred_on.unwrap_or_else(|| app.service.today()));
+    let year = chrono::Datelike::year(&occurred_on.unwrap_or_else(|| app.service.today()));
     let code = TrackingCode::generate(kind, year, rand::random::<[u8; 8]>());
     object.insert(
         "tracking_code".into(),
@@ -101,7 +140,7 @@ pub async fn receive(
         case_id: CaseId::from(case_id),
         command: Command::Receive(receive),
         expected_version: headers.if_match,
-        step_date: step.occurred_on,
+        step_date: occurred_on,
         meta: RequestMeta {
             retryable: headers.idempotency_key.is_some(),
             command_id,
@@ -111,7 +150,7 @@ pub async fn receive(
             causation_id: headers.causation_id,
         },
     };
-    let outcome = app.service.execute(request).await?;
+    let outcome = execute(&app, request).await?;
     let tracking_code = outcome
         .events
         .first()
@@ -145,6 +184,7 @@ pub async fn act(
     body: JsonBody,
 ) -> Result<(HeaderMap, Json<CommandResponse>), ApiError> {
     let case_id = parse_case_id(&id)?;
+    let occurred_on = step.checked()?;
     if action == "receive" || !Command::ACTIONS.contains(&action.as_str()) {
         return Err(ApiError::NotFound(format!(
             "unknown action `{action}`; known actions: {}",
@@ -157,7 +197,7 @@ pub async fn act(
         case_id,
         command,
         expected_version: headers.if_match,
-        step_date: step.occurred_on,
+        step_date: occurred_on,
         meta: RequestMeta {
             retryable: headers.idempotency_key.is_some(),
             command_id: headers.command_id(&actor),
@@ -167,7 +207,7 @@ pub async fn act(
             causation_id: headers.causation_id,
         },
     };
-    let outcome = app.service.execute(request).await?;
+    let outcome = execute(&app, request).await?;
     Ok((
         version_headers(&outcome),
         Json(command_response(&outcome, None)),
@@ -180,6 +220,7 @@ pub async fn act(
     params(("id" = Uuid, Path, description = "Case id"), AsOfQuery),
     responses(
         (status = 200, description = "The case", body = CaseView),
+        (status = 400, description = "Bad parameters (`date-out-of-range`)", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case", body = super::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -190,9 +231,10 @@ pub async fn get_case(
     Query(q): Query<AsOfQuery>,
 ) -> Result<(HeaderMap, Json<CaseView>), ApiError> {
     let case_id = parse_case_id(&id)?;
-    let recorded = read(&app, case_id, q.as_of).await?;
+    let as_of = q.checked()?;
+    let recorded = read(&app, case_id, as_of).await?;
     let state = CaseState::fold(&decode_events(&recorded).map_err(ApiError::from)?);
-    let as_of = local_date(q.as_of.unwrap_or_else(Utc::now));
+    let as_of = as_of.map_or_else(|| app.service.today(), local_date);
     let mut headers = HeaderMap::new();
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", state.version)) {
         headers.insert(header::ETAG, etag);
@@ -203,9 +245,10 @@ pub async fn get_case(
 /// Every recorded event of a case, in order, with metadata and hashes (never personal data).
 #[utoipa::path(
     get, path = "/api/v1/petitions/{id}/events", tag = "petitions",
-    params(("id" = Uuid, Path, description = "Case id"), AsOfQuery),
+    params(("id" = Uuid, Path, description = "Case id"), EventsQuery),
     responses(
-        (status = 200, description = "The events", body = [EventView]),
+        (status = 200, description = "The events (one page; `Link: <…>; rel=\"next\"` when more follow)", body = [EventView]),
+        (status = 400, description = "Bad parameters", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case", body = super::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -213,12 +256,102 @@ pub async fn get_case(
 pub async fn get_events(
     State(app): State<AppState>,
     Path(id): Path<String>,
-    Query(q): Query<AsOfQuery>,
-) -> Result<Json<Vec<EventView>>, ApiError> {
+    Query(q): Query<EventsQuery>,
+) -> Result<(HeaderMap, Json<Vec<EventView>>), ApiError> {
     let case_id = parse_case_id(&id)?;
-    let recorded = read(&app, case_id, q.as_of).await?;
-    Ok(Json(recorded.iter().map(EventView::from).collect()))
+    let as_of = check_opt_instant("as_of", q.as_of)?;
+    let from_version = q.from_version.unwrap_or(1);
+    let limit = q.limit.unwrap_or(MAX_EVENTS_LIMIT);
+    if from_version == 0 || !(1..=MAX_EVENTS_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "query-limit-exceeded",
+            format!("`from_version` must be at least 1 and `limit` 1 to {MAX_EVENTS_LIMIT}"),
+        ));
+    }
+    let recorded = read(&app, case_id, as_of).await?;
+    let page: Vec<EventView> = recorded
+        .iter()
+        .filter(|e| e.version >= from_version)
+        .take(limit as usize)
+        .map(EventView::from)
+        .collect();
+    let mut headers = HeaderMap::new();
+    let last = recorded.last().map_or(0, |e| e.version);
+    if let Some(next) = page
+        .last()
+        .map(|e| e.version)
+        .filter(|v| *v < last)
+        .and_then(|v| v.checked_add(1))
+    {
+        let as_of = as_of.map_or(String::new(), |t| {
+            format!(
+                "&as_of={}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            )
+        });
+        let link = format!(
+            "</api/v1/petitions/{case_id}/events?from_version={next}&limit={limit}{as_of}>; rel=\"next\""
+        );
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            headers.insert(header::LINK, v);
+        }
+    }
+    Ok((headers, Json(page)))
 }
+
+/// Runs a command. A step the loaded rules cannot date is the caller's to fix (422): a step dated in a
+/// year without a holiday calendar is refused before anything is read, and a deadline running into such
+/// a year, or a date no version of a rule covers, is refused when the domain meets it.
+async fn execute(app: &AppState, request: CommandRequest) -> Result<CommandOutcome, ApiError> {
+    if let Some(on) = request.step_date {
+        check_calendar(app, chrono::Datelike::year(&on))?;
+    }
+    app.service.execute(request).await.map_err(|e| match e {
+        ServiceError::Domain(domain::DomainError::ClockUnavailable(
+            clock::ClockError::CalendarYearMissing(year),
+        )) => calendar_year_missing(app, year),
+        ServiceError::Domain(domain::DomainError::ClockUnavailable(
+            e @ clock::ClockError::RuleNotInForce { .. },
+        )) => ApiError::Unprocessable {
+            code: RULE_NOT_IN_FORCE,
+            detail: format!("{e}; nothing was recorded"),
+        },
+        other => other.into(),
+    })
+}
+
+fn check_calendar(app: &AppState, year: i32) -> Result<(), ApiError> {
+    if app.service.clocks().calendar.years.contains_key(&year) {
+        Ok(())
+    } else {
+        Err(calendar_year_missing(app, year))
+    }
+}
+
+fn calendar_year_missing(app: &AppState, year: i32) -> ApiError {
+    let loaded: Vec<String> = app
+        .service
+        .clocks()
+        .calendar
+        .years
+        .keys()
+        .map(i32::to_string)
+        .collect();
+    ApiError::Unprocessable {
+        code: CALENDAR_YEAR_MISSING,
+        detail: format!(
+            "no holiday calendar is loaded for {year}, so working days in {year} cannot be counted; \
+             nothing was recorded (calendars loaded: {})",
+            loaded.join(", ")
+        ),
+    }
+}
+
+/// The problem type of a step dated on a day no version of a statutory rule covers (HTTP 422).
+pub const RULE_NOT_IN_FORCE: &str = "rule-not-in-force";
+
+/// The problem type of a step the loaded holiday calendars cannot count (HTTP 422).
+pub const CALENDAR_YEAR_MISSING: &str = "calendar-year-missing";
 
 async fn read(
     app: &AppState,

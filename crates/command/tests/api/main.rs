@@ -1,5 +1,6 @@
 //! API tests: the real server on port 0 against a real PostgreSQL database, driven over HTTP.
 
+mod bounds;
 mod edge;
 mod errors;
 mod headers;

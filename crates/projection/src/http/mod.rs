@@ -65,6 +65,7 @@ pub struct ApiDoc;
 pub(crate) fn api_error(e: ProjectionError) -> ApiError {
     match e {
         ProjectionError::Config(detail) => ApiError::bad_request("invalid-query", detail),
+        ProjectionError::BadQuery { code, detail } => ApiError::bad_request(code, detail),
         other => ApiError::Internal(anyhow::Error::new(other)),
     }
 }

@@ -11,8 +11,9 @@ use utoipa::IntoParams;
 
 use super::{ProjectionState, api_error, csv};
 use crate::query::cases::{CasePage, CaseQuery};
-use crate::query::stats::{StatsQuery, StatsReport};
-use crate::query::timeline::{Timeline, timeline as load_timeline};
+use crate::query::limits::{self, MAX_TIMELINE_LIMIT};
+use crate::query::stats::{Format, StatsQuery, StatsReport};
+use crate::query::timeline::{Timeline, TimelinePage, timeline_page};
 use crate::query::watchlist::{Watchlist, WatchlistQuery};
 
 fn today() -> chrono::NaiveDate {
@@ -24,15 +25,8 @@ fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
         .map_err(|e| ApiError::bad_request("invalid-query", e.body_text()))
 }
 
-fn wants_csv(format: Option<&str>) -> Result<bool, ApiError> {
-    match format {
-        None | Some("json") => Ok(false),
-        Some("csv") => Ok(true),
-        Some(other) => Err(ApiError::bad_request(
-            "invalid-query",
-            format!("unknown format `{other}`: use json or csv"),
-        )),
-    }
+fn wants_csv(format: Option<Format>) -> bool {
+    format == Some(Format::Csv)
 }
 
 #[utoipa::path(
@@ -71,7 +65,7 @@ pub async fn stats(
     q: Result<Query<StatsQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
-    let csv = wants_csv(q.format.as_deref())?;
+    let csv = wants_csv(q.format);
     let report = s
         .projections
         .stats(&s.store, &q, today())
@@ -100,7 +94,7 @@ pub async fn watchlist(
     q: Result<Query<WatchlistQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
-    let csv = wants_csv(q.format.as_deref())?;
+    let csv = wants_csv(q.format);
     let list = s
         .projections
         .watchlist(&q, today())
@@ -118,8 +112,15 @@ pub async fn watchlist(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
-    /// Show the case as it stood at this instant (RFC 3339): only events recorded by then.
+    /// Show the case as it stood at this instant (RFC 3339): only events recorded by then. Years 1900
+    /// to 9999.
     pub as_of: Option<DateTime<Utc>>,
+    /// The first version (1-based) whose event is listed (default 1).
+    #[param(minimum = 1)]
+    pub from_version: Option<u64>,
+    /// How many events to list (default and maximum 1000); `next_from_version` continues.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
 }
 
 #[utoipa::path(
@@ -141,7 +142,14 @@ pub async fn timeline(
     let case_id: uuid::Uuid = id.parse().map_err(|_| {
         ApiError::bad_request("invalid-case-id", format!("`{id}` is not a case id"))
     })?;
-    match load_timeline(&s.store, case_id, q.as_of)
+    let as_of = limits::instant("as_of", q.as_of).map_err(api_error)?;
+    let page = TimelinePage {
+        from_version: limits::bounded("from_version", q.from_version, 1, 1, u64::MAX)
+            .map_err(api_error)?,
+        limit: limits::bounded("limit", q.limit, MAX_TIMELINE_LIMIT, 1, MAX_TIMELINE_LIMIT)
+            .map_err(api_error)? as usize,
+    };
+    match timeline_page(&s.store, case_id, as_of, page)
         .await
         .map_err(api_error)?
     {

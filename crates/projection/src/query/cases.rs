@@ -7,7 +7,9 @@ use sqlx::any::AnyRow;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Filter;
+use super::limits;
 use crate::db::day_number;
+use crate::model::case_list::level_str;
 use crate::schema::Val;
 use crate::{ProjectionError, Projections};
 
@@ -36,27 +38,39 @@ pub enum SortOrder {
 #[into_params(parameter_in = Query)]
 pub struct CaseQuery {
     /// Lifecycle status, e.g. `under_verification`.
-    pub status: Option<String>,
-    /// `complaint`, `denunciation`, `recommendation` or `feedback`.
-    pub kind: Option<String>,
-    /// An agency code: matches the receiving, competent or current agency.
+    #[param(inline)]
+    pub status: Option<domain::Status>,
+    #[param(inline)]
+    pub kind: Option<domain::PetitionKind>,
+    /// An agency code: matches the receiving, competent or current agency (2 to 32 letters, digits,
+    /// `-` and `.`).
+    #[param(
+        min_length = 2,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]$"
+    )]
     pub agency: Option<String>,
-    /// `commune`, `province`, `ministry` or `central` (the current agency's level).
-    pub level: Option<String>,
+    /// The current agency's level.
+    #[param(inline)]
+    pub level: Option<domain::Level>,
     /// Only group (5+ signatories) petitions, or only individual ones.
     pub group: Option<bool>,
     /// Only cases past a deadline today (or only those that are not).
     pub overdue: Option<bool>,
     /// Only open cases (or only closed / terminated ones).
     pub open: Option<bool>,
+    /// A tracking code, e.g. `KN-2026-7M3QA-0F9ZD-K` (case and look-alikes are forgiven).
+    #[param(min_length = 1, max_length = 64)]
     pub tracking_code: Option<String>,
     #[param(inline)]
     pub sort: Option<CaseSort>,
     #[param(inline)]
     pub order: Option<SortOrder>,
     /// 1-based page number.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
-    /// Page size, at most 500 (default 50).
+    /// Page size (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<u32>,
 }
 
@@ -121,21 +135,24 @@ impl Projections {
         q: &CaseQuery,
         today: NaiveDate,
     ) -> Result<CasePage, ProjectionError> {
+        let (page, per_page) = limits::paging(q.page, q.per_page, 50)?;
+        let agency = limits::agency(q.agency.as_ref())?;
+        let tracking_code = limits::tracking_code(q.tracking_code.as_ref())?;
         let t = day_number(today);
         let mut f = Filter::default();
         for (col, v) in [
-            ("status", &q.status),
-            ("kind", &q.kind),
-            ("level", &q.level),
-            ("tracking_code", &q.tracking_code),
+            ("status", q.status.map(|s| s.as_str().to_owned())),
+            ("kind", q.kind.map(|k| k.as_str().to_owned())),
+            ("level", q.level.map(|l| level_str(l).to_owned())),
+            ("tracking_code", tracking_code),
         ] {
             if let Some(v) = v {
-                let p = f.bind(Val::text(v.clone()));
+                let p = f.bind(Val::text(v));
                 f.push(format!("{col} = {p}"));
             }
         }
-        if let Some(a) = &q.agency {
-            let p = f.bind(Val::text(a.clone()));
+        if let Some(a) = agency {
+            let p = f.bind(Val::text(a));
             f.push(format!(
                 "(receiving_agency = {p} OR competent_agency = {p} OR current_agency = {p})"
             ));
@@ -177,8 +194,6 @@ impl Projections {
                 if desc { "ASC" } else { "DESC" }
             ),
         };
-        let per_page = q.per_page.unwrap_or(50).clamp(1, 500);
-        let page = q.page.unwrap_or(1).max(1);
         let offset = i64::from(page - 1) * i64::from(per_page);
         let sql = format!(
             "SELECT {COLUMNS} FROM case_list{where_sql} ORDER BY {order}, case_id LIMIT {per_page} OFFSET {offset}"

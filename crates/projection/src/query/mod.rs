@@ -2,6 +2,7 @@
 //! serializable values; the HTTP layer only parses parameters and renders JSON or CSV.
 
 pub mod cases;
+pub mod limits;
 pub mod stats;
 mod stats_source;
 pub use stats_source::fold_as_of;

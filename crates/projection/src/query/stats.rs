@@ -19,6 +19,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::limits::{self, MAX_STATS_PERIODS, MAX_STATS_RANGE_YEARS};
+use crate::ProjectionError;
 use crate::fold::{Episode, Resolution};
 use domain::{Instance, Outcome};
 
@@ -33,23 +35,105 @@ pub enum Granularity {
     Year,
 }
 
+impl Granularity {
+    /// The length of one period, in months.
+    pub fn months(self) -> u32 {
+        match self {
+            Granularity::Month => 1,
+            Granularity::Quarter => 3,
+            Granularity::HalfYear => 6,
+            Granularity::Year => 12,
+        }
+    }
+}
+
+/// `json` (the default) or `csv`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    #[default]
+    Json,
+    Csv,
+}
+
 /// Parameters of `GET /api/v1/stats`.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
+    /// At most 120 periods per request (ten years of months, thirty of quarters).
     #[param(inline)]
     pub period: Option<Granularity>,
-    /// First day covered (default: 1 January of the current year).
+    /// First day covered (default: 1 January of the current year); years 1900 to 9999.
     pub from: Option<NaiveDate>,
-    /// Last day covered (default: 31 December of `from`'s year).
+    /// Last day covered (default: 31 December of `from`'s year); before `from` + 20 years.
     pub to: Option<NaiveDate>,
+    /// An agency code (2 to 32 letters, digits, `-` and `.`).
+    #[param(
+        min_length = 2,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]$"
+    )]
     pub agency: Option<String>,
-    pub kind: Option<String>,
-    /// Compute the figures as they stood at this instant (RFC 3339), from the event store.
+    #[param(inline)]
+    pub kind: Option<domain::PetitionKind>,
+    /// Compute the figures as they stood at this instant (RFC 3339), from the event store; years 1900
+    /// to 9999.
     pub as_of: Option<chrono::DateTime<chrono::Utc>>,
     /// `csv` for a CSV export.
-    pub format: Option<String>,
+    #[param(inline)]
+    pub format: Option<Format>,
+}
+
+/// A statistics request checked against the bounds in [`super::limits`].
+#[derive(Debug, Clone)]
+pub struct CheckedStats {
+    pub granularity: Granularity,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub agency: Option<String>,
+    pub periods: Vec<Period>,
+}
+
+impl StatsQuery {
+    /// Resolves the defaults and refuses what the read side does not answer: dates outside the
+    /// supported years, `to` before `from`, a range of [`MAX_STATS_RANGE_YEARS`] or more, more than
+    /// [`MAX_STATS_PERIODS`] periods, a malformed agency code.
+    pub fn check(&self, today: NaiveDate) -> Result<CheckedStats, ProjectionError> {
+        limits::date("from", self.from)?;
+        limits::date("to", self.to)?;
+        limits::instant("as_of", self.as_of)?;
+        let agency = limits::agency(self.agency.as_ref())?;
+        let from = self
+            .from
+            .unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
+        let to = self
+            .to
+            .unwrap_or_else(|| NaiveDate::from_ymd_opt(from.year(), 12, 31).unwrap_or(from));
+        if to < from {
+            return Err(ProjectionError::Config("`to` is before `from`".into()));
+        }
+        let range_end = from.checked_add_months(chrono::Months::new(MAX_STATS_RANGE_YEARS * 12));
+        if range_end.is_none_or(|end| to >= end) {
+            return Err(limits::limit_exceeded(format!(
+                "`from` {from} to `to` {to} spans {MAX_STATS_RANGE_YEARS} years or more; ask for less"
+            )));
+        }
+        let granularity = self.period.unwrap_or_default();
+        let count = period_count(granularity, from, to);
+        if count > MAX_STATS_PERIODS {
+            return Err(limits::limit_exceeded(format!(
+                "{from} to {to} holds {count} periods of {granularity:?}; at most {MAX_STATS_PERIODS} per request"
+            )));
+        }
+        Ok(CheckedStats {
+            granularity,
+            from,
+            to,
+            agency,
+            periods: periods(granularity, from, to),
+        })
+    }
 }
 
 /// One reporting period.
@@ -101,27 +185,34 @@ pub struct StatsReport {
     pub rows: Vec<StatsRow>,
 }
 
-/// The periods of `granularity` that intersect `[from, to]`, clipped to it.
+/// The number of periods of `granularity` that intersect `[from, to]` (0 when `to < from`), computed
+/// without enumerating them.
+pub fn period_count(granularity: Granularity, from: NaiveDate, to: NaiveDate) -> u64 {
+    let months = i64::from(granularity.months());
+    let index =
+        |d: NaiveDate| (i64::from(d.year()) * 12 + i64::from(d.month0())).div_euclid(months);
+    u64::try_from(index(to) - index(from) + 1).unwrap_or(0)
+}
+
+/// The periods of `granularity` that intersect `[from, to]`, clipped to it. Terminates for every pair of
+/// dates chrono can represent: the last period ends at `to` even when the next one cannot be computed.
+/// Callers bound the work with [`period_count`] first (see [`StatsQuery::check`]).
 pub fn periods(granularity: Granularity, from: NaiveDate, to: NaiveDate) -> Vec<Period> {
-    let months = match granularity {
-        Granularity::Month => 1,
-        Granularity::Quarter => 3,
-        Granularity::HalfYear => 6,
-        Granularity::Year => 12,
-    };
+    let months = granularity.months();
     let mut out = Vec::new();
     let first_month = (from.month0() / months) * months;
     let mut start = NaiveDate::from_ymd_opt(from.year(), first_month + 1, 1).unwrap_or(from);
     while start <= to {
-        let next = start
-            .checked_add_months(chrono::Months::new(months))
-            .unwrap_or(NaiveDate::MAX);
-        let end = next.pred_opt().unwrap_or(next);
+        let next = start.checked_add_months(chrono::Months::new(months));
+        let end = next.and_then(|n| n.pred_opt()).map_or(to, |e| e.min(to));
         out.push(Period {
             start: start.max(from),
-            end: end.min(to),
+            end,
         });
-        start = next;
+        match next {
+            Some(next) if next > start => start = next,
+            _ => break,
+        }
     }
     out
 }

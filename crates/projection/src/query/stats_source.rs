@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use store::{Checkpoint, EventStore};
 
 use super::Filter;
-use super::stats::{Granularity, StatsQuery, StatsReport, compute, periods};
+use super::stats::{StatsQuery, StatsReport, compute};
 use crate::fold::{CaseFold, Episode, Resolution};
 use crate::schema::Val;
 use crate::{ProjectionError, Projections};
@@ -25,41 +25,35 @@ impl Projections {
         q: &StatsQuery,
         today: NaiveDate,
     ) -> Result<StatsReport, ProjectionError> {
-        let from = q
-            .from
-            .unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
-        let to =
-            q.to.unwrap_or_else(|| NaiveDate::from_ymd_opt(from.year(), 12, 31).unwrap_or(from));
-        if to < from {
-            return Err(ProjectionError::Config("`to` is before `from`".into()));
-        }
-        let periods = periods(q.period.unwrap_or(Granularity::Quarter), from, to);
+        let checked = q.check(today)?;
+        let (from, to) = (checked.from, checked.to);
+        let kind = q.kind.map(|k| k.as_str());
         let episodes = match q.as_of {
-            None => self.episodes(q, from, to).await?,
+            None => {
+                self.episodes(checked.agency.as_deref(), kind, from, to)
+                    .await?
+            }
             Some(as_of) => fold_as_of(store, as_of)
                 .await?
                 .into_values()
                 .flat_map(|f| f.episodes)
-                .filter(|e| q.agency.as_ref().is_none_or(|a| *a == e.agency))
-                .filter(|e| {
-                    q.kind
-                        .as_ref()
-                        .is_none_or(|k| e.kind.is_some_and(|ek| ek.as_str() == k))
-                })
+                .filter(|e| checked.agency.as_ref().is_none_or(|a| *a == e.agency))
+                .filter(|e| kind.is_none_or(|k| e.kind.is_some_and(|ek| ek.as_str() == k)))
                 .collect(),
         };
         Ok(StatsReport {
             from: from.to_string(),
             to: to.to_string(),
             as_of: q.as_of.map(|t| t.to_rfc3339()),
-            rows: compute(&episodes, &periods),
+            rows: compute(&episodes, &checked.periods),
         })
     }
 
     /// The episodes that can count in `[from, to]`: received by `to` and not ended before `from`.
     async fn episodes(
         &self,
-        q: &StatsQuery,
+        agency: Option<&str>,
+        kind: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<Episode>, ProjectionError> {
@@ -68,12 +62,12 @@ impl Projections {
         f.push(format!("received_on <= {p}"));
         let p = f.bind(Val::text(from.to_string()));
         f.push(format!("(ended_on IS NULL OR ended_on >= {p})"));
-        if let Some(a) = &q.agency {
-            let p = f.bind(Val::text(a.clone()));
+        if let Some(a) = agency {
+            let p = f.bind(Val::text(a));
             f.push(format!("agency = {p}"));
         }
-        if let Some(k) = &q.kind {
-            let p = f.bind(Val::text(k.clone()));
+        if let Some(k) = kind {
+            let p = f.bind(Val::text(k));
             f.push(format!("kind = {p}"));
         }
         let sql = format!(

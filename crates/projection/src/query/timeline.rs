@@ -48,10 +48,29 @@ pub struct Timeline {
     pub case_id: String,
     pub as_of: Option<String>,
     pub version: u64,
-    /// The case state folded from the events shown (its public view; personal data is never included).
+    /// The case state folded from every event recorded by `as_of` (its public view; personal data is
+    /// never included), whichever page of them `events` shows.
     #[schema(value_type = Object)]
     pub state: serde_json::Value,
+    /// The events from `from_version`, at most `limit` of them.
     pub events: Vec<TimelineEntry>,
+    /// The `from_version` of the next page, when more events follow.
+    pub next_from_version: Option<u64>,
+}
+
+/// Which events of a timeline to show: from `from_version` (1-based), at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimelinePage {
+    pub from_version: u64,
+    pub limit: usize,
+}
+
+impl TimelinePage {
+    /// Every event.
+    pub const ALL: TimelinePage = TimelinePage {
+        from_version: 1,
+        limit: usize::MAX,
+    };
 }
 
 /// The timeline of `case_id`, or `None` when the case did not exist (at `as_of`).
@@ -59,6 +78,17 @@ pub async fn timeline(
     store: &Arc<dyn EventStore>,
     case_id: uuid::Uuid,
     as_of: Option<DateTime<Utc>>,
+) -> Result<Option<Timeline>, ProjectionError> {
+    timeline_page(store, case_id, as_of, TimelinePage::ALL).await
+}
+
+/// One page of the timeline of `case_id` (the state is folded from every event, the entries are the
+/// page's), or `None` when the case did not exist (at `as_of`).
+pub async fn timeline_page(
+    store: &Arc<dyn EventStore>,
+    case_id: uuid::Uuid,
+    as_of: Option<DateTime<Utc>>,
+    page: TimelinePage,
 ) -> Result<Option<Timeline>, ProjectionError> {
     let stream = StreamId::for_case(case_id);
     let recorded = match as_of {
@@ -69,12 +99,15 @@ pub async fn timeline(
         return Ok(None);
     }
     let mut state = CaseState::default();
-    let mut events = Vec::with_capacity(recorded.len());
+    let mut events = Vec::with_capacity(recorded.len().min(page.limit));
     for r in &recorded {
         // The personal part is deliberately not decoded: an audit view shows facts, not identities.
         let event = Event::from_stored(&r.event_type, r.schema_version, &r.payload, None)
             .map_err(|e| ProjectionError::Decode(e.to_string()))?;
         state.apply(&event);
+        if r.version < page.from_version || events.len() >= page.limit {
+            continue;
+        }
         let changes = event.deadlines();
         let mut deadlines: Vec<DeadlineNote> = changes
             .started
@@ -120,6 +153,11 @@ pub async fn timeline(
         case_id: case_id.to_string(),
         as_of: as_of.map(|t| t.to_rfc3339()),
         version: state.version,
+        next_from_version: events
+            .last()
+            .map(|e| e.version)
+            .filter(|last| *last < state.version)
+            .and_then(|last| last.checked_add(1)),
         state: state_json,
         events,
     }))

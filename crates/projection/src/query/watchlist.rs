@@ -11,7 +11,10 @@ use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Filter;
+use super::limits::{self, MAX_PROLONGED_DAYS, MAX_REPEAT_THRESHOLD};
+use super::stats::Format;
 use crate::db::day_number;
+use crate::model::case_list::level_str;
 use crate::schema::Val;
 use crate::{ProjectionError, Projections};
 
@@ -23,19 +26,32 @@ pub const DEFAULT_PROLONGED_DAYS: i64 = 180;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct WatchlistQuery {
-    /// Matches the competent or current agency.
+    /// Matches the competent or current agency (an agency code: 2 to 32 letters, digits, `-` and `.`).
+    #[param(
+        min_length = 2,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]$"
+    )]
     pub agency: Option<String>,
-    pub level: Option<String>,
-    pub kind: Option<String>,
+    #[param(inline)]
+    pub level: Option<domain::Level>,
+    #[param(inline)]
+    pub kind: Option<domain::PetitionKind>,
     /// Days open beyond which a case is prolonged (default 180).
+    #[param(minimum = 0, maximum = 36500)]
     pub prolonged_days: Option<i64>,
     /// Appeals + re-denunciations from which a case counts as repeatedly contested (default 2).
+    #[param(minimum = 1, maximum = 1000)]
     pub repeat_threshold: Option<i64>,
+    /// 1-based page number.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
-    /// At most 500 (default 100).
+    /// Page size (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<u32>,
     /// `csv` for a CSV export.
-    pub format: Option<String>,
+    #[param(inline)]
+    pub format: Option<Format>,
 }
 
 /// One case on the watchlist and why it is there.
@@ -72,22 +88,41 @@ impl Projections {
         q: &WatchlistQuery,
         today: NaiveDate,
     ) -> Result<Watchlist, ProjectionError> {
+        let threshold = limits::bounded(
+            "prolonged_days",
+            q.prolonged_days,
+            DEFAULT_PROLONGED_DAYS,
+            0,
+            MAX_PROLONGED_DAYS,
+        )?;
+        let repeat_threshold = limits::bounded(
+            "repeat_threshold",
+            q.repeat_threshold,
+            2,
+            1,
+            MAX_REPEAT_THRESHOLD,
+        )?;
+        let (page, per_page) = limits::paging(q.page, q.per_page, 100)?;
+        let agency = limits::agency(q.agency.as_ref())?;
         let mut f = Filter::default();
         let t = f.bind(Val::int(day_number(today)));
-        let prolonged = f.bind(Val::int(q.prolonged_days.unwrap_or(DEFAULT_PROLONGED_DAYS)));
-        let repeat = f.bind(Val::int(q.repeat_threshold.unwrap_or(2)));
+        let prolonged = f.bind(Val::int(threshold));
+        let repeat = f.bind(Val::int(repeat_threshold));
         f.push("is_open = 1".into());
         f.push(format!(
             "(pending_due_day < {t} OR {t} - received_day > {prolonged} OR appeals + re_denunciations >= {repeat} \
              OR continued_after_effect = 1 OR is_group = 1 OR above_competent_level = 1)"
         ));
-        if let Some(a) = &q.agency {
-            let p = f.bind(Val::text(a.clone()));
+        if let Some(a) = agency {
+            let p = f.bind(Val::text(a));
             f.push(format!("(competent_agency = {p} OR current_agency = {p})"));
         }
-        for (col, v) in [("level", &q.level), ("kind", &q.kind)] {
+        for (col, v) in [
+            ("level", q.level.map(level_str)),
+            ("kind", q.kind.map(|k| k.as_str())),
+        ] {
             if let Some(v) = v {
-                let p = f.bind(Val::text(v.clone()));
+                let p = f.bind(Val::text(v));
                 f.push(format!("{col} = {p}"));
             }
         }
@@ -105,16 +140,13 @@ impl Projections {
             .fetch_one(&self.db.pool)
             .await?
             .try_get("n")?;
-        let per_page = q.per_page.unwrap_or(100).clamp(1, 500);
-        let offset = i64::from(q.page.unwrap_or(1).max(1) - 1) * i64::from(per_page);
+        let offset = i64::from(page - 1) * i64::from(per_page);
         let sql = format!(
             "SELECT case_id, tracking_code, kind, status, current_agency, competent_agency, level, received_on, \
              {t} - received_day AS days_open, {overdue} AS days_overdue, signatory_count, appeals, re_denunciations, \
              is_group, above_competent_level, continued_after_effect, {severity} AS severity \
              FROM case_list{where_sql} ORDER BY severity DESC, case_id LIMIT {per_page} OFFSET {offset}"
         );
-        let threshold = q.prolonged_days.unwrap_or(DEFAULT_PROLONGED_DAYS);
-        let repeat_threshold = q.repeat_threshold.unwrap_or(2);
         let mut items = Vec::new();
         for r in f.apply(sqlx::query(&sql)).fetch_all(&self.db.pool).await? {
             let days_open: Option<i64> = r.try_get("days_open")?;

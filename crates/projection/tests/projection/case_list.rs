@@ -185,7 +185,7 @@ async fn case_list_scenario(backend: Backend) {
     );
     let prolonged = WatchlistQuery {
         prolonged_days: Some(30),
-        kind: Some("complaint".into()),
+        kind: Some(PetitionKind::Complaint),
         ..WatchlistQuery::default()
     };
     let watch = db

@@ -4,6 +4,7 @@
 mod harness;
 mod history;
 
+mod bounds;
 mod case_list;
 mod http;
 pub mod rebuild;
