@@ -68,9 +68,11 @@ async fn spawn_with_url(backend: Backend, now: DateTime<Utc>) -> (TestApp, Strin
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(command::http::serve(listener, app, std::future::pending()));
     let app = TestApp {
+        addr,
         base: format!("http://{addr}"),
         client: reqwest::Client::new(),
         database,
+        database_url: url.clone(),
         store,
     };
     (app, url)
