@@ -267,6 +267,20 @@ impl NoteSigner {
         }
     }
 
+    /// Signs any note text (it must end in a newline): the text, a blank line, one signature line. Only log
+    /// keys sign this way; witnesses [`cosign`].
+    pub fn sign_note(&self, text: &str) -> Result<String, NoteFormatError> {
+        if self.role != KeyRole::Log {
+            return Err(NoteFormatError::BadKey {
+                key: self.verifier_key().to_vkey(),
+                why: "a witness key cannot sign notes; use cosign",
+            });
+        }
+        Note::new(text.as_bytes(), &[]).map_err(|e| NoteFormatError::Malformed(e.to_string()))?;
+        let sig = self.key.sign(text.as_bytes());
+        Ok(format!("{text}\n{}", self.signature_line(&sig.to_bytes())))
+    }
+
     fn signature_line(&self, sig: &[u8]) -> String {
         let mut raw = self.verifier_key().key_id().to_be_bytes().to_vec();
         raw.extend_from_slice(sig);
@@ -284,15 +298,7 @@ pub fn sign_checkpoint(
     checkpoint: &Checkpoint,
     log: &NoteSigner,
 ) -> Result<String, NoteFormatError> {
-    if log.role != KeyRole::Log {
-        return Err(NoteFormatError::BadKey {
-            key: log.verifier_key().to_vkey(),
-            why: "a witness key cannot sign checkpoints; use cosign",
-        });
-    }
-    let body = checkpoint_body(checkpoint);
-    let sig = log.key.sign(body.as_bytes());
-    Ok(format!("{body}\n{}", log.signature_line(&sig.to_bytes())))
+    log.sign_note(&checkpoint_body(checkpoint))
 }
 
 /// Adds a witness cosignature (tlog-cosignature/v1, at `timestamp` seconds since the epoch) to a signed note.
