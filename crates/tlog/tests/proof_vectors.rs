@@ -130,6 +130,11 @@ fn consistency_vectors() -> Vec<(u64, u64, Vec<Vec<u8>>)> {
     ]
 }
 
+/// (index, size, leaf hash, proof, root, description)
+type InclusionProbe = (u64, u64, Vec<u8>, Vec<Vec<u8>>, Vec<u8>, String);
+/// (old size, new size, old root, new root, proof, description)
+type ConsistencyProbe = (u64, u64, Vec<u8>, Vec<u8>, Vec<Vec<u8>>, String);
+
 /// A store holding only some stored hashes.
 struct Only(std::collections::HashMap<u64, Hash>);
 
@@ -239,7 +244,7 @@ fn every_mutation_of_a_reference_inclusion_proof_is_rejected() {
     for (index, size, proof) in inclusion_vectors().into_iter().filter(|v| v.1 > 1) {
         let leaf = leaf_hash(&leaves()[index as usize]).0.to_vec();
         let r = root(size);
-        let mut probes: Vec<(u64, u64, Vec<u8>, Vec<Vec<u8>>, Vec<u8>, String)> = vec![
+        let mut probes: Vec<InclusionProbe> = vec![
             (
                 index.wrapping_sub(1),
                 size,
@@ -412,7 +417,7 @@ fn every_mutation_of_a_reference_consistency_proof_is_rejected() {
         .filter(|v| !v.2.is_empty())
     {
         let (r1, r2) = (root(old), root(new));
-        let mut probes: Vec<(u64, u64, Vec<u8>, Vec<u8>, Vec<Vec<u8>>, String)> = vec![
+        let mut probes: Vec<ConsistencyProbe> = vec![
             (
                 old - 1,
                 new,
