@@ -34,7 +34,7 @@ fn recorded(
             actor: "officer:Nguyễn Văn A".into(),
             correlation_id: Uuid::from_u128(0xdef0),
             causation_id: (version > 1).then(|| Uuid::from_u128(0x1234)),
-            rulebook_version: (version % 2 == 0).then(|| "2024.1".to_owned()),
+            rulebook_version: (version & 1 == 0).then(|| "2024.1".to_owned()),
         },
         prev_hash: prev_hash.to_owned(),
         hash: String::new(),

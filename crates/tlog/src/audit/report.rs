@@ -117,6 +117,7 @@ pub struct Report {
     pub newest_checkpoint: Option<(u64, String)>,
     pub checkpoints_verified: u64,
     pub warnings: Vec<String>,
+    /// Earliest in the global order first; findings about the log as a whole last.
     pub findings: Vec<Finding>,
 }
 
@@ -130,7 +131,11 @@ impl Report {
             .or_else(|| self.findings.first())
     }
 
+    /// Orders the findings by their place in the global order, findings about the log as a whole last, so the
+    /// first one listed is [`Report::first_bad`].
     pub(crate) fn finish(mut self) -> Self {
+        self.findings
+            .sort_by_key(|f| (f.leaf_index.is_none(), f.leaf_index));
         self.intact = self.findings.is_empty();
         self
     }

@@ -91,7 +91,7 @@ pub fn fixture_of(
     let mut checkpoints = Vec::new();
     for e in events {
         log.append(e).unwrap_or_else(|e| panic!("{e}"));
-        if log.size() % 4 == 0 {
+        if log.size() & 3 == 0 {
             checkpoints.push(
                 log.checkpoint(signer, witnesses)
                     .unwrap_or_else(|e| panic!("{e}")),
