@@ -32,8 +32,13 @@ pub struct Event {
     /// Exactly as hashed: RFC 3339, UTC, six fractional digits, `Z`.
     pub recorded_at: String,
     pub payload: Value,
-    /// The personal part; `null` when the event has none, or when it is withheld (see `personal_withheld`).
-    #[serde(default)]
+    /// The personal part; the field is absent when the event has none or it is withheld (`personal_withheld`).
+    /// A present `null` is a personal part that is JSON `null`, which hashes differently from none at all.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub personal: Option<Value>,
     /// True when the exporter left the personal part out. The event's hash then cannot be recomputed (it
     /// covers the personal part itself), but its place in its chain and in the log can still be proven.
@@ -44,6 +49,11 @@ pub struct Event {
     pub prev_hash: String,
     /// Hex SHA-256 of this event's encoding, as the store recorded it. Its 32 bytes are the Merkle leaf.
     pub hash: String,
+}
+
+/// A field that is present is `Some`, even when it is `null`; an absent one is `None` (via `default`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 /// The metadata fields the hash covers, in the store's JSON shape.
