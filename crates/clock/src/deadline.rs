@@ -143,7 +143,8 @@ impl Clocks {
     ) -> Result<Deadline, ClockError> {
         adjust::with_variant(self, d, variant, on)
     }
-    /// Applies extension rule `extension_rule_id` (version in force on `on`) counted from the current due date.
+    /// Applies extension rule `extension_rule_id` (version in force on `on`), counted from the day the period
+    /// nominally ends (before any roll-forward), so the roll-forward applies only once, at the final end.
     /// Fails with `ExtensionNotAllowed` when `extensions_so_far` reaches the maximum for the deadline's complexity.
     pub fn extend(
         &self,

@@ -165,7 +165,8 @@ fn a_particularly_complex_denunciation_is_extended_twice_at_most() {
         .and("2026-07-20", extend(None))
         .and("2026-08-20", extend(None));
     assert_eq!(case.state.extensions, 2);
-    assert!(decision_due(&case) > date("2026-10-01"));
+    // 90 days from the acceptance on 2026-07-03: Thursday 2026-10-01.
+    assert_eq!(decision_due(&case), date("2026-10-01"));
     case.when("2026-09-20", extend(None))
         .then_refused("extension-not-allowed");
 }
@@ -343,4 +344,46 @@ fn only_notices_can_be_recorded_as_sent() {
             },
         )
         .then_refused("invalid-input");
+}
+
+/// LTC art. 30: a particularly complex denunciation has at most 90 days from acceptance. Accepted Monday
+/// 2026-03-02: + 90 = Sunday 2026-05-31, rolled to Monday 2026-06-01 (not 06-03, which the intermediate
+/// roll from Labour Day 05-01 to 05-04 used to add).
+#[test]
+fn twice_extended_denunciation_is_due_90_days_after_acceptance() {
+    let two = ComplexityCriteria {
+        several_places: true,
+        foreign_element: true,
+        ..ComplexityCriteria::default()
+    };
+    let case = given()
+        .and(
+            "2026-02-25",
+            receive(PetitionKind::Denunciation, Channel::Mail, "UBND-HN"),
+        )
+        .and(
+            "2026-02-26",
+            Classify {
+                complexity: two,
+                ..within_competence()
+            },
+        )
+        .and("2026-03-02", Accept {})
+        .and("2026-03-20", extend(None))
+        .and("2026-04-20", extend(None));
+    assert_eq!(decision_due(&case), date("2026-06-01"));
+}
+
+/// Accepted Friday 2026-03-06, complex, extended once: + 60 = Tuesday 2026-05-05.
+#[test]
+fn once_extended_denunciation_is_due_60_days_after_acceptance() {
+    let case = given()
+        .and(
+            "2026-03-02",
+            receive(PetitionKind::Denunciation, Channel::Mail, "UBND-HN"),
+        )
+        .and("2026-03-04", within_competence())
+        .and("2026-03-06", Accept {})
+        .and("2026-03-30", extend(Some(Complexity::Complex)));
+    assert_eq!(decision_due(&case), date("2026-05-05"));
 }
