@@ -97,6 +97,7 @@ pub fn decide(
         Command::Resume(c) => clocks::resume(&step, c)?,
         Command::IssueDecision(c) => resolution::issue_decision(&step, c)?,
         Command::RecordNoticeSent(c) => resolution::notice_sent(&step, c)?,
+        Command::RecordPublication(c) => resolution::record_publication(&step, c)?,
         Command::LodgeAppeal(c) => appeal::lodge_appeal(&step, c)?,
         Command::LodgeReDenunciation(c) => appeal::lodge_re_denunciation(&step, c)?,
         Command::NoteLawsuit(c) => appeal::note_lawsuit(&step, c)?,

@@ -83,6 +83,7 @@ impl CaseState {
             Event::FindingRecorded(_)
             | Event::DialogueHeld(_)
             | Event::NoticeSent(_)
+            | Event::ConclusionPublished(_)
             | Event::DeadlineMissed(_) => {}
             Event::DeadlineExtended(e) => {
                 self.extensions += 1;

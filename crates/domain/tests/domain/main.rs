@@ -11,6 +11,7 @@ mod given_when_then;
 mod intake;
 mod lifecycle;
 mod properties;
+mod publication;
 mod resolution;
 mod stored;
 mod tet;

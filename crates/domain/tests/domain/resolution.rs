@@ -17,7 +17,7 @@ pub fn accepted_complaint(on: &str) -> Case {
         .and(on, Accept {})
 }
 
-fn accepted_denunciation(criteria: ComplexityCriteria) -> Case {
+pub fn accepted_denunciation(criteria: ComplexityCriteria) -> Case {
     given()
         .and(
             "2026-07-01",

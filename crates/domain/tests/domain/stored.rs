@@ -65,6 +65,7 @@ fn event_type_names_are_stable() {
             "decision.executed",
             "case.closed",
             "deadline.missed",
+            "conclusion.published",
         ]
     );
     let case = complaint_lifecycle();
