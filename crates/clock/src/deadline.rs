@@ -79,7 +79,8 @@ pub struct Clocks {
 use crate::{ClockError, SuspensionMode};
 
 impl Deadline {
-    /// A step is overdue the day after its due date passes undone.
+    /// Whether `today` is after the due date: the date test only. Whether a step *is* overdue also depends
+    /// on the case (a duty, not suspended, still undone): ask the domain's `CaseState::days_overdue`.
     pub fn is_overdue_on(&self, today: NaiveDate) -> bool {
         today > self.due
     }

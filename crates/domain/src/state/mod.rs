@@ -219,18 +219,71 @@ impl CaseState {
         self.deadlines.get(&key)
     }
 
-    /// The deadlines the watcher should record as missed on `today`: open duties whose due date has
-    /// passed. Empty while the case is suspended (its clocks stand still) or over.
-    pub fn overdue_deadlines(&self, today: NaiveDate) -> Vec<DeadlineKey> {
-        if self.status == Status::Suspended || self.status.is_final() {
-            return Vec::new();
+    /// Whether the deadline under `key` is a duty still waiting for its step, the only kind of deadline
+    /// that can be overdue:
+    /// - a duty of the agency: never a period running for the petitioner (the appeal window, the effect
+    ///   period; see [`DeadlineKey::is_obligation`]);
+    /// - still pending: open, or recorded as missed and not done since (a recorded miss stays overdue
+    ///   until the step is done: it then becomes late, or met when the step is backdated before the due
+    ///   date);
+    /// - not paused: while the case is suspended its open clocks stand still (they are replaced on
+    ///   resumption), but a deadline already recorded as missed stays missed;
+    /// - of a case that is not over (closed or terminated).
+    pub fn is_pending_duty(&self, key: DeadlineKey) -> bool {
+        let Some(t) = self.deadlines.get(&key) else {
+            return false;
+        };
+        let paused = self.status == Status::Suspended && t.status == DeadlineStatus::Open;
+        key.is_obligation() && t.status.is_pending() && !paused && !self.status.is_final()
+    }
+
+    /// THE definition of "overdue", which every view calls (case view, replay, case list, watchlist,
+    /// statistics, tracking, notifier): the calendar days by which the duty under `key` is past its due
+    /// date on `today`, or `None` when it is not overdue. A step is overdue from the day after its due
+    /// date, so `Some(n)` always has `n >= 1`. See [`CaseState::is_pending_duty`] for which deadlines count.
+    pub fn days_overdue(&self, key: DeadlineKey, today: NaiveDate) -> Option<i64> {
+        if !self.is_pending_duty(key) {
+            return None;
         }
+        let due = self.deadlines.get(&key)?.deadline.due;
+        let days = (today - due).num_days();
+        (days > 0).then_some(days)
+    }
+
+    /// Whether the duty under `key` is overdue on `today` (see [`CaseState::days_overdue`]).
+    pub fn is_overdue(&self, key: DeadlineKey, today: NaiveDate) -> bool {
+        self.days_overdue(key, today).is_some()
+    }
+
+    /// Every overdue duty on `today` with its days overdue, in key order.
+    pub fn overdue(&self, today: NaiveDate) -> Vec<(DeadlineKey, i64)> {
+        self.deadlines
+            .keys()
+            .filter_map(|&key| self.days_overdue(key, today).map(|days| (key, days)))
+            .collect()
+    }
+
+    /// The earliest due date among the pending duties (overdue or not); `None` when nothing is due.
+    /// The case is overdue on `today` exactly when this date is before `today`.
+    pub fn pending_due(&self) -> Option<NaiveDate> {
         self.deadlines
             .iter()
-            .filter(|(key, t)| {
-                key.is_obligation() && t.status == DeadlineStatus::Open && today > t.deadline.due
+            .filter(|(key, _)| self.is_pending_duty(**key))
+            .map(|(_, t)| t.deadline.due)
+            .min()
+    }
+
+    /// The deadlines the watcher should record as missed on `today`: the overdue duties not yet recorded
+    /// as missed. Empty while the case is suspended (its clocks stand still) or over.
+    pub fn overdue_deadlines(&self, today: NaiveDate) -> Vec<DeadlineKey> {
+        self.overdue(today)
+            .into_iter()
+            .filter(|(key, _)| {
+                self.deadlines
+                    .get(key)
+                    .is_some_and(|t| t.status == DeadlineStatus::Open)
             })
-            .map(|(key, _)| *key)
+            .map(|(key, _)| key)
             .collect()
     }
 

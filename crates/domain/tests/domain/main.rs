@@ -10,6 +10,7 @@ mod confidentiality;
 mod given_when_then;
 mod intake;
 mod lifecycle;
+mod overdue;
 mod properties;
 mod publication;
 mod resolution;
