@@ -257,6 +257,22 @@ pub(super) fn guide(step: &Step, c: &Guide) -> Result<Event, DomainError> {
     if step.state.guided_once {
         return Err(DomainError::GuidedAlready);
     }
+    // Once per content: a repeat petition whose earlier case was guided is filed, not guided again.
+    if let Some(related) = step.ctx.related {
+        if related.case_id.is_none() || related.case_id != step.state.related_case {
+            return Err(DomainError::InvalidInput(format!(
+                "the related case supplied ({}) is not the case this petition repeats ({})",
+                related.case_id.map(|id| id.to_string()).unwrap_or_default(),
+                step.state
+                    .related_case
+                    .map(|id| id.to_string())
+                    .unwrap_or_else(|| "none".to_owned())
+            )));
+        }
+        if related.guided_once {
+            return Err(DomainError::GuidedAlready);
+        }
+    }
     if step.status() != Status::OutsideCompetence {
         return Err(step.illegal(
             "the petitioner is guided only when the petition is outside the agency's competence",

@@ -27,6 +27,10 @@ pub struct DecideContext<'a> {
     pub today: NaiveDate,
     pub clocks: &'a Clocks,
     pub agencies: &'a dyn AgencyDirectory,
+    /// The earlier case this one repeats (the case's `related_case`), folded from its events, when the
+    /// command depends on it: `guide` refuses to guide the same content twice (Circular 05/2021/TT-TTCP).
+    /// `None` when the case repeats nothing, or the caller did not load it (the check is then skipped).
+    pub related: Option<&'a CaseState>,
 }
 
 impl std::fmt::Debug for DecideContext<'_> {
@@ -35,6 +39,7 @@ impl std::fmt::Debug for DecideContext<'_> {
             .field("case_id", &self.case_id)
             .field("step_date", &self.step_date)
             .field("today", &self.today)
+            .field("related", &self.related.and_then(|r| r.case_id))
             .finish_non_exhaustive()
     }
 }
