@@ -284,6 +284,7 @@ pub fn case_view(case_id: CaseId, state: &CaseState, as_of: NaiveDate) -> CaseVi
                 status: serde_json::to_value(tracked.status).unwrap_or_default(),
                 overdue: days_overdue.is_some(),
                 days_overdue: days_overdue.unwrap_or(0),
+                superseded_miss: tracked.superseded_miss(),
                 rule_id: d.rule_id.clone(),
                 rule_version: d.rule_version,
                 basis: d.basis.clone(),

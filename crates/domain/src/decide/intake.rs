@@ -208,7 +208,7 @@ pub(super) fn forward(step: &Step, c: &Forward) -> Result<Event, DomainError> {
         .or_else(|| step.tracked(DeadlineKey::Handling));
     let on_time = measured
         .filter(|t| t.status.is_pending())
-        .map(|t| t.status == DeadlineStatus::Open && step.on() <= t.deadline.due);
+        .map(|t| step.on() <= t.deadline.due);
     let mut deadlines = DeadlineChanges::default();
     step.complete(&mut deadlines, DeadlineKey::Forward);
     step.complete(&mut deadlines, DeadlineKey::Handling);

@@ -251,11 +251,16 @@ impl Step<'_> {
     }
 }
 
-/// The status a pending deadline takes when its step is done on `on`.
+/// The status a pending deadline takes when its step is done on `on`: met or late by the step's real
+/// date. A deadline recorded as missed is met when the step is keyed in later with a date on or before the
+/// due date (backlog entry): the miss is then superseded (`TrackedDeadline::superseded_miss`).
 fn completion(tracked: &TrackedDeadline, on: NaiveDate) -> Option<DeadlineStatus> {
-    match tracked.status {
-        DeadlineStatus::Open if on <= tracked.deadline.due => Some(DeadlineStatus::Met { on }),
-        DeadlineStatus::Open | DeadlineStatus::Missed { .. } => Some(DeadlineStatus::Late { on }),
-        _ => None,
+    if !tracked.status.is_pending() {
+        return None;
     }
+    Some(if on <= tracked.deadline.due {
+        DeadlineStatus::Met { on }
+    } else {
+        DeadlineStatus::Late { on }
+    })
 }

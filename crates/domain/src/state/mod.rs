@@ -131,6 +131,31 @@ pub struct TrackedDeadline {
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub deadline: Deadline,
     pub status: DeadlineStatus,
+    /// The day a miss of this deadline was recorded, kept after the step is done or the deadline is
+    /// replaced. A watcher's miss is dated the day it is recorded; a step keyed in later with an earlier
+    /// real date (backlog entry) supersedes it: see [`TrackedDeadline::superseded_miss`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed_on: Option<NaiveDate>,
+}
+
+impl TrackedDeadline {
+    /// The day of a recorded miss that no longer stands, because the step (or an adjustment of the
+    /// period, such as a suspension) happened before that day. The `deadline.missed` event stays in the
+    /// history; views show it as superseded and judge the deadline by its status (met or late by the
+    /// step's real date).
+    pub fn superseded_miss(&self) -> Option<NaiveDate> {
+        let missed_on = self.missed_on?;
+        let superseded = match self.status {
+            // Replaced after the miss by a period adjusted with an earlier date (suspension, extension).
+            DeadlineStatus::Open => true,
+            DeadlineStatus::Met { on }
+            | DeadlineStatus::Late { on }
+            | DeadlineStatus::Cancelled { on } => on < missed_on,
+            // Missed again after such a replacement: the earlier miss is superseded, the new one stands.
+            DeadlineStatus::Missed { on } => on != missed_on,
+        };
+        superseded.then_some(missed_on)
+    }
 }
 
 /// One decision, conclusion or answer issued in the case.

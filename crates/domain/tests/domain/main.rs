@@ -4,6 +4,7 @@
 
 mod acceptance;
 mod appeal;
+mod backlog;
 mod closing;
 mod commands;
 mod confidentiality;
