@@ -212,6 +212,8 @@ pub(super) fn forward(step: &Step, c: &Forward) -> Result<Event, DomainError> {
     let mut deadlines = DeadlineChanges::default();
     step.complete(&mut deadlines, DeadlineKey::Forward);
     step.complete(&mut deadlines, DeadlineKey::Handling);
+    // Forwarding is one of the answers the desk owes a citizen received in person (LTCD art. 28(1)).
+    step.complete(&mut deadlines, DeadlineKey::Reply);
     Ok(PetitionForwarded {
         occurred_on: step.on(),
         from_agency: from,
@@ -285,6 +287,8 @@ pub(super) fn guide(step: &Step, c: &Guide) -> Result<Event, DomainError> {
     }
     let mut deadlines = DeadlineChanges::default();
     step.complete(&mut deadlines, DeadlineKey::Handling);
+    // Guiding the citizen answers them (LTCD art. 28(1)): the reply clock closes.
+    step.complete(&mut deadlines, DeadlineKey::Reply);
     step.close_open(
         &mut deadlines,
         DeadlineKey::Forward,

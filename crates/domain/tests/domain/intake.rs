@@ -384,3 +384,63 @@ fn filing_without_processing_then_closing_ends_the_case() {
     case.when("2026-07-04", domain::Accept {})
         .then_refused("illegal-transition");
 }
+
+/// LTCD art. 28(1): the desk answers a citizen received in person by accepting, refusing, forwarding or
+/// guiding; each of those answers closes the reply clock, not only `record-notice-sent reply`.
+#[test]
+fn the_in_person_reply_clock_closes_when_the_desk_answers() {
+    let in_person = || {
+        given().and(
+            "2026-07-01",
+            receive(
+                PetitionKind::Complaint,
+                Channel::InPerson,
+                "UBND-HN.HOAN-KIEM",
+            ),
+        )
+    };
+    let met = DeadlineStatus::Met {
+        on: date("2026-07-03"),
+    };
+    let guided = in_person()
+        .and("2026-07-02", outside_competence(None))
+        .and("2026-07-03", guide());
+    let accepted = in_person()
+        .and("2026-07-02", within_competence())
+        .and("2026-07-03", domain::Accept {});
+    let refused = in_person().and("2026-07-02", within_competence()).and(
+        "2026-07-03",
+        domain::Refuse {
+            legal_ground: domain::LegalGround::parse("LKN art. 11(3)").expect("ground"),
+        },
+    );
+    let forwarded = in_person()
+        .and("2026-07-02", outside_competence(Some("UBND-HN")))
+        .and(
+            "2026-07-03",
+            Forward {
+                to_agency: agency("UBND-HN"),
+                reason: text("The city decides land recovery."),
+            },
+        );
+    for (answer, case) in [
+        ("guide", guided),
+        ("accept", accepted),
+        ("refuse", refused),
+        ("forward", forwarded),
+    ] {
+        assert_eq!(
+            case.state.deadlines[&DeadlineKey::Reply].status,
+            met,
+            "{answer} answers the citizen"
+        );
+        // So the watcher never records a reply missed for an answered visitor.
+        assert!(
+            !case
+                .state
+                .overdue_deadlines(date("2026-08-01"))
+                .contains(&DeadlineKey::Reply),
+            "{answer}"
+        );
+    }
+}
