@@ -61,13 +61,13 @@ fn the_acceptance_limit_changes_for_steps_on_or_after_2026_07_01() {
         (1, 10, day(2026, 7, 14))
     );
     assert!(before.verified);
-    // Wednesday 2026-07-01, v2, 7 working days: 07-02 (1), 07-03 (2); weekend; 07-06 .. 07-10 (3-7).
+    // Wednesday 2026-07-01, v3 (the correction of v2's basis), 7 working days: 07-02 (1), 07-03 (2); weekend; 07-06 .. 07-10 (3-7).
     let after = clocks()
         .compute("complaint.accept", day(2026, 7, 1), normal())
         .expect("computes");
     assert_eq!(
         (after.rule_version, after.count, after.due),
-        (2, 7, day(2026, 7, 10))
+        (3, 7, day(2026, 7, 10))
     );
     assert!(!after.verified);
 }
@@ -87,8 +87,9 @@ fn national_day_and_the_weekend_are_skipped_and_named() {
     );
     assert_eq!(
         d.explanation,
-        "7 working days from 2026-09-01 (rule complaint.accept v2, Decree 155/2026, unverified), skipping \
-         2026-09-02 (Quốc khánh (National Day)), 2026-09-05 and 2026-09-06 (weekend): due 2026-09-11."
+        "7 working days from 2026-09-01 (rule complaint.accept v3 (corrects v2), LKN arts. 27, 36; Decree 124/2020 \
+         art. 16(1) as amended by Decree 155/2026 art. 10, unverified), skipping 2026-09-02 (Quốc khánh (National \
+         Day)), 2026-09-05 and 2026-09-06 (weekend): due 2026-09-11."
     );
 }
 

@@ -202,8 +202,11 @@ fn a_denunciation_suspension_does_not_count() {
     assert_eq!(case.state.suspended_since, None);
 }
 
+/// Decree 124/2020 art. 28b(2) as amended by Decree 155/2026 art. 12: the period "continues to be
+/// counted" from the decision to continue, so suspended time is not counted (rule v3, correcting v2's
+/// restart).
 #[test]
-fn a_complaint_suspended_under_the_2026_rules_restarts_its_clock() {
+fn a_complaint_suspended_under_the_2026_rules_pauses_its_clock() {
     let (events, case) = accepted_complaint("2026-07-03")
         .and("2026-07-10", suspend())
         .when("2026-07-20", resume())
@@ -211,11 +214,13 @@ fn a_complaint_suspended_under_the_2026_rules_restarts_its_clock() {
     let Event::CaseResumed(e) = &events[0] else {
         panic!("not a resumption")
     };
-    assert_eq!(e.mode, Some(SuspensionMode::Restart));
+    assert_eq!(e.mode, Some(SuspensionMode::Pause));
     let d = &case.state.deadlines[&DeadlineKey::Decision].deadline;
+    // 30 days from 2026-07-03 ended on Sunday 08-02; + the 10 suspended days = Wednesday 2026-08-12.
+    // A restart would have given 2026-08-19.
     assert_eq!(
-        (d.trigger_date, d.due),
-        (date("2026-07-20"), date("2026-08-19"))
+        (d.rule_version, d.trigger_date, d.due),
+        (3, date("2026-07-03"), date("2026-08-12"))
     );
 }
 
