@@ -88,10 +88,15 @@ pub(super) fn issue_decision(step: &Step, c: &IssueDecision) -> Result<Event, Do
     };
     match step.kind() {
         PetitionKind::Complaint => {
-            deadlines.started.insert(
-                DeadlineKey::SendDecision,
-                step.compute("complaint.decision.send", on, remote)?,
-            );
+            // The first-instance decision is sent within 3 working days (LKN art. 32), the second-instance
+            // one within 7 days (LKN art. 41).
+            let send = match state.instance {
+                Instance::First => "complaint.decision.send",
+                Instance::Second => "complaint.decision.second.send",
+            };
+            deadlines
+                .started
+                .insert(DeadlineKey::SendDecision, step.compute(send, on, remote)?);
             deadlines.started.insert(
                 DeadlineKey::TakeEffect,
                 step.compute("complaint.decision.effect", on, remote)?,
