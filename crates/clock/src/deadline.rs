@@ -79,7 +79,8 @@ pub struct Clocks {
 use crate::{ClockError, SuspensionMode};
 
 impl Deadline {
-    /// A step is overdue the day after its due date passes undone.
+    /// Whether `today` is after the due date: the date test only. Whether a step *is* overdue also depends
+    /// on the case (a duty, not suspended, still undone): ask the domain's `CaseState::days_overdue`.
     pub fn is_overdue_on(&self, today: NaiveDate) -> bool {
         today > self.due
     }
@@ -143,7 +144,8 @@ impl Clocks {
     ) -> Result<Deadline, ClockError> {
         adjust::with_variant(self, d, variant, on)
     }
-    /// Applies extension rule `extension_rule_id` (version in force on `on`) counted from the current due date.
+    /// Applies extension rule `extension_rule_id` (version in force on `on`), counted from the day the period
+    /// nominally ends (before any roll-forward), so the roll-forward applies only once, at the final end.
     /// Fails with `ExtensionNotAllowed` when `extensions_so_far` reaches the maximum for the deadline's complexity.
     pub fn extend(
         &self,

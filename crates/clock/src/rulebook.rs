@@ -98,6 +98,14 @@ pub struct Rule {
     /// Where the figure comes from, when it is not the basis itself.
     #[serde(default)]
     pub source: Option<String>,
+    /// This version corrects an erroneous published version of the same id (ADR 0004): it has exactly
+    /// that version's validity and takes its place for every trigger date, while the corrected version
+    /// stays in the file, unchanged, for the stored deadlines that name it.
+    #[serde(default)]
+    pub corrects: Option<u32>,
+    /// Why the corrected version was wrong; required with `corrects`.
+    #[serde(default)]
+    pub correction: Option<String>,
 }
 
 /// A whole rulebook: a version label plus every rule version.
@@ -170,14 +178,18 @@ impl Rulebook {
         Self::from_toml_str(EMBEDDED)
             .expect("the embedded rules/rulebook.toml is valid (checked by a unit test)")
     }
-    /// The version of rule `id` in force on `on` (the date of the triggering step).
+    /// The version of rule `id` in force on `on` (the date of the triggering step). A version corrected by
+    /// a later one (`corrects`) is never selected: its correction is.
     pub fn rule(&self, id: &str, on: NaiveDate) -> Result<&Rule, ClockError> {
-        let mut versions = self.rules.iter().filter(|r| r.id == id).peekable();
-        if versions.peek().is_none() {
+        let versions: Vec<&Rule> = self.rules.iter().filter(|r| r.id == id).collect();
+        if versions.is_empty() {
             return Err(ClockError::UnknownRule(id.to_owned()));
         }
+        let corrected = |r: &Rule| versions.iter().any(|c| c.corrects == Some(r.version));
         versions
-            .find(|r| r.is_in_force_on(on))
+            .iter()
+            .copied()
+            .find(|r| r.is_in_force_on(on) && !corrected(r))
             .ok_or_else(|| ClockError::RuleNotInForce {
                 rule_id: id.to_owned(),
                 on,
@@ -202,7 +214,7 @@ mod tests {
     #[test]
     fn the_embedded_rulebook_parses_and_validates() {
         assert_eq!(Rulebook::from_toml_str(EMBEDDED).err(), None);
-        assert_eq!(Rulebook::embedded().version, "vn-2026.07");
+        assert_eq!(Rulebook::embedded().version, "vn-2026.07.1");
     }
 
     #[test]

@@ -175,6 +175,24 @@ impl CaseService {
         Ok((recorded, CaseState::fold(&events)))
     }
 
+    /// The earlier case a repeat petition names (`related_case`), for the commands whose decision depends
+    /// on it: `guide` guides a content once (Circular 05/2021/TT-TTCP). `None` for other commands, for a
+    /// case that repeats nothing, and for a related case that does not exist.
+    async fn related_case(
+        &self,
+        state: &CaseState,
+        command: &Command,
+    ) -> Result<Option<CaseState>, ServiceError> {
+        let (Command::Guide(_), Some(related)) = (command, state.related_case) else {
+            return Ok(None);
+        };
+        let recorded = self.store.read_stream(&stream_of(related)).await?;
+        if recorded.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(CaseState::fold(&decode_events(&recorded)?)))
+    }
+
     /// Executes one command; see the module documentation for the steps.
     #[instrument(skip_all, fields(case_id = %request.case_id, command = request.command.name(), command_id = %request.meta.command_id))]
     pub async fn execute(&self, request: CommandRequest) -> Result<CommandOutcome, ServiceError> {
@@ -202,6 +220,7 @@ impl CaseService {
                 });
             }
 
+            let related = self.related_case(&state, &request.command).await?;
             let today = self.today();
             let ctx = DecideContext {
                 case_id: request.case_id,
@@ -209,6 +228,7 @@ impl CaseService {
                 today,
                 clocks: &self.clocks,
                 agencies: self.agencies.as_ref(),
+                related: related.as_ref(),
             };
             let events = match domain::decide(&state, &request.command, &ctx) {
                 Ok(events) => events,

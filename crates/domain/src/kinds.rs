@@ -156,6 +156,9 @@ pub enum DeadlineKey {
     ReferralReply,
     /// Act on a denunciation conclusion (`denunciation.conclusion.act`), met by `record-execution`.
     ActOnConclusion,
+    /// Publish a denunciation conclusion (`denunciation.conclusion.publish`, LTC art. 40), met by
+    /// `record-publication`.
+    PublishConclusion,
 }
 
 impl DeadlineKey {
@@ -187,6 +190,7 @@ impl DeadlineKey {
             Self::ReviewReDenunciation => "review_re_denunciation",
             Self::ReferralReply => "referral_reply",
             Self::ActOnConclusion => "act_on_conclusion",
+            Self::PublishConclusion => "publish_conclusion",
         }
     }
 }
@@ -207,6 +211,7 @@ mod tests {
             DeadlineKey::Reply,
             DeadlineKey::SendDecision,
             DeadlineKey::ReviewReDenunciation,
+            DeadlineKey::PublishConclusion,
         ] {
             assert_eq!(
                 serde_json::to_value(key).ok(),

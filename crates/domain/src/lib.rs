@@ -26,17 +26,18 @@ pub use command::{
     Accept, Classify, Close, Command, ComplexityCriteria, Extend, FileWithoutProcessing, Forward,
     Guide, HoldDialogue, IssueDecision, LodgeAppeal, LodgeReDenunciation, NoteLawsuit, Receive,
     ReceiveForwarded, RecordDeadlineMissed, RecordDecisionEffect, RecordExecution, RecordFinding,
-    RecordNoticeSent, Refuse, Resume, StartVerification, Suspend, Terminate, Withdraw,
+    RecordNoticeSent, RecordPublication, Refuse, Resume, StartVerification, Suspend, Terminate,
+    Withdraw,
 };
 pub use decide::{DecideContext, decide};
 pub use error::{DecodeError, DomainError};
 pub use event::{
     AcceptanceRefused, AppealLodged, CaseClosed, CaseResumed, CaseSuspended, CaseTerminated,
-    DeadlineChanges, DeadlineExtended, DeadlineMissed, DecisionExecuted, DecisionIssued,
-    DecisionTookEffect, DialogueHeld, Event, FindingRecorded, ForwardedPetitionReceived,
-    LawsuitNoted, NoticeSent, PetitionAccepted, PetitionClassified, PetitionFiled,
-    PetitionForwarded, PetitionGuided, PetitionReceived, PetitionWithdrawn, ReDenunciationLodged,
-    StoredEvent, VerificationStarted,
+    ConclusionPublished, DeadlineChanges, DeadlineExtended, DeadlineMissed, DecisionExecuted,
+    DecisionIssued, DecisionTookEffect, DialogueHeld, Event, FindingRecorded,
+    ForwardedPetitionReceived, LawsuitNoted, NoticeSent, PetitionAccepted, PetitionClassified,
+    PetitionFiled, PetitionForwarded, PetitionGuided, PetitionReceived, PetitionWithdrawn,
+    ReDenunciationLodged, StoredEvent, VerificationStarted,
 };
 pub use ids::{AgencyCode, CaseId, LegalGround};
 pub use kinds::{Channel, DeadlineKey, FilingReason, Instance, Level, Outcome, PetitionKind};

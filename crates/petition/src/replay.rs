@@ -78,11 +78,14 @@ pub async fn run(store: &dyn EventStore, args: ReplayArgs) -> anyhow::Result<()>
             .or(Some(&d.status))
             .map(|s| s.to_string())
             .unwrap_or_default();
-        let overdue = if d.overdue {
+        let mut overdue = if d.overdue {
             format!(", OVERDUE by {} day(s)", d.days_overdue)
         } else {
             String::new()
         };
+        if let Some(missed_on) = d.superseded_miss {
+            overdue.push_str(&format!(", miss recorded {missed_on} superseded"));
+        }
         println!(
             "  {:<24} due {}  [{}{}]",
             d.key,

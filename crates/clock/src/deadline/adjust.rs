@@ -65,12 +65,23 @@ pub(super) fn extend(
         )));
     }
     let n = rule.limit_for(d.variant);
-    let period = count::period(&clocks.calendar, rule.unit, d.due, n)?;
+    // The extension lengthens the period counted from its start, so it is added to the day the period
+    // nominally ended: a roll-forward applies once, at the final end, never inside the sum (Civil Code
+    // arts. 147-148). Counting from a rolled due date would add the rolled days to the period.
+    let old_end = d.rolled_forward_from.unwrap_or(d.due);
+    let period = count::period(&clocks.calendar, rule.unit, old_end, n)?;
+    let from = if old_end == d.due {
+        format!("the due date {}", d.due)
+    } else {
+        format!(
+            "the end of the period, {old_end} (the due date {} had rolled forward from it)",
+            d.due
+        )
+    };
     let sentence = format!(
-        "On {on} the deadline was extended (extension {} of {max} allowed for a {complexity} case) by {} counted from the due date {} ({}){}.",
+        "On {on} the deadline was extended (extension {} of {max} allowed for a {complexity} case) by {} counted from {from} ({}){}.",
         extensions_so_far.saturating_add(1),
         explain::amount(n, rule.unit),
-        d.due,
         explain::rule_ref(rule),
         explain::tail(&period)
     );
@@ -82,6 +93,8 @@ pub(super) fn extend(
         Some((&rule.id, rule.version)),
         sentence,
     );
+    // Days the old due date had rolled over are now inside the counted period: no longer skipped.
+    next.skipped.retain(|s| s.date < old_end);
     next.skipped.extend(period.skipped);
     next.rolled_forward_from = period.rolled_forward_from;
     Ok(next)

@@ -8,11 +8,16 @@ use chrono::NaiveDate;
 use super::count::Period;
 use crate::{Complexity, Rule, SkippedDay, Unit, Variant};
 
-/// "rule complaint.accept v2, Decree 155/2026, unverified".
+/// "rule complaint.accept v2, Decree 155/2026, unverified"; a correction says which version it corrects:
+/// "rule complaint.accept v3 (corrects v2), …".
 pub(super) fn rule_ref(rule: &Rule) -> String {
     let unverified = if rule.verified { "" } else { ", unverified" };
+    let corrects = rule
+        .corrects
+        .map(|v| format!(" (corrects v{v})"))
+        .unwrap_or_default();
     format!(
-        "rule {} v{}, {}{unverified}",
+        "rule {} v{}{corrects}, {}{unverified}",
         rule.id, rule.version, rule.basis
     )
 }

@@ -20,6 +20,10 @@ pub(super) fn rulebook(book: &Rulebook) -> Result<(), ClockError> {
         by_id.entry(rule.id.as_str()).or_default().push(rule);
     }
     for (id, mut versions) in by_id {
+        corrections(id, &versions)?;
+        // A corrected version is replaced by its correction, which has the same validity: only the
+        // versions nobody corrects take part in the selection by date, so only they must not overlap.
+        versions.retain(|r| !versions_correcting(&book.rules, id, r.version));
         versions.sort_by_key(|r| r.version);
         if let Some(a) = versions
             .iter()
@@ -42,6 +46,71 @@ pub(super) fn rulebook(book: &Rulebook) -> Result<(), ClockError> {
                     a.version, b.version, a.version, b.effective_from
                 )));
             }
+        }
+    }
+    Ok(())
+}
+
+/// Whether some version of `id` corrects version `version`.
+fn versions_correcting(rules: &[Rule], id: &str, version: u32) -> bool {
+    rules
+        .iter()
+        .any(|r| r.id == id && r.corrects == Some(version))
+}
+
+/// A correction names an earlier version of the same id, has exactly its validity, says why, and is the
+/// only correction of that version.
+fn corrections(id: &str, versions: &[&Rule]) -> Result<(), ClockError> {
+    for rule in versions {
+        let name = format!("rule `{id}` v{}", rule.version);
+        let Some(target) = rule.corrects else {
+            if rule.correction.is_some() {
+                return Err(invalid(format!(
+                    "{name}: `correction` is only for a version that `corrects` another"
+                )));
+            }
+            continue;
+        };
+        let Some(corrected) = versions.iter().find(|r| r.version == target) else {
+            return Err(invalid(format!(
+                "{name} corrects v{target}, which does not exist"
+            )));
+        };
+        if target >= rule.version {
+            return Err(invalid(format!(
+                "{name} corrects v{target}: a correction is a later version than the one it corrects"
+            )));
+        }
+        if (corrected.effective_from, corrected.effective_until)
+            != (rule.effective_from, rule.effective_until)
+        {
+            return Err(invalid(format!(
+                "{name} corrects v{target} and must have the validity of v{target} \
+                 (effective_from {}, effective_until {})",
+                corrected.effective_from,
+                corrected
+                    .effective_until
+                    .map_or_else(|| "none".to_owned(), |d| d.to_string())
+            )));
+        }
+        if rule
+            .correction
+            .as_deref()
+            .is_none_or(|s| s.trim().is_empty())
+        {
+            return Err(invalid(format!(
+                "{name} corrects v{target} and must say why in `correction`"
+            )));
+        }
+        if versions
+            .iter()
+            .filter(|r| r.corrects == Some(target))
+            .count()
+            > 1
+        {
+            return Err(invalid(format!(
+                "rule `{id}` v{target} is corrected twice; correct the correction instead"
+            )));
         }
     }
     Ok(())

@@ -2,6 +2,7 @@
 
 mod calendar;
 mod calendar_days;
+mod corrections;
 mod edges;
 mod extensions;
 mod properties;

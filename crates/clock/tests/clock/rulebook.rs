@@ -26,7 +26,7 @@ fn book(rules: &[String]) -> String {
 #[test]
 fn the_shipped_rulebook_covers_every_clock_of_the_domain() {
     let book = Rulebook::embedded();
-    assert_eq!(book.version, "vn-2026.07");
+    assert_eq!(book.version, "vn-2026.07.1");
     assert_eq!(book.jurisdiction, "VN");
     let on = day(2026, 7, 1);
     let expected = [
@@ -39,6 +39,7 @@ fn the_shipped_rulebook_covers_every_clock_of_the_domain() {
         ("complaint.appeal.window", 30, Unit::CalendarDays),
         ("complaint.decision.second", 45, Unit::CalendarDays),
         ("complaint.decision.effect", 30, Unit::CalendarDays),
+        ("complaint.decision.second.send", 7, Unit::CalendarDays),
         ("denunciation.initial_handling", 7, Unit::WorkingDays),
         ("denunciation.forward", 5, Unit::WorkingDays),
         ("denunciation.accept.notify", 5, Unit::WorkingDays),
@@ -56,8 +57,8 @@ fn the_shipped_rulebook_covers_every_clock_of_the_domain() {
     }
     assert_eq!(
         book.rules.len(),
-        expected.len() + 3,
-        "three ids have a second version"
+        expected.len() + 6,
+        "three ids have a second version (the 2026-07-01 changes) and a third correcting it"
     );
 }
 
@@ -89,7 +90,8 @@ fn the_version_is_selected_by_the_date_of_the_triggering_step() {
         .rule("complaint.accept", day(2026, 7, 1))
         .map(|r| (r.version, r.limit));
     assert_eq!(before, Ok((1, 10)));
-    assert_eq!(after, Ok((2, 7)));
+    // v3 corrects v2 (same validity, same limit, the basis read from the decree).
+    assert_eq!(after, Ok((3, 7)));
     let first = book
         .rule("complaint.decision.first", day(2026, 6, 30))
         .map(|r| r.on_suspension);

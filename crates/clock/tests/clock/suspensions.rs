@@ -99,14 +99,19 @@ fn a_suspension_cannot_end_before_it_starts() {
 #[test]
 fn a_restarted_complaint_counts_the_full_period_again_from_the_resumption() {
     let clocks = clocks();
+    // v2 (since corrected by v3) restarted the clock; it stays in the rulebook so the deadlines restarted
+    // under it stay explainable, and `restart` still reproduces them.
     // Accepted Monday 2026-07-06 (v2): + 30 days = Wednesday 2026-08-05.
     let d = clocks
-        .compute("complaint.decision.first", day(2026, 7, 6), normal())
+        .compute_with_version("complaint.decision.first", 2, day(2026, 7, 6), normal())
         .expect("computes");
     assert_eq!((d.rule_version, d.due), (2, day(2026, 8, 5)));
     assert_eq!(
-        clocks.suspension_mode(&d, day(2026, 7, 15)),
-        Ok(SuspensionMode::Restart)
+        clocks
+            .rulebook
+            .rule_version("complaint.decision.first", 2)
+            .map(|r| r.on_suspension),
+        Ok(Some(SuspensionMode::Restart))
     );
     // Resumed Monday 2026-07-20: + 30 days = Wednesday 2026-08-19. A pause of the same suspension would
     // only have moved the due date by 5 days, to Monday 2026-08-10.
@@ -131,10 +136,10 @@ fn a_restarted_complaint_counts_the_full_period_again_from_the_resumption() {
 }
 
 #[test]
-fn the_suspension_mode_of_a_complaint_switches_on_2026_07_01() {
+fn the_suspension_mode_of_a_complaint_stays_pause_across_2026_07_01() {
     let clocks = clocks();
     // A first-instance complaint accepted under v1 (pause): suspended on 06-30 it pauses; suspended on or after
-    // 07-01 the rule then in force (v2) restarts the clock.
+    // 07-01 the rule then in force (v3, correcting v2's restart) pauses it too.
     let d = clocks
         .compute("complaint.decision.first", day(2026, 6, 15), normal())
         .expect("computes");
@@ -145,14 +150,14 @@ fn the_suspension_mode_of_a_complaint_switches_on_2026_07_01() {
     );
     assert_eq!(
         clocks.suspension_mode(&d, day(2026, 7, 1)),
-        Ok(SuspensionMode::Restart)
+        Ok(SuspensionMode::Pause)
     );
     let second = clocks
         .compute("complaint.decision.second", day(2026, 6, 15), normal())
         .expect("computes");
     assert_eq!(
         clocks.suspension_mode(&second, day(2026, 7, 1)),
-        Ok(SuspensionMode::Restart)
+        Ok(SuspensionMode::Pause)
     );
     // A rule without `on_suspension` pauses by default.
     let accept = clocks

@@ -61,13 +61,13 @@ fn the_acceptance_limit_changes_for_steps_on_or_after_2026_07_01() {
         (1, 10, day(2026, 7, 14))
     );
     assert!(before.verified);
-    // Wednesday 2026-07-01, v2, 7 working days: 07-02 (1), 07-03 (2); weekend; 07-06 .. 07-10 (3-7).
+    // Wednesday 2026-07-01, v3 (the correction of v2's basis), 7 working days: 07-02 (1), 07-03 (2); weekend; 07-06 .. 07-10 (3-7).
     let after = clocks()
         .compute("complaint.accept", day(2026, 7, 1), normal())
         .expect("computes");
     assert_eq!(
         (after.rule_version, after.count, after.due),
-        (2, 7, day(2026, 7, 10))
+        (3, 7, day(2026, 7, 10))
     );
     assert!(!after.verified);
 }
@@ -87,8 +87,9 @@ fn national_day_and_the_weekend_are_skipped_and_named() {
     );
     assert_eq!(
         d.explanation,
-        "7 working days from 2026-09-01 (rule complaint.accept v2, Decree 155/2026, unverified), skipping \
-         2026-09-02 (Quốc khánh (National Day)), 2026-09-05 and 2026-09-06 (weekend): due 2026-09-11."
+        "7 working days from 2026-09-01 (rule complaint.accept v3 (corrects v2), LKN arts. 27, 36; Decree 124/2020 \
+         art. 16(1) as amended by Decree 155/2026 art. 10, unverified), skipping 2026-09-02 (Quốc khánh (National \
+         Day)), 2026-09-05 and 2026-09-06 (weekend): due 2026-09-11."
     );
 }
 
@@ -131,5 +132,55 @@ fn several_places_give_a_denunciation_ten_working_days_of_initial_handling() {
             .starts_with("10 working days for a complex case from 2026-03-02"),
         "{}",
         d.explanation
+    );
+}
+
+/// The 2026 swaps (Government Office 12729/VPCP-KGVX of 25/12/2025): Friday 2026-01-02 is off and
+/// Saturday 2026-01-10 is worked in its place.
+#[test]
+fn the_new_year_2026_bridge_day_is_off_and_its_make_up_saturday_is_worked() {
+    // From Wednesday 2025-12-31, 7 working days (denunciation.initial_handling): Thu 01-01 New Year, Fri 01-02
+    // bridge day, weekend 01-03/04; Mon 01-05 (1) .. Fri 01-09 (5); Sat 01-10 make-up day (6); Sun 01-11
+    // weekend; Mon 01-12 (7).
+    let d = clocks()
+        .compute("denunciation.initial_handling", day(2025, 12, 31), normal())
+        .expect("computes");
+    assert_eq!(d.due, day(2026, 1, 12));
+    assert_eq!(
+        dates(&d.skipped),
+        vec![
+            day(2026, 1, 1),
+            day(2026, 1, 2),
+            day(2026, 1, 3),
+            day(2026, 1, 4),
+            day(2026, 1, 11)
+        ]
+    );
+    assert!(
+        d.skipped[1].reason.contains("2026-01-10"),
+        "{:?}",
+        d.skipped[1]
+    );
+}
+
+/// Monday 2026-08-31 is off, swapped with Saturday 2026-08-22 (approved 13/10/2025).
+#[test]
+fn the_national_day_2026_bridge_day_is_off_and_its_make_up_saturday_is_worked() {
+    // From Thursday 2026-08-20, 5 working days (denunciation.forward): Fri 08-21 (1), Sat 08-22 make-up (2),
+    // Sun 08-23 weekend, Mon 08-24 (3), Tue 08-25 (4), Wed 08-26 (5).
+    let before = clocks()
+        .compute("denunciation.forward", day(2026, 8, 20), normal())
+        .expect("computes");
+    assert_eq!(before.due, day(2026, 8, 26));
+    assert_eq!(dates(&before.skipped), vec![day(2026, 8, 23)]);
+    // From Thursday 2026-08-27, 3 working days (complaint.decision.send): Fri 08-28 (1); Sat 08-29 to Wed 09-02
+    // off (weekend, bridge day, National Day); Thu 09-03 (2), Fri 09-04 (3).
+    let across = clocks()
+        .compute("complaint.decision.send", day(2026, 8, 27), normal())
+        .expect("computes");
+    assert_eq!(across.due, day(2026, 9, 4));
+    assert_eq!(
+        dates(&across.skipped),
+        range(day(2026, 8, 29), day(2026, 9, 2))
     );
 }

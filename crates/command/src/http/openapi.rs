@@ -100,6 +100,11 @@ pub const LIFECYCLE_ACTIONS: &[(&str, &str, &str)] = &[
         "RecordNoticeSent",
         "Record that a statutory notice was sent (reply, acceptance notice, decision)",
     ),
+    (
+        "record-publication",
+        "RecordPublication",
+        "Record that a denunciation conclusion was published (LTC art. 40)",
+    ),
     ("close", "Close", "Close the case"),
     (
         "record-deadline-missed",
@@ -128,7 +133,7 @@ pub const LIFECYCLE_ACTIONS: &[(&str, &str, &str)] = &[
         domain::Accept, domain::Refuse, domain::StartVerification, domain::RecordFinding, domain::HoldDialogue,
         domain::Extend, domain::Suspend, domain::Resume, domain::IssueDecision, domain::LodgeAppeal,
         domain::LodgeReDenunciation, domain::NoteLawsuit, domain::Withdraw, domain::Terminate,
-        domain::RecordDecisionEffect, domain::RecordExecution, domain::Close, domain::RecordDeadlineMissed,
+        domain::RecordDecisionEffect, domain::RecordExecution, domain::RecordPublication, domain::Close, domain::RecordDeadlineMissed,
         domain::RecordNoticeSent,
     )),
     modifiers(&LifecycleActions, &BearerAuth),

@@ -404,8 +404,10 @@ pub fn case_view(case_id: CaseId, state: &CaseState, as_of: NaiveDate) -> CaseVi
         .deadlines
         .iter()
         .map(|(key, tracked)| {
-            let open = matches!(tracked.status, domain::DeadlineStatus::Open);
             let d = &tracked.deadline;
+            // The one definition of "overdue" (a duty, paused while suspended, a recorded miss stays
+            // overdue until done) lives in the domain.
+            let days_overdue = state.days_overdue(*key, as_of);
             DeadlineView {
                 key: serde_json::to_value(key)
                     .ok()
@@ -413,8 +415,9 @@ pub fn case_view(case_id: CaseId, state: &CaseState, as_of: NaiveDate) -> CaseVi
                     .unwrap_or_default(),
                 due: d.due,
                 status: serde_json::to_value(tracked.status).unwrap_or_default(),
-                overdue: open && d.is_overdue_on(as_of),
-                days_overdue: if open { d.days_overdue(as_of) } else { 0 },
+                overdue: days_overdue.is_some(),
+                days_overdue: days_overdue.unwrap_or(0),
+                superseded_miss: tracked.superseded_miss(),
                 rule_id: d.rule_id.clone(),
                 rule_version: d.rule_version,
                 basis: d.basis.clone(),

@@ -72,6 +72,10 @@ pub struct DeadlineView {
     pub status: serde_json::Value,
     pub overdue: bool,
     pub days_overdue: i64,
+    /// The day a miss was recorded that no longer stands: the step was keyed in later with an earlier
+    /// real date (backlog entry). The `deadline.missed` event stays in the history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub superseded_miss: Option<NaiveDate>,
     pub rule_id: String,
     pub rule_version: u32,
     pub basis: String,

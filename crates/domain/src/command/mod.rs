@@ -9,7 +9,8 @@ pub use types::{
     Accept, Classify, Close, ComplexityCriteria, Extend, FileWithoutProcessing, Forward, Guide,
     HoldDialogue, IssueDecision, LodgeAppeal, LodgeReDenunciation, NoteLawsuit, Receive,
     ReceiveForwarded, RecordDeadlineMissed, RecordDecisionEffect, RecordExecution, RecordFinding,
-    RecordNoticeSent, Refuse, Resume, StartVerification, Suspend, Terminate, Withdraw,
+    RecordNoticeSent, RecordPublication, Refuse, Resume, StartVerification, Suspend, Terminate,
+    Withdraw,
 };
 
 use crate::DomainError;
@@ -84,6 +85,7 @@ commands! {
     Resume => "resume",
     IssueDecision => "issue-decision",
     RecordNoticeSent => "record-notice-sent",
+    RecordPublication => "record-publication",
     LodgeAppeal => "lodge-appeal",
     LodgeReDenunciation => "lodge-re-denunciation",
     NoteLawsuit => "note-lawsuit",

@@ -214,6 +214,17 @@ command_struct! {
 }
 
 command_struct! {
+    /// Record that a denunciation conclusion was made public (LTC art. 40), without revealing the denouncer.
+    pub struct RecordPublication {
+        /// How it was published: announced at a meeting, posted at the office, on the agency's portal, in
+        /// the press. Never the denouncer's name or any detail that identifies them.
+        pub medium: Text,
+        #[serde(default)]
+        pub note: Option<Text>,
+    }
+}
+
+command_struct! {
     /// Lodge a second-instance complaint (khiếu nại lần hai).
     pub struct LodgeAppeal {
         pub grounds: Text,

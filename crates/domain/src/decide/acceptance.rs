@@ -21,10 +21,12 @@ fn acceptable_instance(step: &Step) -> Result<Instance, DomainError> {
     }
 }
 
-/// Closes the triage deadlines an acceptance or a refusal answers.
+/// Closes the triage deadlines an acceptance or a refusal answers, and the in-person reply: accepting or
+/// refusing is the answer the desk owes the citizen (LTCD art. 28(1)).
 fn answered(step: &Step) -> DeadlineChanges {
     let mut deadlines = DeadlineChanges::default();
     for key in [
+        DeadlineKey::Reply,
         DeadlineKey::Handling,
         DeadlineKey::Accept,
         DeadlineKey::ReviewReDenunciation,

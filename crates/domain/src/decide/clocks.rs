@@ -17,9 +17,10 @@ pub(super) fn extend(step: &Step, c: &Extend) -> Result<Event, DomainError> {
         return Err(step.illegal(RESOLVING));
     }
     let on = step.on();
+    // A period recorded as missed can still be extended by a step dated before its end (backlog entry).
     let current = step
         .tracked(DeadlineKey::Decision)
-        .filter(|t| t.status == DeadlineStatus::Open)
+        .filter(|t| t.status.is_pending())
         .ok_or_else(|| {
             DomainError::ExtensionNotAllowed("there is no running decision period".to_owned())
         })?;
@@ -140,11 +141,13 @@ pub(super) fn resume(step: &Step, c: &Resume) -> Result<Event, DomainError> {
     let on = step.on();
     let mut deadlines = DeadlineChanges::default();
     let mut mode = None;
-    // Only a running decision period is adjusted; one already recorded as missed stays missed.
-    if let Some(t) = step
-        .tracked(DeadlineKey::Decision)
-        .filter(|t| t.status == DeadlineStatus::Open)
-    {
+    // Only a running decision period is adjusted; one already recorded as missed stays missed, unless the
+    // suspension started on or before its due date (a suspension keyed in after the watcher recorded the
+    // miss: the clock was in fact paused before it ran out, and the miss is superseded).
+    if let Some(t) = step.tracked(DeadlineKey::Decision).filter(|t| {
+        t.status == DeadlineStatus::Open
+            || (matches!(t.status, DeadlineStatus::Missed { .. }) && since <= t.deadline.due)
+    }) {
         let clocks = step.ctx.clocks;
         let m = clocks.suspension_mode(&t.deadline, since)?;
         let adjusted = match m {

@@ -208,10 +208,12 @@ pub(super) fn forward(step: &Step, c: &Forward) -> Result<Event, DomainError> {
         .or_else(|| step.tracked(DeadlineKey::Handling));
     let on_time = measured
         .filter(|t| t.status.is_pending())
-        .map(|t| t.status == DeadlineStatus::Open && step.on() <= t.deadline.due);
+        .map(|t| step.on() <= t.deadline.due);
     let mut deadlines = DeadlineChanges::default();
     step.complete(&mut deadlines, DeadlineKey::Forward);
     step.complete(&mut deadlines, DeadlineKey::Handling);
+    // Forwarding is one of the answers the desk owes a citizen received in person (LTCD art. 28(1)).
+    step.complete(&mut deadlines, DeadlineKey::Reply);
     Ok(PetitionForwarded {
         occurred_on: step.on(),
         from_agency: from,
@@ -257,6 +259,22 @@ pub(super) fn guide(step: &Step, c: &Guide) -> Result<Event, DomainError> {
     if step.state.guided_once {
         return Err(DomainError::GuidedAlready);
     }
+    // Once per content: a repeat petition whose earlier case was guided is filed, not guided again.
+    if let Some(related) = step.ctx.related {
+        if related.case_id.is_none() || related.case_id != step.state.related_case {
+            return Err(DomainError::InvalidInput(format!(
+                "the related case supplied ({}) is not the case this petition repeats ({})",
+                related.case_id.map(|id| id.to_string()).unwrap_or_default(),
+                step.state
+                    .related_case
+                    .map(|id| id.to_string())
+                    .unwrap_or_else(|| "none".to_owned())
+            )));
+        }
+        if related.guided_once {
+            return Err(DomainError::GuidedAlready);
+        }
+    }
     if step.status() != Status::OutsideCompetence {
         return Err(step.illegal(
             "the petitioner is guided only when the petition is outside the agency's competence",
@@ -269,6 +287,8 @@ pub(super) fn guide(step: &Step, c: &Guide) -> Result<Event, DomainError> {
     }
     let mut deadlines = DeadlineChanges::default();
     step.complete(&mut deadlines, DeadlineKey::Handling);
+    // Guiding the citizen answers them (LTCD art. 28(1)): the reply clock closes.
+    step.complete(&mut deadlines, DeadlineKey::Reply);
     step.close_open(
         &mut deadlines,
         DeadlineKey::Forward,

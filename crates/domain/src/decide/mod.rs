@@ -27,6 +27,10 @@ pub struct DecideContext<'a> {
     pub today: NaiveDate,
     pub clocks: &'a Clocks,
     pub agencies: &'a dyn AgencyDirectory,
+    /// The earlier case this one repeats (the case's `related_case`), folded from its events, when the
+    /// command depends on it: `guide` refuses to guide the same content twice (Circular 05/2021/TT-TTCP).
+    /// `None` when the case repeats nothing, or the caller did not load it (the check is then skipped).
+    pub related: Option<&'a CaseState>,
 }
 
 impl std::fmt::Debug for DecideContext<'_> {
@@ -35,6 +39,7 @@ impl std::fmt::Debug for DecideContext<'_> {
             .field("case_id", &self.case_id)
             .field("step_date", &self.step_date)
             .field("today", &self.today)
+            .field("related", &self.related.and_then(|r| r.case_id))
             .finish_non_exhaustive()
     }
 }
@@ -97,6 +102,7 @@ pub fn decide(
         Command::Resume(c) => clocks::resume(&step, c)?,
         Command::IssueDecision(c) => resolution::issue_decision(&step, c)?,
         Command::RecordNoticeSent(c) => resolution::notice_sent(&step, c)?,
+        Command::RecordPublication(c) => resolution::record_publication(&step, c)?,
         Command::LodgeAppeal(c) => appeal::lodge_appeal(&step, c)?,
         Command::LodgeReDenunciation(c) => appeal::lodge_re_denunciation(&step, c)?,
         Command::NoteLawsuit(c) => appeal::note_lawsuit(&step, c)?,
@@ -245,11 +251,16 @@ impl Step<'_> {
     }
 }
 
-/// The status a pending deadline takes when its step is done on `on`.
+/// The status a pending deadline takes when its step is done on `on`: met or late by the step's real
+/// date. A deadline recorded as missed is met when the step is keyed in later with a date on or before the
+/// due date (backlog entry): the miss is then superseded (`TrackedDeadline::superseded_miss`).
 fn completion(tracked: &TrackedDeadline, on: NaiveDate) -> Option<DeadlineStatus> {
-    match tracked.status {
-        DeadlineStatus::Open if on <= tracked.deadline.due => Some(DeadlineStatus::Met { on }),
-        DeadlineStatus::Open | DeadlineStatus::Missed { .. } => Some(DeadlineStatus::Late { on }),
-        _ => None,
+    if !tracked.status.is_pending() {
+        return None;
     }
+    Some(if on <= tracked.deadline.due {
+        DeadlineStatus::Met { on }
+    } else {
+        DeadlineStatus::Late { on }
+    })
 }

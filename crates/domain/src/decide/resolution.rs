@@ -4,11 +4,12 @@ use clock::Variant;
 
 use super::Step;
 use crate::event::{
-    DeadlineChanges, DecisionIssued, DialogueHeld, FindingRecorded, NoticeSent, VerificationStarted,
+    ConclusionPublished, DeadlineChanges, DecisionIssued, DialogueHeld, FindingRecorded,
+    NoticeSent, VerificationStarted,
 };
 use crate::{
     DeadlineKey, DeadlineStatus, DomainError, Event, HoldDialogue, Instance, IssueDecision,
-    PetitionKind, RecordFinding, RecordNoticeSent, StartVerification, Status,
+    PetitionKind, RecordFinding, RecordNoticeSent, RecordPublication, StartVerification, Status,
 };
 
 pub(super) const RESOLVING: &str = "the case must be accepted and not suspended";
@@ -87,10 +88,15 @@ pub(super) fn issue_decision(step: &Step, c: &IssueDecision) -> Result<Event, Do
     };
     match step.kind() {
         PetitionKind::Complaint => {
-            deadlines.started.insert(
-                DeadlineKey::SendDecision,
-                step.compute("complaint.decision.send", on, remote)?,
-            );
+            // The first-instance decision is sent within 3 working days (LKN art. 32), the second-instance
+            // one within 7 days (LKN art. 41).
+            let send = match state.instance {
+                Instance::First => "complaint.decision.send",
+                Instance::Second => "complaint.decision.second.send",
+            };
+            deadlines
+                .started
+                .insert(DeadlineKey::SendDecision, step.compute(send, on, remote)?);
             deadlines.started.insert(
                 DeadlineKey::TakeEffect,
                 step.compute("complaint.decision.effect", on, remote)?,
@@ -111,6 +117,10 @@ pub(super) fn issue_decision(step: &Step, c: &IssueDecision) -> Result<Event, Do
             deadlines.started.insert(
                 DeadlineKey::ActOnConclusion,
                 step.compute("denunciation.conclusion.act", on, remote)?,
+            );
+            deadlines.started.insert(
+                DeadlineKey::PublishConclusion,
+                step.compute("denunciation.conclusion.publish", on, remote)?,
             );
         }
         PetitionKind::Recommendation | PetitionKind::Feedback => {}
@@ -158,6 +168,29 @@ pub(super) fn notice_sent(step: &Step, c: &RecordNoticeSent) -> Result<Event, Do
     Ok(NoticeSent {
         occurred_on: on,
         notice: c.notice,
+        note: c.note.clone(),
+        deadlines,
+    }
+    .into())
+}
+
+/// Records that a denunciation conclusion was made public (LTC art. 40): allowed once, while its
+/// publication deadline is pending (open, or recorded as missed and still undone).
+pub(super) fn record_publication(step: &Step, c: &RecordPublication) -> Result<Event, DomainError> {
+    step.require_kind(&[PetitionKind::Denunciation])?;
+    if !step
+        .tracked(DeadlineKey::PublishConclusion)
+        .is_some_and(|t| t.status.is_pending())
+    {
+        return Err(step.illegal(
+            "a denunciation conclusion is published once, after it is issued (LTC art. 40)",
+        ));
+    }
+    let mut deadlines = DeadlineChanges::default();
+    step.complete(&mut deadlines, DeadlineKey::PublishConclusion);
+    Ok(ConclusionPublished {
+        occurred_on: step.on(),
+        medium: c.medium.clone(),
         note: c.note.clone(),
         deadlines,
     }

@@ -12,10 +12,10 @@ use serde_json::Value;
 
 pub use types::{
     AcceptanceRefused, AppealLodged, CaseClosed, CaseResumed, CaseSuspended, CaseTerminated,
-    DeadlineExtended, DeadlineMissed, DecisionExecuted, DecisionIssued, DecisionTookEffect,
-    DialogueHeld, FindingRecorded, ForwardedPetitionReceived, LawsuitNoted, NoticeSent,
-    PetitionAccepted, PetitionClassified, PetitionFiled, PetitionForwarded, PetitionGuided,
-    PetitionReceived, PetitionWithdrawn, ReDenunciationLodged, VerificationStarted,
+    ConclusionPublished, DeadlineExtended, DeadlineMissed, DecisionExecuted, DecisionIssued,
+    DecisionTookEffect, DialogueHeld, FindingRecorded, ForwardedPetitionReceived, LawsuitNoted,
+    NoticeSent, PetitionAccepted, PetitionClassified, PetitionFiled, PetitionForwarded,
+    PetitionGuided, PetitionReceived, PetitionWithdrawn, ReDenunciationLodged, VerificationStarted,
 };
 
 use crate::{DeadlineKey, DeadlineStatus, DecodeError, Petitioners, upcast};
@@ -136,6 +136,7 @@ events! {
     DecisionExecuted => "decision.executed",
     CaseClosed => "case.closed",
     DeadlineMissed => "deadline.missed",
+    ConclusionPublished => "conclusion.published",
 }
 
 impl Event {

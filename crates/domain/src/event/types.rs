@@ -192,6 +192,14 @@ event_struct! {
 }
 
 event_struct! {
+    /// A denunciation conclusion was made public (LTC art. 40); the denouncer is never named.
+    pub struct ConclusionPublished {
+        pub medium: Text,
+        pub note: Option<Text>,
+    }
+}
+
+event_struct! {
     /// A second-instance complaint was lodged with the superior agency.
     pub struct AppealLodged {
         pub grounds: Text,

@@ -18,7 +18,11 @@ impl CaseState {
     /// Applies one event. Bumps `version` by one.
     pub fn apply(&mut self, event: &Event) {
         self.version += 1;
-        self.last_step_on = Some(event.occurred_on());
+        // A watcher's record of a miss is an observation dated the day it is made, not a step of the case:
+        // a step that happened earlier can still be recorded after it, with its real date (backlog entry).
+        if !matches!(event, Event::DeadlineMissed(_)) {
+            self.last_step_on = Some(event.occurred_on());
+        }
         match event {
             Event::PetitionReceived(e) => {
                 self.case_id = Some(e.case_id);
@@ -83,6 +87,7 @@ impl CaseState {
             Event::FindingRecorded(_)
             | Event::DialogueHeld(_)
             | Event::NoticeSent(_)
+            | Event::ConclusionPublished(_)
             | Event::DeadlineMissed(_) => {}
             Event::DeadlineExtended(e) => {
                 self.extensions += 1;
@@ -149,17 +154,27 @@ impl CaseState {
 
     fn apply_deadlines(&mut self, changes: &DeadlineChanges) {
         for (key, deadline) in &changes.started {
-            // A replaced deadline (extended, paused, restarted) keeps running: it is open again.
+            // A replaced deadline (extended, paused, restarted) keeps running: it is open again. Replacing
+            // a deadline recorded as missed (by a backdated adjustment) keeps the day of that miss.
+            let missed_on = self.deadlines.get(key).and_then(|t| match t.status {
+                DeadlineStatus::Missed { on } => Some(on),
+                DeadlineStatus::Open => t.missed_on,
+                _ => None,
+            });
             self.deadlines.insert(
                 *key,
                 TrackedDeadline {
                     deadline: deadline.clone(),
                     status: DeadlineStatus::Open,
+                    missed_on,
                 },
             );
         }
         for (key, status) in &changes.closed {
             if let Some(tracked) = self.deadlines.get_mut(key) {
+                if let DeadlineStatus::Missed { on } = tracked.status {
+                    tracked.missed_on = Some(on);
+                }
                 tracked.status = *status;
             }
         }

@@ -131,6 +131,31 @@ pub struct TrackedDeadline {
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub deadline: Deadline,
     pub status: DeadlineStatus,
+    /// The day a miss of this deadline was recorded, kept after the step is done or the deadline is
+    /// replaced. A watcher's miss is dated the day it is recorded; a step keyed in later with an earlier
+    /// real date (backlog entry) supersedes it: see [`TrackedDeadline::superseded_miss`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed_on: Option<NaiveDate>,
+}
+
+impl TrackedDeadline {
+    /// The day of a recorded miss that no longer stands, because the step (or an adjustment of the
+    /// period, such as a suspension) happened before that day. The `deadline.missed` event stays in the
+    /// history; views show it as superseded and judge the deadline by its status (met or late by the
+    /// step's real date).
+    pub fn superseded_miss(&self) -> Option<NaiveDate> {
+        let missed_on = self.missed_on?;
+        let superseded = match self.status {
+            // Replaced after the miss by a period adjusted with an earlier date (suspension, extension).
+            DeadlineStatus::Open => true,
+            DeadlineStatus::Met { on }
+            | DeadlineStatus::Late { on }
+            | DeadlineStatus::Cancelled { on } => on < missed_on,
+            // Missed again after such a replacement: the earlier miss is superseded, the new one stands.
+            DeadlineStatus::Missed { on } => on != missed_on,
+        };
+        superseded.then_some(missed_on)
+    }
 }
 
 /// One decision, conclusion or answer issued in the case.
@@ -219,18 +244,71 @@ impl CaseState {
         self.deadlines.get(&key)
     }
 
-    /// The deadlines the watcher should record as missed on `today`: open duties whose due date has
-    /// passed. Empty while the case is suspended (its clocks stand still) or over.
-    pub fn overdue_deadlines(&self, today: NaiveDate) -> Vec<DeadlineKey> {
-        if self.status == Status::Suspended || self.status.is_final() {
-            return Vec::new();
+    /// Whether the deadline under `key` is a duty still waiting for its step, the only kind of deadline
+    /// that can be overdue:
+    /// - a duty of the agency: never a period running for the petitioner (the appeal window, the effect
+    ///   period; see [`DeadlineKey::is_obligation`]);
+    /// - still pending: open, or recorded as missed and not done since (a recorded miss stays overdue
+    ///   until the step is done: it then becomes late, or met when the step is backdated before the due
+    ///   date);
+    /// - not paused: while the case is suspended its open clocks stand still (they are replaced on
+    ///   resumption), but a deadline already recorded as missed stays missed;
+    /// - of a case that is not over (closed or terminated).
+    pub fn is_pending_duty(&self, key: DeadlineKey) -> bool {
+        let Some(t) = self.deadlines.get(&key) else {
+            return false;
+        };
+        let paused = self.status == Status::Suspended && t.status == DeadlineStatus::Open;
+        key.is_obligation() && t.status.is_pending() && !paused && !self.status.is_final()
+    }
+
+    /// THE definition of "overdue", which every view calls (case view, replay, case list, watchlist,
+    /// statistics, tracking, notifier): the calendar days by which the duty under `key` is past its due
+    /// date on `today`, or `None` when it is not overdue. A step is overdue from the day after its due
+    /// date, so `Some(n)` always has `n >= 1`. See [`CaseState::is_pending_duty`] for which deadlines count.
+    pub fn days_overdue(&self, key: DeadlineKey, today: NaiveDate) -> Option<i64> {
+        if !self.is_pending_duty(key) {
+            return None;
         }
+        let due = self.deadlines.get(&key)?.deadline.due;
+        let days = (today - due).num_days();
+        (days > 0).then_some(days)
+    }
+
+    /// Whether the duty under `key` is overdue on `today` (see [`CaseState::days_overdue`]).
+    pub fn is_overdue(&self, key: DeadlineKey, today: NaiveDate) -> bool {
+        self.days_overdue(key, today).is_some()
+    }
+
+    /// Every overdue duty on `today` with its days overdue, in key order.
+    pub fn overdue(&self, today: NaiveDate) -> Vec<(DeadlineKey, i64)> {
+        self.deadlines
+            .keys()
+            .filter_map(|&key| self.days_overdue(key, today).map(|days| (key, days)))
+            .collect()
+    }
+
+    /// The earliest due date among the pending duties (overdue or not); `None` when nothing is due.
+    /// The case is overdue on `today` exactly when this date is before `today`.
+    pub fn pending_due(&self) -> Option<NaiveDate> {
         self.deadlines
             .iter()
-            .filter(|(key, t)| {
-                key.is_obligation() && t.status == DeadlineStatus::Open && today > t.deadline.due
+            .filter(|(key, _)| self.is_pending_duty(**key))
+            .map(|(_, t)| t.deadline.due)
+            .min()
+    }
+
+    /// The deadlines the watcher should record as missed on `today`: the overdue duties not yet recorded
+    /// as missed. Empty while the case is suspended (its clocks stand still) or over.
+    pub fn overdue_deadlines(&self, today: NaiveDate) -> Vec<DeadlineKey> {
+        self.overdue(today)
+            .into_iter()
+            .filter(|(key, _)| {
+                self.deadlines
+                    .get(key)
+                    .is_some_and(|t| t.status == DeadlineStatus::Open)
             })
-            .map(|(key, _)| *key)
+            .map(|(key, _)| key)
             .collect()
     }
 

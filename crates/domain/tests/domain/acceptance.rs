@@ -44,7 +44,8 @@ fn a_complaint_received_on_2026_07_01_gets_the_seven_day_rule() {
     let accept = &case.state.deadlines[&DeadlineKey::Accept];
     assert_eq!(
         (accept.deadline.rule_version, accept.deadline.count),
-        (2, 7)
+        (3, 7),
+        "v3, the correction of v2's basis"
     );
     assert_eq!(accept.deadline.due, date("2026-07-10"));
     assert!(

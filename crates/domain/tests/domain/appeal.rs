@@ -276,3 +276,29 @@ fn superiors_are_named_by_code() {
         .when("2026-08-10", bad)
         .then_refused("unknown-agency");
 }
+
+/// The superior accepts a second-instance complaint within 7 working days of receiving it (Decree 124/2020
+/// art. 16(1) as amended by Decree 155/2026 art. 10), and sends its decision within 7 days (LKN art. 41),
+/// not the first instance's 3 working days (LKN art. 32).
+#[test]
+fn the_second_instance_accepts_within_7_working_days_and_sends_its_decision_within_7_days() {
+    let case = decided_complaint().and("2026-08-10", appeal());
+    let accept = &case.state.deadlines[&DeadlineKey::Accept].deadline;
+    // From Monday 2026-08-10: 08-11 .. 08-14 (1-4), weekend, 08-17 .. 08-19 (5-7).
+    assert_eq!(
+        (accept.rule_id.as_str(), accept.rule_version, accept.due),
+        ("complaint.accept", 3, date("2026-08-19"))
+    );
+    assert!(accept.basis.contains("Decree 155/2026 art. 10"));
+    let (events, _) = case
+        .and("2026-08-12", Accept {})
+        .when("2026-09-07", decision(Outcome::Upheld, "3456/QĐ-UBND"))
+        .then_recorded(&["decision.issued"]);
+    let send = &events[0].deadlines().started[&DeadlineKey::SendDecision];
+    // Issued Monday 2026-09-07: + 7 days = Monday 2026-09-14.
+    assert_eq!(
+        (send.rule_id.as_str(), send.due),
+        ("complaint.decision.second.send", date("2026-09-14"))
+    );
+    assert_eq!(send.basis, "LKN art. 41");
+}

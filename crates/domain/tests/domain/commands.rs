@@ -28,6 +28,7 @@ fn sample_body(action: &str) -> Value {
             json!({ "outcome": "partly_upheld", "summary": "Partly.", "decision_number": "1/QĐ" })
         }
         "record-notice-sent" => json!({ "notice": "send_decision" }),
+        "record-publication" => json!({ "medium": "Posted at the agency's head office." }),
         "lodge-appeal" => json!({ "grounds": "Wrong.", "superior": "BO-NNMT" }),
         "lodge-re-denunciation" => json!({ "grounds": "Wrong." }),
         "note-lawsuit" => json!({ "court": "TAND Hà Nội" }),
@@ -48,7 +49,7 @@ fn every_action_parses_from_json_and_keeps_its_name() {
 
 #[test]
 fn the_actions_list_every_command_but_receive() {
-    assert_eq!(Command::ACTIONS.len(), 24);
+    assert_eq!(Command::ACTIONS.len(), 25);
     assert!(!Command::ACTIONS.contains(&"receive"));
     for action in [
         "classify",

@@ -104,6 +104,8 @@ pub struct Case {
     pub state: CaseState,
     /// The real current date; defaults to the step date.
     pub today: Option<NaiveDate>,
+    /// The earlier case this one repeats (`related_case`), as the service would load it.
+    pub related: Option<CaseState>,
 }
 
 impl Default for Case {
@@ -115,6 +117,7 @@ impl Default for Case {
             events: vec![],
             state: CaseState::default(),
             today: None,
+            related: None,
         }
     }
 }
@@ -138,6 +141,7 @@ impl Case {
             today: self.today.unwrap_or(on),
             clocks: clocks(),
             agencies: agencies(),
+            related: self.related.as_ref(),
         };
         let events = decide(&self.state, &command.into(), &ctx)?;
         for event in &events {

@@ -1,12 +1,13 @@
 //! Receiving and triage: the clocks that start, groups, identity protection, forwarding and guiding.
 
 use domain::{
-    Channel, DeadlineKey, DeadlineStatus, Event, FileWithoutProcessing, FilingReason, Forward,
-    Guide, PetitionKind, Petitioners, ReceiveForwarded, Status, TrackingCode,
+    CaseId, Channel, DeadlineKey, DeadlineStatus, Event, FileWithoutProcessing, FilingReason,
+    Forward, Guide, PetitionKind, Petitioners, ReceiveForwarded, Status, TrackingCode,
 };
 
 use crate::given_when_then::{
-    agency, complaint_at, date, given, outside_competence, person, receive, text, within_competence,
+    Case, agency, complaint_at, date, given, outside_competence, person, receive, text,
+    within_competence,
 };
 
 fn received(events: &[Event]) -> &domain::PetitionReceived {
@@ -285,6 +286,64 @@ fn guiding_twice_is_refused() {
         .then_refused("guided-already");
 }
 
+/// The same content, guided once on an earlier case (Circular 05/2021/TT-TTCP): a repeat petition naming
+/// that case as `related_case` is not guided again, it is filed as a duplicate.
+fn repeat_of_a_guided_case() -> Case {
+    let first = given()
+        .and("2026-07-01", complaint_at("UBND-HN.HOAN-KIEM"))
+        .and("2026-07-02", outside_competence(None))
+        .and("2026-07-02", guide());
+    let mut repeat = complaint_at("UBND-HN.HOAN-KIEM");
+    repeat.related_case = Some(first.id);
+    let mut second = Case {
+        id: CaseId::from_uuid(uuid::Uuid::from_u128(2)),
+        related: Some(first.state),
+        ..Case::default()
+    };
+    second = second
+        .and("2026-08-03", repeat)
+        .and("2026-08-04", outside_competence(None));
+    second
+}
+
+#[test]
+fn a_repeat_of_content_already_guided_is_not_guided_again() {
+    let case = repeat_of_a_guided_case();
+    case.clone()
+        .when("2026-08-05", guide())
+        .then_refused("guided-already");
+    case.when(
+        "2026-08-05",
+        FileWithoutProcessing {
+            reason: FilingReason::Duplicate,
+            note: None,
+        },
+    )
+    .then_recorded(&["petition.filed"]);
+}
+
+#[test]
+fn a_repeat_of_content_never_guided_may_be_guided() {
+    let mut case = repeat_of_a_guided_case();
+    if let Some(related) = case.related.as_mut() {
+        *related = given()
+            .and("2026-07-01", complaint_at("UBND-HN.HOAN-KIEM"))
+            .state;
+    }
+    case.when("2026-08-05", guide())
+        .then_recorded(&["petition.guided"]);
+}
+
+#[test]
+fn a_related_case_other_than_the_one_named_is_refused() {
+    let mut case = repeat_of_a_guided_case();
+    if let Some(related) = case.related.as_mut() {
+        related.case_id = Some(CaseId::from_uuid(uuid::Uuid::from_u128(3)));
+    }
+    case.when("2026-08-05", guide())
+        .then_refused("invalid-input");
+}
+
 #[test]
 fn a_written_denunciation_outside_competence_cannot_be_guided() {
     denunciation_outside_competence()
@@ -324,4 +383,64 @@ fn filing_without_processing_then_closing_ends_the_case() {
     );
     case.when("2026-07-04", domain::Accept {})
         .then_refused("illegal-transition");
+}
+
+/// LTCD art. 28(1): the desk answers a citizen received in person by accepting, refusing, forwarding or
+/// guiding; each of those answers closes the reply clock, not only `record-notice-sent reply`.
+#[test]
+fn the_in_person_reply_clock_closes_when_the_desk_answers() {
+    let in_person = || {
+        given().and(
+            "2026-07-01",
+            receive(
+                PetitionKind::Complaint,
+                Channel::InPerson,
+                "UBND-HN.HOAN-KIEM",
+            ),
+        )
+    };
+    let met = DeadlineStatus::Met {
+        on: date("2026-07-03"),
+    };
+    let guided = in_person()
+        .and("2026-07-02", outside_competence(None))
+        .and("2026-07-03", guide());
+    let accepted = in_person()
+        .and("2026-07-02", within_competence())
+        .and("2026-07-03", domain::Accept {});
+    let refused = in_person().and("2026-07-02", within_competence()).and(
+        "2026-07-03",
+        domain::Refuse {
+            legal_ground: domain::LegalGround::parse("LKN art. 11(3)").expect("ground"),
+        },
+    );
+    let forwarded = in_person()
+        .and("2026-07-02", outside_competence(Some("UBND-HN")))
+        .and(
+            "2026-07-03",
+            Forward {
+                to_agency: agency("UBND-HN"),
+                reason: text("The city decides land recovery."),
+            },
+        );
+    for (answer, case) in [
+        ("guide", guided),
+        ("accept", accepted),
+        ("refuse", refused),
+        ("forward", forwarded),
+    ] {
+        assert_eq!(
+            case.state.deadlines[&DeadlineKey::Reply].status,
+            met,
+            "{answer} answers the citizen"
+        );
+        // So the watcher never records a reply missed for an answered visitor.
+        assert!(
+            !case
+                .state
+                .overdue_deadlines(date("2026-08-01"))
+                .contains(&DeadlineKey::Reply),
+            "{answer}"
+        );
+    }
 }

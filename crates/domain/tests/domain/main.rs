@@ -4,13 +4,16 @@
 
 mod acceptance;
 mod appeal;
+mod backlog;
 mod closing;
 mod commands;
 mod confidentiality;
 mod given_when_then;
 mod intake;
 mod lifecycle;
+mod overdue;
 mod properties;
+mod publication;
 mod resolution;
 mod stored;
 mod tet;

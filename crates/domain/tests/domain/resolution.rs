@@ -17,7 +17,7 @@ pub fn accepted_complaint(on: &str) -> Case {
         .and(on, Accept {})
 }
 
-fn accepted_denunciation(criteria: ComplexityCriteria) -> Case {
+pub fn accepted_denunciation(criteria: ComplexityCriteria) -> Case {
     given()
         .and(
             "2026-07-01",
@@ -165,7 +165,8 @@ fn a_particularly_complex_denunciation_is_extended_twice_at_most() {
         .and("2026-07-20", extend(None))
         .and("2026-08-20", extend(None));
     assert_eq!(case.state.extensions, 2);
-    assert!(decision_due(&case) > date("2026-10-01"));
+    // 90 days from the acceptance on 2026-07-03: Thursday 2026-10-01.
+    assert_eq!(decision_due(&case), date("2026-10-01"));
     case.when("2026-09-20", extend(None))
         .then_refused("extension-not-allowed");
 }
@@ -201,8 +202,11 @@ fn a_denunciation_suspension_does_not_count() {
     assert_eq!(case.state.suspended_since, None);
 }
 
+/// Decree 124/2020 art. 28b(2) as amended by Decree 155/2026 art. 12: the period "continues to be
+/// counted" from the decision to continue, so suspended time is not counted (rule v3, correcting v2's
+/// restart).
 #[test]
-fn a_complaint_suspended_under_the_2026_rules_restarts_its_clock() {
+fn a_complaint_suspended_under_the_2026_rules_pauses_its_clock() {
     let (events, case) = accepted_complaint("2026-07-03")
         .and("2026-07-10", suspend())
         .when("2026-07-20", resume())
@@ -210,11 +214,13 @@ fn a_complaint_suspended_under_the_2026_rules_restarts_its_clock() {
     let Event::CaseResumed(e) = &events[0] else {
         panic!("not a resumption")
     };
-    assert_eq!(e.mode, Some(SuspensionMode::Restart));
+    assert_eq!(e.mode, Some(SuspensionMode::Pause));
     let d = &case.state.deadlines[&DeadlineKey::Decision].deadline;
+    // 30 days from 2026-07-03 ended on Sunday 08-02; + the 10 suspended days = Wednesday 2026-08-12.
+    // A restart would have given 2026-08-19.
     assert_eq!(
-        (d.trigger_date, d.due),
-        (date("2026-07-20"), date("2026-08-19"))
+        (d.rule_version, d.trigger_date, d.due),
+        (3, date("2026-07-03"), date("2026-08-12"))
     );
 }
 
@@ -343,4 +349,46 @@ fn only_notices_can_be_recorded_as_sent() {
             },
         )
         .then_refused("invalid-input");
+}
+
+/// LTC art. 30: a particularly complex denunciation has at most 90 days from acceptance. Accepted Monday
+/// 2026-03-02: + 90 = Sunday 2026-05-31, rolled to Monday 2026-06-01 (not 06-03, which the intermediate
+/// roll from Labour Day 05-01 to 05-04 used to add).
+#[test]
+fn twice_extended_denunciation_is_due_90_days_after_acceptance() {
+    let two = ComplexityCriteria {
+        several_places: true,
+        foreign_element: true,
+        ..ComplexityCriteria::default()
+    };
+    let case = given()
+        .and(
+            "2026-02-25",
+            receive(PetitionKind::Denunciation, Channel::Mail, "UBND-HN"),
+        )
+        .and(
+            "2026-02-26",
+            Classify {
+                complexity: two,
+                ..within_competence()
+            },
+        )
+        .and("2026-03-02", Accept {})
+        .and("2026-03-20", extend(None))
+        .and("2026-04-20", extend(None));
+    assert_eq!(decision_due(&case), date("2026-06-01"));
+}
+
+/// Accepted Friday 2026-03-06, complex, extended once: + 60 = Tuesday 2026-05-05.
+#[test]
+fn once_extended_denunciation_is_due_60_days_after_acceptance() {
+    let case = given()
+        .and(
+            "2026-03-02",
+            receive(PetitionKind::Denunciation, Channel::Mail, "UBND-HN"),
+        )
+        .and("2026-03-04", within_competence())
+        .and("2026-03-06", Accept {})
+        .and("2026-03-30", extend(Some(Complexity::Complex)));
+    assert_eq!(decision_due(&case), date("2026-05-05"));
 }

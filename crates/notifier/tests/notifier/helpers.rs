@@ -242,6 +242,7 @@ impl TestCase {
             today: date(on),
             clocks: clocks(),
             agencies: agencies(),
+            related: None,
         };
         let events = decide(&self.state, &command.into(), &ctx)
             .unwrap_or_else(|e| panic!("step on {on} refused: {e}"));

@@ -144,6 +144,7 @@ pub fn case_events(
             today: on,
             clocks,
             agencies,
+            related: None,
         };
         let Ok(events) = decide(&state, &cmd, &ctx) else {
             continue;

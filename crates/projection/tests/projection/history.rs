@@ -138,6 +138,7 @@ impl History {
             today: on,
             clocks: clocks(),
             agencies: agencies(),
+            related: None,
         };
         let events = decide(state, &cmd, &ctx)?;
         for e in &events {

@@ -55,6 +55,7 @@ fn run(script: &Script) -> Result<Run, TestCaseError> {
             today,
             clocks: clocks(),
             agencies: agencies(),
+            related: None,
         };
         match decide(&state, &command, &ctx) {
             Ok(new) => {
@@ -82,6 +83,7 @@ fn run(script: &Script) -> Result<Run, TestCaseError> {
                         today: day,
                         clocks: clocks(),
                         agencies: agencies(),
+                        related: None,
                     };
                     prop_assert!(
                         decide(&state, &missed, &ctx).is_ok(),
