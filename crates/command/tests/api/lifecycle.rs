@@ -73,8 +73,9 @@ async fn a_complaint_goes_from_receipt_to_an_appeal_and_every_step_is_recorded()
         .iter()
         .find(|d| d["rule_id"] == "complaint.accept")
         .expect("acceptance deadline");
+    // Version 3 corrects version 2's legal basis (ADR 0004); both give 7 working days from 2026-07-01.
     assert_eq!(
-        accept_deadline["rule_version"], 2,
+        accept_deadline["rule_version"], 3,
         "a complaint received after 2026-07-01 has 7 working days to accept"
     );
 
