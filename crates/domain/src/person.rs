@@ -115,7 +115,9 @@ pub enum Lang {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub full_name: FullName,
-    #[serde(default)]
+    /// At most 500 characters, one line, cleaned like every text (NFC, no controls or invisible characters).
+    #[serde(default, deserialize_with = "crate::text::de_optional_line")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub address: Option<String>,
     #[serde(default)]
     pub phone: Option<PhoneNumber>,

@@ -2,6 +2,7 @@
 
 use crate::DomainError;
 
+
 /// Implements the string plumbing every textual newtype shares: serde through `String`, `Display`,
 /// `FromStr` and `as_str`. The type itself supplies `parse`, which is its only validation.
 macro_rules! string_newtype {
@@ -44,12 +45,31 @@ macro_rules! string_newtype {
 pub(crate) use string_newtype;
 
 /// Trims `s` and checks it is non-empty and at most `max` characters; `what` names the field in the error.
+/// The text must be clean single-line text (see [`clean`]).
 pub(crate) fn bounded(what: &str, s: &str, max: usize) -> Result<String, DomainError> {
-    let t = s.trim();
+    clean(what, s, max, Lines::One)
+}
+
+/// Whether a text may span lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lines {
+    One,
+    Many,
+}
+
+/// Hygiene for text people type, applied before anything is recorded (it enters the permanent record):
+/// normalised to NFC (Vietnamese has two spellings of most accented letters), trimmed, non-empty, at most `max`
+/// characters; no control characters (a multi-line text may hold line breaks and tabs); no bidirectional
+/// embeddings, overrides, isolates or marks (they make a displayed text differ from the stored one); no other
+/// invisible format characters in a single-line text (names, subjects); something visible; and, in a
+/// single-line text, no Latin letters mixed with Cyrillic or Greek ones (look-alike spoofing of names).
+pub(crate) fn clean(what: &str, s: &str, max: usize, lines: Lines) -> Result<String, DomainError> {
+    use unicode_normalization::UnicodeNormalization;
+    let refuse = |why: &str| Err(DomainError::InvalidInput(format!("{what} {why}")));
+    let normal: String = s.nfc().collect();
+    let t = normal.trim();
     if t.is_empty() {
-        return Err(DomainError::InvalidInput(format!(
-            "{what} must not be empty"
-        )));
+        return refuse("must not be empty");
     }
     let n = t.chars().count();
     if n > max {
@@ -57,7 +77,81 @@ pub(crate) fn bounded(what: &str, s: &str, max: usize) -> Result<String, DomainE
             "{what} is {n} characters long; at most {max} are allowed"
         )));
     }
+    let (mut visible, mut latin, mut cyrillic_or_greek) = (false, false, false);
+    for c in t.chars() {
+        let line_break = matches!(c, '\n' | '\r' | '\t');
+        if c.is_control() && !(lines == Lines::Many && line_break) {
+            return refuse(&format!("must not contain the control character U+{:04X}", c as u32));
+        }
+        if is_bidi_control(c) {
+            return refuse(&format!(
+                "must not contain the bidirectional control U+{:04X}",
+                c as u32
+            ));
+        }
+        if is_invisible(c) {
+            if lines == Lines::One {
+                return refuse(&format!(
+                    "must not contain the invisible character U+{:04X}",
+                    c as u32
+                ));
+            }
+            continue;
+        }
+        if !c.is_whitespace() && !c.is_control() {
+            visible = true;
+        }
+        if c.is_alphabetic() {
+            match c as u32 {
+                0x0041..=0x024F | 0x1E00..=0x1EFF => latin = true,
+                0x0370..=0x03FF | 0x1F00..=0x1FFF | 0x0400..=0x052F => cyrillic_or_greek = true,
+                _ => {}
+            }
+        }
+    }
+    if !visible {
+        return refuse("has no visible characters");
+    }
+    if lines == Lines::One && latin && cyrillic_or_greek {
+        return refuse("mixes Latin letters with Cyrillic or Greek look-alikes");
+    }
     Ok(t.to_owned())
+}
+
+/// Bidirectional embeddings, overrides, isolates and marks (Unicode's `Bidi_Control` property).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c as u32, 0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069)
+}
+
+/// Format characters that display as nothing: zero-width space, joiners, word joiner, invisible operators, soft
+/// hyphen, byte-order mark, Mongolian vowel separator, variation selectors, tag characters, fillers.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x00AD
+            | 0x034F
+            | 0x115F
+            | 0x1160
+            | 0x180E
+            | 0x200B..=0x200D
+            | 0x2060..=0x2064
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xE0000..=0xE007F
+    )
+}
+
+/// An optional single-line text of at most 500 characters (an address), cleaned like every other text.
+pub(crate) fn de_optional_line<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let value: Option<String> = serde::Deserialize::deserialize(d)?;
+    value
+        .map(|v| clean("address", &v, 500, Lines::One).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 /// A non-empty, trimmed free text of at most 10,000 characters: a reason, a summary, a note, grounds.
@@ -71,7 +165,7 @@ pub struct Text(String);
 impl Text {
     pub const MAX_CHARS: usize = 10_000;
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        bounded("text", s, Self::MAX_CHARS).map(Self)
+        clean("text", s, Self::MAX_CHARS, Lines::Many).map(Self)
     }
 }
 string_newtype!(Text);
@@ -95,6 +189,39 @@ string_newtype!(Subject);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_text_is_refused_before_it_is_recorded() {
+        let refused = [
+            "Nguy\u{202E}nễ Văn An",   // right-to-left override
+            "An \u{2066}isolate\u{2069}", // isolates
+            "\u{200B}\u{200B}",          // zero-width only
+            "A\u{200D}n",                // zero-width joiner in a name
+            "\u{0000}name",               // NUL
+            "line\u{0085}next",           // C1 control
+            "two\nlines",                 // a line break in a single-line text
+            "Nguyễn Vаn An",             // Cyrillic а among Latin letters
+            "Ορtimus Prime",             // Greek Ο among Latin letters
+        ];
+        for s in refused {
+            assert!(Subject::parse(s).is_err(), "{s:?} is refused as a subject");
+            assert!(crate::FullName::parse(s).is_err(), "{s:?} is refused as a name");
+        }
+        assert!(Text::parse("\u{202E}evil").is_err());
+        assert!(Text::parse("\u{200B}").is_err(), "invisible-only text");
+        assert!(Text::parse("bell\u{0007}").is_err());
+        assert!(Text::parse("first line\nsecond line\tok").is_ok(), "a reason may span lines");
+        assert!(Subject::parse("Иванов").is_ok(), "Cyrillic alone is a script, not a spoof");
+    }
+
+    #[test]
+    fn text_is_normalised_to_nfc() {
+        // "Nguyễn" typed with combining marks (e + circumflex + tilde) is stored precomposed.
+        let decomposed = "Nguye\u{0302}\u{0303}n";
+        let stored = String::from(Subject::parse(decomposed).expect("valid"));
+        assert_eq!(stored, "Nguyễn");
+        assert_eq!(stored.chars().count(), 6);
+    }
 
     #[test]
     fn text_is_trimmed() {
