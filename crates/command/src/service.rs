@@ -220,6 +220,17 @@ impl CaseService {
                 });
             }
 
+            if let Command::Receive(receive) = &request.command
+                && let Some(related) = receive.related_case
+                && state.version == 0
+                && related != request.case_id
+                && self.store.read_stream(&stream_of(related)).await?.is_empty()
+            {
+                // A repeat petition must name a case that exists: the guided-once and repeat rules depend on it.
+                return Err(ServiceError::Domain(DomainError::InvalidInput(format!(
+                    "related_case {related} names no recorded case"
+                ))));
+            }
             let related = self.related_case(&state, &request.command).await?;
             let today = self.today();
             let ctx = DecideContext {
