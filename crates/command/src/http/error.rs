@@ -27,6 +27,9 @@ pub struct Problem {
     /// The case version the server holds, on version conflicts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<u64>,
+    /// The permission (policy action) the caller lacks, on 403.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
 }
 
 /// Everything a handler can fail with.
@@ -43,6 +46,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("missing or invalid bearer token")]
     Unauthorized,
+    /// The access policy does not grant `permission` to the caller for this resource (403).
+    #[error("{detail}")]
+    Forbidden { permission: String, detail: String },
     #[error("{0}")]
     NotFound(String),
     /// Anything unexpected; logged, never detailed to the caller.
@@ -66,6 +72,7 @@ impl ApiError {
             detail,
             legal_basis: None,
             current_version: None,
+            permission: None,
         };
         match self {
             ApiError::Service(ServiceError::Domain(e)) => {
@@ -205,6 +212,16 @@ impl ApiError {
                     "send `Authorization: Bearer <token>`".into(),
                 ),
             ),
+            ApiError::Forbidden { permission, detail } => {
+                let mut problem = p(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "Forbidden",
+                    detail.clone(),
+                );
+                problem.permission = Some(permission.clone());
+                (StatusCode::FORBIDDEN, problem)
+            }
             ApiError::NotFound(d) => (
                 StatusCode::NOT_FOUND,
                 p(StatusCode::NOT_FOUND, "not-found", "Not found", d.clone()),

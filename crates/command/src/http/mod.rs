@@ -1,11 +1,14 @@
 //! The HTTP command API (axum): routing, authentication, limits, tracing and the OpenAPI document.
 
 pub mod auth;
+pub mod authorize;
 pub mod error;
 pub mod extract;
 mod health;
+pub mod oidc;
 pub mod openapi;
 pub mod petitions;
+pub mod tokens;
 pub mod views;
 
 use std::time::Duration;
@@ -17,6 +20,7 @@ use axum::middleware;
 use tower_http::trace::TraceLayer;
 
 use crate::CaseService;
+use crate::access::AccessPolicy;
 pub use auth::{ApiToken, TokenList};
 
 /// Default maximum request body: a petition's text fits comfortably; attachments do not travel here.
@@ -27,6 +31,8 @@ pub const DEFAULT_BODY_LIMIT_BYTES: usize = 256 * 1024;
 pub struct AppState {
     pub service: CaseService,
     pub tokens: TokenList,
+    /// Who may do what (rules/access/policy.cedar); every protected request is judged by it.
+    pub policy: AccessPolicy,
 }
 
 impl FromRef<AppState> for TokenList {
@@ -78,9 +84,12 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
 /// The API plus `extra` authenticated routes.
 pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> Router {
     let auth = middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer);
+    let authorize = middleware::from_fn_with_state(state.clone(), authorize::authorize);
+    // Layers run outside in: authentication first, then the policy, then the handler.
     let protected = petitions::router()
         .with_state(state.clone())
         .merge(extra.routes)
+        .route_layer(authorize)
         .route_layer(auth);
     Router::new()
         .merge(health::router())

@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use command::http::{ApiToken, AppState, HttpConfig, TokenList};
+use command::access::{AccessPolicy, Role, Scope};
+use command::http::{ApiToken, AppState, ExtraRoutes, HttpConfig, TokenList};
 use command::{CaseService, FixedTime};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -14,6 +15,14 @@ use uuid::Uuid;
 
 pub const TOKEN: &str = "test-token-0123456789abcdef";
 pub const ACTOR: &str = "officer-hn";
+
+/// Every role but `system`.
+pub fn officer_roles() -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::System)
+        .collect()
+}
 
 /// "Today" for every API test: fixed so deadlines and step dates are reproducible forever.
 pub fn today_instant() -> DateTime<Utc> {
@@ -53,6 +62,22 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
+    // The test token holds every officer role for the whole state; tests/api/access.rs covers the scoping.
+    let tokens = TokenList::new(&[ApiToken::from_secret(
+        ACTOR,
+        &SecretString::from(TOKEN.to_owned()),
+        officer_roles(),
+        Scope::All,
+    )]);
+    spawn_app_custom(config, tokens, ExtraRoutes::default()).await
+}
+
+/// A server with its own token list (static and OIDC) and extra authenticated routes.
+pub async fn spawn_app_custom(
+    config: HttpConfig,
+    tokens: TokenList,
+    extra: ExtraRoutes,
+) -> TestApp {
     let admin = admin_url();
     let database = format!("api_{}", Uuid::new_v4().simple());
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|e| {
@@ -65,17 +90,24 @@ pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
     let database_url = with_database(&admin, &database);
     let store = store::connect(&database_url).await.expect("connect store");
 
+    let agencies: Arc<dyn domain::AgencyDirectory> =
+        Arc::new(domain::StaticAgencyDirectory::embedded());
     let service = CaseService::new(
         store.clone(),
         Arc::new(clock::Clocks::embedded()),
-        Arc::new(domain::StaticAgencyDirectory::embedded()),
+        agencies.clone(),
         Arc::new(FixedTime(today_instant())),
     );
-    let tokens = TokenList::new(&[ApiToken {
-        actor: ACTOR.into(),
-        token: SecretString::from(TOKEN.to_owned()),
-    }]);
-    let app = command::http::router(AppState { service, tokens }, &config);
+    let policy = AccessPolicy::embedded(agencies).expect("the shipped access policy");
+    let app = command::http::router_with(
+        AppState {
+            service,
+            tokens,
+            policy,
+        },
+        &config,
+        extra,
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
