@@ -1,9 +1,11 @@
 //! API tests: the real server on port 0 against a real PostgreSQL database, driven over HTTP.
 
+mod access;
 mod errors;
 mod helpers;
 mod idempotency;
 mod lifecycle;
+mod oidc;
 mod openapi;
 mod outage;
 
