@@ -278,3 +278,44 @@ async fn receiving_agency(request: Request) -> Result<(Request, Option<AgencyCod
     let raw: Bytes = body.raw;
     Ok((Request::from_parts(parts, Body::from(raw)), agency))
 }
+
+/// Adds the 401 and 403 answers to every operation of the OpenAPI document that needs a bearer token.
+pub fn document_refusals(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if op.security.as_ref().is_none_or(|s| s.is_empty()) {
+                continue;
+            }
+            let responses = &mut op.responses.responses;
+            responses
+                .entry("401".into())
+                .or_insert_with(|| problem("Missing, expired or invalid bearer token").into());
+            responses.entry("403".into()).or_insert_with(|| {
+                problem("The access policy does not grant this action to the caller; `permission` names it")
+                    .into()
+            });
+        }
+    }
+}

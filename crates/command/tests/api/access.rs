@@ -496,6 +496,10 @@ async fn every_documented_endpoint_has_a_permission() {
             let (template, params) = template_of(path);
             let target = command::http::authorize::target(&method, &template, &params, None);
             assert!(
+                op["responses"].get("403").is_some() && op["responses"].get("401").is_some(),
+                "{method} {path} does not document its 401 and 403 answers"
+            );
+            assert!(
                 !matches!(
                     target,
                     command::http::authorize::Target::Unmapped
