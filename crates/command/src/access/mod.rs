@@ -8,6 +8,9 @@
 
 mod graph;
 pub mod principal;
+mod resource;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashSet;
 use std::str::FromStr;
@@ -17,9 +20,10 @@ use cedar_policy::{
     Authorizer, Context, Entities, Entity, EntityUid, PolicySet, Request, RestrictedExpression,
     Schema, ValidationMode, Validator,
 };
-use domain::{AgencyCode, AgencyDirectory, CaseId, CaseState};
+use domain::{AgencyCode, AgencyDirectory};
 
 pub use principal::{Credential, Principal, Role, Scope, UnknownRole};
+pub use resource::{CaseAgencies, Decision, Resource};
 
 const EMBEDDED_POLICY: &str = include_str!("../../../../rules/access/policy.cedar");
 const EMBEDDED_SCHEMA: &str = include_str!("../../../../rules/access/schema.cedarschema");
@@ -36,72 +40,6 @@ pub enum AccessPolicyError {
     /// The policy parses but does not type-check against the schema (a misspelt role, action or attribute).
     #[error("the access policy does not validate against the schema: {0}")]
     Invalid(String),
-}
-
-/// The agencies of one case, as the policy sees them. Unset agencies fall back to the current one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseAgencies {
-    pub case_id: CaseId,
-    pub receiving: AgencyCode,
-    pub current: AgencyCode,
-    pub competent: AgencyCode,
-    /// Where a forwarded petition is on its way to (else the current agency).
-    pub destination: AgencyCode,
-}
-
-impl CaseAgencies {
-    /// The agencies of a folded case; `None` for a case never received.
-    pub fn of(case_id: CaseId, state: &CaseState) -> Option<Self> {
-        let current = state
-            .current_agency
-            .clone()
-            .or_else(|| state.receiving_agency.clone())?;
-        Some(Self {
-            case_id,
-            receiving: state
-                .receiving_agency
-                .clone()
-                .unwrap_or_else(|| current.clone()),
-            competent: state
-                .competent_agency
-                .clone()
-                .unwrap_or_else(|| current.clone()),
-            destination: state
-                .forwarded_to
-                .clone()
-                .unwrap_or_else(|| current.clone()),
-            current,
-        })
-    }
-
-    /// A case entirely at one agency: what a principal "could" act on, used when the real case is unknown.
-    pub fn all_at(case_id: CaseId, agency: AgencyCode) -> Self {
-        Self {
-            case_id,
-            receiving: agency.clone(),
-            current: agency.clone(),
-            competent: agency.clone(),
-            destination: agency,
-        }
-    }
-}
-
-/// What a request acts on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resource {
-    /// One case.
-    Case(CaseAgencies),
-    /// An agency: where a petition is received, or which agency a read model is filtered on
-    /// (`None`: unfiltered, the whole state).
-    Agency(Option<AgencyCode>),
-}
-
-/// The policy's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
-    pub allowed: bool,
-    /// The ids of the policies that permitted the request (empty when denied).
-    pub reasons: Vec<String>,
 }
 
 /// The loaded and validated policy. Cheap to clone.

@@ -153,3 +153,61 @@ impl TokenList {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    #[test]
+    fn a_settings_entry_names_actor_roles_scope_and_hash() {
+        let t =
+            ApiToken::parse_spec(&format!(" watcher:system+auditor:*:{HASH} ")).expect("parses");
+        assert_eq!(t.actor, "watcher");
+        assert_eq!(t.roles, vec![Role::System, Role::Auditor]);
+        assert_eq!(t.scope, Scope::All);
+        assert_eq!(hex::encode(t.digest), HASH);
+        let t = ApiToken::parse_spec(&format!("desk:intake_officer:ubnd-hn.hoan-kiem:{HASH}"))
+            .expect("parses");
+        assert_eq!(t.scope.to_string(), "UBND-HN.HOAN-KIEM");
+    }
+
+    #[test]
+    fn malformed_entries_are_refused_without_echoing_them() {
+        let err = ApiToken::parse_spec("desk:plaintext-secret-token").expect_err("refused");
+        assert!(!err.to_string().contains("plaintext-secret-token"), "{err}");
+        for bad in [
+            format!("desk:wizard:*:{HASH}"),
+            format!("desk:auditor:not a code:{HASH}"),
+            "desk:auditor:*:abc".to_owned(),
+            format!(":auditor:*:{HASH}"),
+        ] {
+            assert!(ApiToken::parse_spec(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_authenticates_by_its_digest() {
+        let list = TokenList::new(&[ApiToken::from_sha256_hex(
+            "svc",
+            &sha256_hex("the-secret-token-0123456789abcdef"),
+            vec![Role::Auditor],
+            Scope::All,
+        )
+        .expect("hash")]);
+        let p = list
+            .authenticate("the-secret-token-0123456789abcdef")
+            .await
+            .expect("known");
+        assert_eq!(p.actor, "svc");
+        assert_eq!(p.credential, Credential::StaticToken);
+        assert!(
+            list.authenticate("the-secret-token-0123456789abcdeX")
+                .await
+                .is_none()
+        );
+        // Without an OIDC provider a JWT-shaped token is simply unknown.
+        assert!(list.authenticate("a.b.c").await.is_none());
+    }
+}

@@ -20,82 +20,11 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::{Mutex, RwLock};
 
-use crate::access::{Credential, Principal, Role, Scope};
+use crate::access::Principal;
 
-/// How the server trusts one OpenID Connect provider (`[oidc]` in `petition.toml`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OidcSettings {
-    /// The issuer identifier, exactly as the provider writes it in `iss`.
-    pub issuer: String,
-    /// Accepted audiences (`aud`): the identifier this API is registered under at the provider.
-    pub audience: Vec<String>,
-    /// The claim holding the roles (a string or a list); a dotted path such as `realm_access.roles`
-    /// reaches into nested objects. Names that are not roles of the policy are ignored.
-    #[serde(default = "default_roles_claim")]
-    pub roles_claim: String,
-    /// The claim holding the agency code the roles apply to (`*` for the whole state).
-    #[serde(default = "default_agency_claim")]
-    pub agency_claim: String,
-    /// The claim naming the person; recorded as `oidc:<value>` in every event's `actor`.
-    #[serde(default = "default_actor_claim")]
-    pub actor_claim: String,
-    /// Signature algorithms accepted: `RS256`, `ES256` (default both).
-    #[serde(default = "default_algorithms")]
-    pub algorithms: Vec<String>,
-    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
-    #[serde(default = "default_leeway")]
-    pub leeway_seconds: u64,
-    /// The least time between two JWKS fetches caused by unknown key ids, in seconds.
-    #[serde(default = "default_min_refresh")]
-    pub min_refresh_seconds: u64,
-    /// Keys are refetched at least this often, in seconds.
-    #[serde(default = "default_max_key_age")]
-    pub max_key_age_seconds: u64,
-    /// The discovery document, when not at `<issuer>/.well-known/openid-configuration`.
-    #[serde(default)]
-    pub discovery_url: Option<String>,
-}
-
-fn default_roles_claim() -> String {
-    "roles".into()
-}
-fn default_agency_claim() -> String {
-    "agency".into()
-}
-fn default_actor_claim() -> String {
-    "sub".into()
-}
-fn default_algorithms() -> Vec<String> {
-    vec!["RS256".into(), "ES256".into()]
-}
-fn default_leeway() -> u64 {
-    30
-}
-fn default_min_refresh() -> u64 {
-    60
-}
-fn default_max_key_age() -> u64 {
-    3600
-}
-
-impl OidcSettings {
-    /// Settings with every default, for an issuer and one audience.
-    pub fn new(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
-        Self {
-            issuer: issuer.into(),
-            audience: vec![audience.into()],
-            roles_claim: default_roles_claim(),
-            agency_claim: default_agency_claim(),
-            actor_claim: default_actor_claim(),
-            algorithms: default_algorithms(),
-            leeway_seconds: default_leeway(),
-            min_refresh_seconds: default_min_refresh(),
-            max_key_age_seconds: default_max_key_age(),
-            discovery_url: None,
-        }
-    }
-}
+mod claims;
+mod settings;
+pub use settings::OidcSettings;
 
 /// Why a token was refused (logged; the caller only sees 401).
 #[derive(Debug, thiserror::Error)]
@@ -232,44 +161,7 @@ impl OidcVerifier {
             &validation,
         )
         .map_err(|e| OidcError::Invalid(e.to_string()))?;
-        self.principal(&data.claims)
-    }
-
-    fn principal(&self, claims: &serde_json::Map<String, Value>) -> Result<Principal, OidcError> {
-        let s = &self.inner.settings;
-        let actor = claim(claims, &s.actor_claim)
-            .and_then(Value::as_str)
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| OidcError::Claim(s.actor_claim.clone()))?;
-        let mut roles: Vec<Role> = match claim(claims, &s.roles_claim) {
-            Some(Value::String(one)) => one
-                .split_whitespace()
-                .filter_map(|r| r.parse().ok())
-                .collect(),
-            Some(Value::Array(list)) => list
-                .iter()
-                .filter_map(Value::as_str)
-                .filter_map(|r| r.parse().ok())
-                .collect(),
-            _ => Vec::new(),
-        };
-        roles.sort();
-        roles.dedup();
-        let scope = match claim(claims, &s.agency_claim).and_then(Value::as_str) {
-            Some(agency) => Scope::parse(agency).unwrap_or_else(|reason| {
-                tracing::warn!(agency, %reason, "token names an invalid agency; no scope");
-                Scope::Nowhere
-            }),
-            None => Scope::Nowhere,
-        };
-        Ok(Principal {
-            actor: format!("oidc:{actor}"),
-            roles,
-            scope,
-            credential: Credential::Oidc {
-                issuer: s.issuer.clone(),
-            },
-        })
+        claims::principal(&self.inner.settings, &data.claims)
     }
 
     /// The key with this id: from the cache when fresh, else after a (rate-limited) refetch.
@@ -393,17 +285,4 @@ fn published_key(raw: &Value) -> Option<(Option<String>, PublishedKey)> {
     let kid = raw.get("kid").and_then(Value::as_str).map(str::to_owned);
     let alg = raw.get("alg").and_then(Value::as_str).map(str::to_owned);
     Some((kid, PublishedKey { key, alg }))
-}
-
-/// A claim by exact name, else by dotted path into nested objects.
-fn claim<'a>(claims: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
-    if let Some(v) = claims.get(name) {
-        return Some(v);
-    }
-    let mut parts = name.split('.');
-    let mut current = claims.get(parts.next()?)?;
-    for part in parts {
-        current = current.get(part)?;
-    }
-    Some(current)
 }
