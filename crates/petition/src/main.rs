@@ -6,6 +6,7 @@ mod projections_cmd;
 mod replay;
 mod serve;
 mod settings;
+mod token_cmd;
 mod workers;
 
 use std::path::PathBuf;
@@ -54,6 +55,8 @@ enum Cmd {
     /// Notify petitioners and the inspectorate.
     #[command(subcommand)]
     Notifier(notifier_cmd::NotifierCmd),
+    /// Create a static service token: prints the token and the settings entry holding only its hash.
+    Token(token_cmd::TokenArgs),
 }
 
 #[tokio::main]
@@ -63,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
     init_tracing(&settings.log_format);
     match cli.command {
         Cmd::Serve => serve::run(settings).await,
+        Cmd::Token(args) => token_cmd::run(args),
         Cmd::Migrate => {
             let store = match &settings.migration_database_url {
                 Some(url) => store::connect(url.expose_secret())
