@@ -15,5 +15,14 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+# The authentication tests run a real OpenID Connect provider (the npm package oidc-provider) under node.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "node and npm are required for the OIDC tests (crates/command/tests/api/oidc.rs)" >&2
+  exit 1
+fi
+if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
+  npm ci --prefix tests/oidc --no-audit --no-fund
+fi
+
 # Two cores build everything: one build, then the tests.
 cargo test --workspace --locked --no-fail-fast "$@"

@@ -1,6 +1,7 @@
 //! Command handling and the HTTP command API: load a case's events, fold them, let the domain decide,
 //! and append the resulting facts atomically with optimistic concurrency and idempotency.
 
+pub mod access;
 pub mod http;
 mod service;
 mod time;

@@ -224,7 +224,11 @@ impl CaseService {
                 && let Some(related) = receive.related_case
                 && state.version == 0
                 && related != request.case_id
-                && self.store.read_stream(&stream_of(related)).await?.is_empty()
+                && self
+                    .store
+                    .read_stream(&stream_of(related))
+                    .await?
+                    .is_empty()
             {
                 // A repeat petition must name a case that exists: the guided-once and repeat rules depend on it.
                 return Err(ServiceError::Domain(DomainError::InvalidInput(format!(

@@ -2,7 +2,6 @@
 
 use crate::DomainError;
 
-
 /// Implements the string plumbing every textual newtype shares: serde through `String`, `Display`,
 /// `FromStr` and `as_str`. The type itself supplies `parse`, which is its only validation.
 macro_rules! string_newtype {
@@ -81,7 +80,10 @@ pub(crate) fn clean(what: &str, s: &str, max: usize, lines: Lines) -> Result<Str
     for c in t.chars() {
         let line_break = matches!(c, '\n' | '\r' | '\t');
         if c.is_control() && !(lines == Lines::Many && line_break) {
-            return refuse(&format!("must not contain the control character U+{:04X}", c as u32));
+            return refuse(&format!(
+                "must not contain the control character U+{:04X}",
+                c as u32
+            ));
         }
         if is_bidi_control(c) {
             return refuse(&format!(
@@ -193,25 +195,34 @@ mod tests {
     #[test]
     fn hostile_text_is_refused_before_it_is_recorded() {
         let refused = [
-            "Nguy\u{202E}nễ Văn An",   // right-to-left override
+            "Nguy\u{202E}nễ Văn An",      // right-to-left override
             "An \u{2066}isolate\u{2069}", // isolates
-            "\u{200B}\u{200B}",          // zero-width only
-            "A\u{200D}n",                // zero-width joiner in a name
+            "\u{200B}\u{200B}",           // zero-width only
+            "A\u{200D}n",                 // zero-width joiner in a name
             "\u{0000}name",               // NUL
             "line\u{0085}next",           // C1 control
             "two\nlines",                 // a line break in a single-line text
-            "Nguyễn Vаn An",             // Cyrillic а among Latin letters
-            "Ορtimus Prime",             // Greek Ο among Latin letters
+            "Nguyễn Vаn An",              // Cyrillic а among Latin letters
+            "Ορtimus Prime",              // Greek Ο among Latin letters
         ];
         for s in refused {
             assert!(Subject::parse(s).is_err(), "{s:?} is refused as a subject");
-            assert!(crate::FullName::parse(s).is_err(), "{s:?} is refused as a name");
+            assert!(
+                crate::FullName::parse(s).is_err(),
+                "{s:?} is refused as a name"
+            );
         }
         assert!(Text::parse("\u{202E}evil").is_err());
         assert!(Text::parse("\u{200B}").is_err(), "invisible-only text");
         assert!(Text::parse("bell\u{0007}").is_err());
-        assert!(Text::parse("first line\nsecond line\tok").is_ok(), "a reason may span lines");
-        assert!(Subject::parse("Иванов").is_ok(), "Cyrillic alone is a script, not a spoof");
+        assert!(
+            Text::parse("first line\nsecond line\tok").is_ok(),
+            "a reason may span lines"
+        );
+        assert!(
+            Subject::parse("Иванов").is_ok(),
+            "Cyrillic alone is a script, not a spoof"
+        );
     }
 
     #[test]

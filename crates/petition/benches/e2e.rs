@@ -81,11 +81,23 @@ async fn run(
         Arc::new(domain::StaticAgencyDirectory::embedded()),
         Arc::new(SystemTime),
     );
-    let tokens = TokenList::new(&[ApiToken {
-        actor: "bench".into(),
-        token: SecretString::from(TOKEN.to_owned()),
-    }]);
-    let app = command::http::router(AppState { service, tokens }, &HttpConfig::default());
+    let tokens = TokenList::new(&[ApiToken::from_secret(
+        "bench",
+        &SecretString::from(TOKEN.to_owned()),
+        command::access::Role::ALL.to_vec(),
+        command::access::Scope::All,
+    )]);
+    let policy = command::access::AccessPolicy::embedded(Arc::new(
+        domain::StaticAgencyDirectory::embedded(),
+    ))?;
+    let app = command::http::router(
+        AppState {
+            service,
+            tokens,
+            policy,
+        },
+        &HttpConfig::default(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, stopping) = tokio::sync::watch::channel(false);
@@ -212,11 +224,23 @@ async fn run_mail(samples: usize) -> anyhow::Result<(f64, f64, f64)> {
         Arc::new(domain::StaticAgencyDirectory::embedded()),
         Arc::new(SystemTime),
     );
-    let tokens = TokenList::new(&[ApiToken {
-        actor: "bench".into(),
-        token: SecretString::from(TOKEN.to_owned()),
-    }]);
-    let app = command::http::router(AppState { service, tokens }, &HttpConfig::default());
+    let tokens = TokenList::new(&[ApiToken::from_secret(
+        "bench",
+        &SecretString::from(TOKEN.to_owned()),
+        command::access::Role::ALL.to_vec(),
+        command::access::Scope::All,
+    )]);
+    let policy = command::access::AccessPolicy::embedded(Arc::new(
+        domain::StaticAgencyDirectory::embedded(),
+    ))?;
+    let app = command::http::router(
+        AppState {
+            service,
+            tokens,
+            policy,
+        },
+        &HttpConfig::default(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let mut http_stop = stopping.clone();

@@ -7,6 +7,7 @@ mod projections_cmd;
 mod replay;
 mod serve;
 mod settings;
+mod token_cmd;
 mod workers;
 
 use std::path::PathBuf;
@@ -58,6 +59,8 @@ enum Cmd {
     /// Check the ledger against its copies (exit 0 identical, 1 divergent, 2 could not check).
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
+    /// Create a static service token: prints the token and the settings entry holding only its hash.
+    Token(token_cmd::TokenArgs),
 }
 
 #[tokio::main]
@@ -72,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
     init_tracing(&settings.log_format);
     match command {
         Cmd::Serve => serve::run(settings).await,
+        Cmd::Token(args) => token_cmd::run(args),
         Cmd::Migrate => {
             let store = match &settings.migration_database_url {
                 Some(url) => store::connect(url.expose_secret())

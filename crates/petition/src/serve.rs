@@ -31,10 +31,26 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             .with_context(|| format!("loading agencies from {}", path.display()))?,
         None => domain::StaticAgencyDirectory::embedded(),
     });
-    let tokens = match settings.api_tokens()? {
-        Some(tokens) => tokens,
-        None => vec![development_token(&settings.data_dir)?],
+    let policy = match &settings.access_policy {
+        Some(path) => command::access::AccessPolicy::load(path, agencies.clone())
+            .with_context(|| format!("loading the access policy {}", path.display()))?,
+        None => command::access::AccessPolicy::embedded(agencies.clone())
+            .context("the shipped access policy")?,
     };
+    let mut tokens = match settings.api_tokens()? {
+        Some(tokens) => TokenList::new(&tokens),
+        None if settings.oidc.is_some() => TokenList::new(&[]),
+        None => TokenList::new(&[development_token(&settings.data_dir)?]),
+    };
+    if let Some(oidc) = &settings.oidc {
+        let verifier =
+            command::http::oidc::OidcVerifier::new(oidc.clone()).context("the [oidc] settings")?;
+        tracing::info!(
+            issuer = verifier.issuer(),
+            "accepting OpenID Connect access tokens"
+        );
+        tokens = tokens.with_oidc(verifier);
+    }
     let service = CaseService::new(
         store.clone(),
         Arc::new(clocks),
@@ -55,7 +71,8 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     };
     let state = AppState {
         service: service.clone(),
-        tokens: TokenList::new(&tokens),
+        tokens,
+        policy,
     };
     let config = HttpConfig {
         body_limit_bytes: settings.body_limit_bytes,
@@ -203,7 +220,8 @@ fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
 }
 
 /// The embedded default needs no settings: a random token is created once, kept in the data directory
-/// (readable only by its owner) and printed so the operator can use it right away.
+/// (readable only by its owner) and printed so the operator can use it right away. It holds every officer
+/// role for the whole state (not `system`: only the server's own workers record their facts).
 fn development_token(data_dir: &Path) -> anyhow::Result<ApiToken> {
     let path = data_dir.join("dev-token");
     let token = match std::fs::read_to_string(&path) {
@@ -219,10 +237,16 @@ fn development_token(data_dir: &Path) -> anyhow::Result<ApiToken> {
         "No PETITION_TOKENS set: development token (actor `dev`), also in {}:\n  {token}",
         path.display()
     );
-    Ok(ApiToken {
-        actor: "dev".into(),
-        token: SecretString::from(token),
-    })
+    use command::access::{Role, Scope};
+    Ok(ApiToken::from_secret(
+        "dev",
+        &SecretString::from(token),
+        Role::ALL
+            .into_iter()
+            .filter(|r| *r != Role::System)
+            .collect(),
+        Scope::All,
+    ))
 }
 
 #[cfg(unix)]

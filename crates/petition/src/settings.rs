@@ -28,8 +28,16 @@ pub struct Settings {
     /// Address to listen on (`PETITION_LISTEN`).
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
-    /// Accepted bearer tokens as `actor:token` pairs separated by commas (`PETITION_TOKENS`).
+    /// Static bearer tokens (service accounts), comma-separated `actor:role[+role…]:agency-or-*:sha256-hex`
+    /// entries (`PETITION_TOKENS`). Only the SHA-256 of each token is kept; see docs/access-control.md.
     pub tokens: Option<SecretString>,
+    /// An OpenID Connect provider whose access tokens are accepted: `[oidc]` in the file (issuer, audience,
+    /// claims; see docs/access-control.md).
+    #[serde(default)]
+    pub oidc: Option<command::http::oidc::OidcSettings>,
+    /// A Cedar policy file replacing the shipped `rules/access/policy.cedar` (`PETITION_ACCESS_POLICY`); it is
+    /// validated against the shipped schema at start.
+    pub access_policy: Option<PathBuf>,
     /// A rulebook file replacing the shipped one (`PETITION_RULEBOOK`).
     pub rulebook: Option<PathBuf>,
     /// A directory of holiday calendars replacing the shipped ones (`PETITION_HOLIDAYS_DIR`).
@@ -84,6 +92,7 @@ const KEYS: &[&str] = &[
     "data_dir",
     "listen",
     "tokens",
+    "access_policy",
     "rulebook",
     "holidays_dir",
     "agencies",
@@ -161,26 +170,14 @@ impl Settings {
         let Some(raw) = &self.tokens else {
             return Ok(None);
         };
-        let mut tokens = Vec::new();
-        for pair in raw
+        let tokens = raw
             .expose_secret()
             .split(',')
             .map(str::trim)
             .filter(|p| !p.is_empty())
-        {
-            let Some((actor, token)) = pair.split_once(':') else {
-                bail!("PETITION_TOKENS entries must look like `actor:token`");
-            };
-            if actor.trim().is_empty() || token.trim().len() < 16 {
-                bail!(
-                    "PETITION_TOKENS: actor must be non-empty and each token at least 16 characters"
-                );
-            }
-            tokens.push(ApiToken {
-                actor: actor.trim().to_owned(),
-                token: SecretString::from(token.trim().to_owned()),
-            });
-        }
+            .map(ApiToken::parse_spec)
+            .collect::<Result<Vec<_>, _>>()
+            .context("PETITION_TOKENS")?;
         if tokens.is_empty() {
             bail!("PETITION_TOKENS is set but lists no token");
         }

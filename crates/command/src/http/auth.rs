@@ -1,59 +1,22 @@
-//! Bearer-token authentication against a static token list from settings.
+//! Bearer-token authentication: static tokens from settings ([`super::tokens`]) and OpenID Connect access
+//! tokens ([`super::oidc`]).
 //!
-//! Each token has a name, which becomes the `actor` of every event recorded with it. Roles and agency
-//! scopes come later; today a valid token may call every endpoint except the public ones.
-
-use std::sync::Arc;
+//! The principal's name becomes the `actor` of every event recorded with it; its roles and agency are
+//! judged by the authorization layer ([`super::authorize`]).
 
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
-use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 
-/// One accepted token and the actor it stands for.
-#[derive(Debug, Clone)]
-pub struct ApiToken {
-    pub actor: String,
-    pub token: SecretString,
-}
+pub use super::tokens::{ApiToken, TokenList};
 
-/// The authenticated caller, available to handlers as an extension.
+/// The authenticated caller's actor name, available to handlers as an extension (the full
+/// [`crate::access::Principal`] is beside it, for the authorization layer).
 #[derive(Debug, Clone)]
 pub struct Actor(pub String);
-
-/// The token list, kept as SHA-256 digests so comparisons do not leak a token's prefix through timing.
-#[derive(Debug, Clone, Default)]
-pub struct TokenList {
-    digests: Arc<Vec<([u8; 32], String)>>,
-}
-
-impl TokenList {
-    pub fn new(tokens: &[ApiToken]) -> Self {
-        let digests = tokens
-            .iter()
-            .map(|t| (digest(t.token.expose_secret()), t.actor.clone()))
-            .collect();
-        Self {
-            digests: Arc::new(digests),
-        }
-    }
-
-    fn actor_for(&self, presented: &str) -> Option<&str> {
-        let d = digest(presented);
-        self.digests
-            .iter()
-            .find(|(known, _)| *known == d)
-            .map(|(_, actor)| actor.as_str())
-    }
-}
-
-fn digest(s: &str) -> [u8; 32] {
-    Sha256::digest(s.as_bytes()).into()
-}
 
 /// Rejects requests without a known bearer token; records the actor for the handlers.
 pub async fn require_bearer(
@@ -67,12 +30,15 @@ pub async fn require_bearer(
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_token)
         .ok_or(ApiError::Unauthorized)?;
-    let actor = tokens
-        .actor_for(presented)
-        .ok_or(ApiError::Unauthorized)?
-        .to_owned();
-    tracing::Span::current().record("actor", actor.as_str());
-    request.extensions_mut().insert(Actor(actor));
+    let principal = tokens
+        .authenticate(presented)
+        .await
+        .ok_or(ApiError::Unauthorized)?;
+    tracing::Span::current().record("actor", principal.actor.as_str());
+    request
+        .extensions_mut()
+        .insert(Actor(principal.actor.clone()));
+    request.extensions_mut().insert(principal);
     Ok(next.run(request).await)
 }
 

@@ -31,6 +31,9 @@ pub struct Problem {
     /// The request's correlation id (`X-Correlation-Id`), so a report can be matched with the server's log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<Uuid>,
+    /// The permission (policy action) the caller lacks, on 403.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
 }
 
 /// Everything a handler can fail with.
@@ -54,6 +57,9 @@ pub enum ApiError {
     UnsupportedEncoding(String),
     #[error("missing or invalid bearer token")]
     Unauthorized,
+    /// The access policy does not grant `permission` to the caller for this resource (403).
+    #[error("{detail}")]
+    Forbidden { permission: String, detail: String },
     #[error("{0}")]
     NotFound(String),
     /// The path exists but not with this method; `Allow` says which methods it has.
@@ -96,6 +102,7 @@ impl ApiError {
             legal_basis: None,
             current_version: None,
             correlation_id: None,
+            permission: None,
         };
         match self {
             ApiError::Service(ServiceError::Domain(e)) => {
@@ -256,6 +263,16 @@ impl ApiError {
                     "send `Authorization: Bearer <token>`".into(),
                 ),
             ),
+            ApiError::Forbidden { permission, detail } => {
+                let mut problem = p(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "Forbidden",
+                    detail.clone(),
+                );
+                problem.permission = Some(permission.clone());
+                (StatusCode::FORBIDDEN, problem)
+            }
             ApiError::NotFound(d) => (
                 StatusCode::NOT_FOUND,
                 p(StatusCode::NOT_FOUND, "not-found", "Not found", d.clone()),

@@ -1,14 +1,17 @@
 //! The HTTP command API (axum): routing, authentication, limits, tracing and the OpenAPI document.
 
 pub mod auth;
+pub mod authorize;
 mod edge;
 pub mod error;
 pub mod extract;
 mod health;
 mod hygiene;
+pub mod oidc;
 pub mod openapi;
 pub mod petitions;
 pub mod server;
+pub mod tokens;
 pub mod views;
 
 use std::sync::Arc;
@@ -26,6 +29,7 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::CaseService;
+use crate::access::AccessPolicy;
 pub use auth::{ApiToken, TokenList};
 pub use edge::current_correlation_id;
 
@@ -37,6 +41,8 @@ pub const DEFAULT_BODY_LIMIT_BYTES: usize = 256 * 1024;
 pub struct AppState {
     pub service: CaseService,
     pub tokens: TokenList,
+    /// Who may do what (rules/access/policy.cedar); every protected request is judged by it.
+    pub policy: AccessPolicy,
 }
 
 impl FromRef<AppState> for TokenList {
@@ -106,9 +112,12 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
 /// The API plus `extra` authenticated routes.
 pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> Router {
     let auth = middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer);
+    let authorize = middleware::from_fn_with_state(state.clone(), authorize::authorize);
+    // Layers run outside in: authentication first, then the policy, then the handler.
     let protected = petitions::router()
         .with_state(state.clone())
         .merge(extra.routes)
+        .route_layer(authorize)
         .route_layer(auth);
     // One semaphore for every API route (a layer per route would give each route its own limit);
     // liveness and readiness stay outside so an overloaded node is not restarted for being busy.

@@ -261,6 +261,7 @@ pub fn document(extra: Option<utoipa::openapi::OpenApi>) -> utoipa::openapi::Ope
     if let Some(extra) = extra {
         doc.merge(extra);
     }
+    super::authorize::document_refusals(&mut doc);
     doc
 }
 

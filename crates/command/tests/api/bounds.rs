@@ -6,14 +6,13 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use command::http::{ApiToken, AppState, HttpConfig, TokenList};
+use command::http::{AppState, HttpConfig};
 use command::{CaseService, FixedTime};
-use secrecy::SecretString;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::complaint;
-use crate::helpers::{ACTOR, TOKEN, TestApp, admin_url, today_instant};
+use crate::helpers::{TestApp, admin_url, today_instant};
 
 const PROBLEM: &str = "tag:petition-ledger,2026:problem/";
 
@@ -51,17 +50,24 @@ async fn spawn_with_url(backend: Backend, now: DateTime<Utc>) -> (TestApp, Strin
         }
     };
     let store = store::connect(&url).await.expect("connect store");
+    let agencies: Arc<dyn domain::AgencyDirectory> =
+        Arc::new(domain::StaticAgencyDirectory::embedded());
     let service = CaseService::new(
         store.clone(),
         Arc::new(clock::Clocks::embedded()),
-        Arc::new(domain::StaticAgencyDirectory::embedded()),
+        agencies.clone(),
         Arc::new(FixedTime(now)),
     );
-    let tokens = TokenList::new(&[ApiToken {
-        actor: ACTOR.into(),
-        token: SecretString::from(TOKEN.to_owned()),
-    }]);
-    let app = command::http::router(AppState { service, tokens }, &HttpConfig::default());
+    let policy =
+        command::access::AccessPolicy::embedded(agencies).expect("the shipped access policy");
+    let app = command::http::router(
+        AppState {
+            service,
+            tokens: crate::helpers::test_tokens(),
+            policy,
+        },
+        &HttpConfig::default(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::helpers::{
     TOKEN, TestApp, problem, problem_type, spawn_app_until, spawn_app_with, spawn_app_with_routes,
+    test_tokens,
 };
 use crate::raw::{closed_within, connect, read_half_response, read_response, send};
 
@@ -235,7 +236,8 @@ async fn panics() -> &'static str {
 #[tokio::test]
 async fn a_panicking_handler_is_answered_500_with_the_correlation_id_and_the_server_lives_on() {
     let extra = ExtraRoutes {
-        routes: axum::Router::new().route("/api/v1/test/panic", get(panics)),
+        // Public: the access policy has no permission for a test route (unknown routes are refused, 403).
+        public: axum::Router::new().route("/api/v1/test/panic", get(panics)),
         ..ExtraRoutes::default()
     };
     let app = spawn_app_with_routes(HttpConfig::default(), extra).await;
@@ -274,11 +276,11 @@ async fn slow() -> &'static str {
 #[tokio::test]
 async fn on_shutdown_a_request_in_progress_is_answered_and_idle_connections_are_closed() {
     let extra = ExtraRoutes {
-        routes: axum::Router::new().route("/api/v1/test/slow", get(slow)),
+        public: axum::Router::new().route("/api/v1/test/slow", get(slow)),
         ..ExtraRoutes::default()
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (app, server) = spawn_app_until(HttpConfig::default(), extra, async move {
+    let (app, server) = spawn_app_until(HttpConfig::default(), test_tokens(), extra, async move {
         let _ = stopped.await;
     })
     .await;

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
+use command::access::{AccessPolicy, Role, Scope};
 use command::http::{ApiToken, AppState, ExtraRoutes, HttpConfig, TokenList};
 use command::{CaseService, FixedTime};
 use secrecy::SecretString;
@@ -14,6 +15,14 @@ use uuid::Uuid;
 
 pub const TOKEN: &str = "test-token-0123456789abcdef";
 pub const ACTOR: &str = "officer-hn";
+
+/// Every role but `system`.
+pub fn officer_roles() -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::System)
+        .collect()
+}
 
 /// "Today" for every API test: fixed so deadlines and step dates are reproducible forever.
 pub fn today_instant() -> DateTime<Utc> {
@@ -76,12 +85,38 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
-    spawn_app_with_routes(config, ExtraRoutes::default()).await
+    // The test token holds every officer role for the whole state; tests/api/access.rs covers the scoping.
+    let tokens = TokenList::new(&[ApiToken::from_secret(
+        ACTOR,
+        &SecretString::from(TOKEN.to_owned()),
+        officer_roles(),
+        Scope::All,
+    )]);
+    spawn_app_custom(config, tokens, ExtraRoutes::default()).await
+}
+
+/// The test token: every officer role for the whole state.
+pub fn test_tokens() -> TokenList {
+    TokenList::new(&[ApiToken::from_secret(
+        ACTOR,
+        &SecretString::from(TOKEN.to_owned()),
+        officer_roles(),
+        Scope::All,
+    )])
 }
 
 /// A server with `extra` routes beside the API (e.g. a route that panics).
 pub async fn spawn_app_with_routes(config: HttpConfig, extra: ExtraRoutes) -> TestApp {
-    spawn_app_until(config, extra, std::future::pending())
+    spawn_app_custom(config, test_tokens(), extra).await
+}
+
+/// A server with its own token list (static and OIDC) and extra authenticated routes.
+pub async fn spawn_app_custom(
+    config: HttpConfig,
+    tokens: TokenList,
+    extra: ExtraRoutes,
+) -> TestApp {
+    spawn_app_until(config, tokens, extra, std::future::pending())
         .await
         .0
 }
@@ -89,6 +124,7 @@ pub async fn spawn_app_with_routes(config: HttpConfig, extra: ExtraRoutes) -> Te
 /// A server that shuts down when `shutdown` completes; the handle ends when it has drained.
 pub async fn spawn_app_until(
     config: HttpConfig,
+    tokens: TokenList,
     extra: ExtraRoutes,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> (TestApp, tokio::task::JoinHandle<std::io::Result<()>>) {
@@ -104,17 +140,24 @@ pub async fn spawn_app_until(
     let database_url = with_database(&admin, &database);
     let store = store::connect(&database_url).await.expect("connect store");
 
+    let agencies: Arc<dyn domain::AgencyDirectory> =
+        Arc::new(domain::StaticAgencyDirectory::embedded());
     let service = CaseService::new(
         store.clone(),
         Arc::new(clock::Clocks::embedded()),
-        Arc::new(domain::StaticAgencyDirectory::embedded()),
+        agencies.clone(),
         Arc::new(FixedTime(today_instant())),
     );
-    let tokens = TokenList::new(&[ApiToken {
-        actor: ACTOR.into(),
-        token: SecretString::from(TOKEN.to_owned()),
-    }]);
-    let app = command::http::router_with(AppState { service, tokens }, &config, extra);
+    let policy = AccessPolicy::embedded(agencies).expect("the shipped access policy");
+    let app = command::http::router_with(
+        AppState {
+            service,
+            tokens,
+            policy,
+        },
+        &config,
+        extra,
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

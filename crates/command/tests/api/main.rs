@@ -1,5 +1,6 @@
 //! API tests: the real server on port 0 against a real PostgreSQL database, driven over HTTP.
 
+mod access;
 mod bounds;
 mod edge;
 mod errors;
@@ -7,6 +8,7 @@ mod headers;
 mod helpers;
 mod idempotency;
 mod lifecycle;
+mod oidc;
 mod openapi;
 mod outage;
 mod problems;

@@ -114,7 +114,7 @@ async fn plain_axum(
 #[tokio::test]
 async fn axum_text_rejections_of_routes_beside_the_api_become_problems() {
     let extra = ExtraRoutes {
-        routes: axum::Router::new().route("/api/v1/test/plain/{n}", get(plain_axum)),
+        public: axum::Router::new().route("/api/v1/test/plain/{n}", get(plain_axum)),
         ..ExtraRoutes::default()
     };
     let app = spawn_app_with_routes(HttpConfig::default(), extra).await;
