@@ -328,3 +328,58 @@ impl KeyProvider for FileKeyProvider {
         Ok(DataKey::from_bytes(bytes))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_path() -> PathBuf {
+        std::env::temp_dir()
+            .join(format!("petition-kek-test-{}", uuid::Uuid::new_v4()))
+            .join("keys.json")
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_embedded_key_file_is_created_private_and_a_readable_one_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = temp_path();
+        let provider = FileKeyProvider::load_or_create(&path).expect("created");
+        let mode = std::fs::metadata(&path).expect("file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(provider.kek_ids(), vec![provider.current_kek()]);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        assert!(matches!(
+            FileKeyProvider::load(&path),
+            Err(KeyError::File(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_key_wrapped_before_a_new_kek_was_added_still_unwraps_and_is_bound_to_its_aad() {
+        let path = temp_path();
+        let first = FileKeyProvider::load_or_create(&path).expect("created");
+        let key = DataKey::generate();
+        let (old_kek, wrapped) = first.wrap(b"scope", &key).await.expect("wrap");
+        let new_kek = FileKeyProvider::add_kek(&path).expect("added");
+        let second = FileKeyProvider::load(&path).expect("reloaded");
+        assert_eq!(second.current_kek(), new_kek);
+        assert_eq!(second.fingerprint_secret(), first.fingerprint_secret());
+        let back = second
+            .unwrap(&old_kek, b"scope", &wrapped)
+            .await
+            .expect("unwrap");
+        assert_eq!(back.bytes(), key.bytes());
+        assert!(matches!(
+            second.unwrap(&old_kek, b"another scope", &wrapped).await,
+            Err(KeyError::Unwrap(_))
+        ));
+        assert!(FileKeyProvider::retire_kek(&path, &new_kek).is_err());
+        FileKeyProvider::retire_kek(&path, &old_kek).expect("retired");
+        let third = FileKeyProvider::load(&path).expect("reloaded");
+        assert!(matches!(
+            third.unwrap(&old_kek, b"scope", &wrapped).await,
+            Err(KeyError::UnknownKek(_))
+        ));
+    }
+}
