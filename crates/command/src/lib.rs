@@ -2,6 +2,8 @@
 //! and append the resulting facts atomically with optimistic concurrency and idempotency.
 
 pub mod http;
+pub mod personal;
+pub mod privacy;
 mod service;
 mod time;
 

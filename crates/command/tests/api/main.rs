@@ -6,6 +6,7 @@ mod idempotency;
 mod lifecycle;
 mod openapi;
 mod outage;
+mod privacy;
 
 use serde_json::{Value, json};
 
