@@ -12,10 +12,12 @@
 
 mod envelope;
 mod kek;
+mod key_file;
 mod keys;
 mod sealed;
 
 pub use envelope::{ALGORITHM, ENVELOPE_FORMAT, Envelope, SealedPart};
-pub use kek::{DataKey, FileKeyProvider, KeyError, KeyProvider};
+pub use kek::{DataKey, KeyError, KeyProvider};
+pub use key_file::FileKeyProvider;
 pub use keys::{PersonalKeys, StoredKey};
 pub use sealed::{OnePerson, PersonalParts, RotationReport, SealedStore};
