@@ -3,6 +3,8 @@
 
 pub mod access;
 pub mod http;
+pub mod personal;
+pub mod privacy;
 mod service;
 mod time;
 

@@ -15,6 +15,7 @@ use store::{
 use tracing::instrument;
 use uuid::Uuid;
 
+use crate::http::extract::FingerprintKey;
 use crate::time::{TimeSource, local_date};
 
 /// How many times a command without `If-Match` is decided again after losing a race.
@@ -119,6 +120,7 @@ pub struct CaseService {
     clocks: Arc<clock::Clocks>,
     agencies: Arc<dyn AgencyDirectory>,
     time: Arc<dyn TimeSource>,
+    fingerprints: FingerprintKey,
 }
 
 impl std::fmt::Debug for CaseService {
@@ -142,7 +144,20 @@ impl CaseService {
             clocks,
             agencies,
             time,
+            fingerprints: FingerprintKey::random(),
         }
+    }
+
+    /// Keys request fingerprints with the deployment's secret; without it they are keyed per process, and a
+    /// retry after a restart would be refused as a reused idempotency key.
+    pub fn with_fingerprint_key(mut self, key: FingerprintKey) -> Self {
+        self.fingerprints = key;
+        self
+    }
+
+    /// The key request fingerprints are computed with.
+    pub fn fingerprint_key(&self) -> &FingerprintKey {
+        &self.fingerprints
     }
 
     pub fn store(&self) -> &Arc<dyn EventStore> {

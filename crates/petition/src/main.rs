@@ -3,6 +3,7 @@
 mod audit_cmd;
 mod bus_cmd;
 mod notifier_cmd;
+mod privacy_cmd;
 mod projections_cmd;
 mod replay;
 mod serve;
@@ -61,6 +62,9 @@ enum Cmd {
     Audit(audit_cmd::AuditCmd),
     /// Create a static service token: prints the token and the settings entry holding only its hash.
     Token(token_cmd::TokenArgs),
+    /// Personal data: erase a case or a person, rotate the key-encryption key.
+    #[command(subcommand)]
+    Privacy(privacy_cmd::PrivacyCmd),
 }
 
 #[tokio::main]
@@ -90,18 +94,25 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Bus(cmd) => bus_cmd::run(settings, cmd).await,
         Cmd::Notifier(cmd) => notifier_cmd::run(settings, cmd).await,
         Cmd::Projections(cmd) => projections_cmd::run(settings, cmd).await,
+        Cmd::Privacy(cmd) => privacy_cmd::run(settings, cmd).await,
         Cmd::Replay(args) => {
-            let store = connect(&settings).await?;
+            let (store, _) = privacy_cmd::open(&settings).await?;
             replay::run(store.as_ref(), args).await
         }
         Cmd::Audit(_) => unreachable!("dispatched above"),
     }
 }
 
-/// Opens the configured store, creating the embedded default's data directory when needed.
+/// Opens the configured store, creating the embedded default's data directory when needed. Personal data
+/// reads back sealed from it: components that need it open [`privacy_cmd::open`] instead.
 pub(crate) async fn connect(
     settings: &Settings,
 ) -> anyhow::Result<std::sync::Arc<dyn store::EventStore>> {
+    Ok(connect_with_keys(settings).await?.events)
+}
+
+/// Like [`connect`], with the table of personal-data keys.
+pub(crate) async fn connect_with_keys(settings: &Settings) -> anyhow::Result<store::Connected> {
     if settings.database_url.is_none() {
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
             format!(
@@ -117,7 +128,7 @@ pub(crate) async fn connect(
             .context("migrating the event store as its owner")?;
     }
     let url = settings.database_url();
-    store::connect_with_pool_size(url.expose_secret(), settings.database_max_connections)
+    store::connect_with_keys(url.expose_secret(), settings.database_max_connections)
         .await
         .context("opening the event store")
 }

@@ -49,7 +49,9 @@ pub async fn connect(
 }
 
 pub async fn run(settings: Settings, cmd: NotifierCmd) -> anyhow::Result<()> {
-    let store = crate::connect(&settings).await?;
+    // The notifier reads contact details: it is one of the readers allowed to open personal data.
+    let (sealed, _) = crate::privacy_cmd::open(&settings).await?;
+    let store: Arc<dyn store::EventStore> = sealed;
     match cmd {
         NotifierCmd::Run => {
             let js = match settings.nats_url {

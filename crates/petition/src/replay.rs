@@ -39,9 +39,11 @@ pub async fn run(store: &dyn EventStore, args: ReplayArgs) -> anyhow::Result<()>
     }
     let events = command::decode_events(&recorded).context("decoding the case's events")?;
     let state = CaseState::fold(&events);
-    let verification = store::hash::verify_chain(&stream, &recorded);
+    // The stored rows (sealed personal data) are what the chain covers, not the opened events read here.
+    let verification = store.verify_stream(&stream).await?;
     let evaluated_on = command::local_date(as_of.unwrap_or_else(Utc::now));
-    let view = command::http::petitions::case_view(case_id, &state, evaluated_on);
+    let mut view = command::http::petitions::case_view(case_id, &state, evaluated_on);
+    view.personal_data = command::privacy::PersonalDataView::load(store, case_id, &state).await?;
 
     if args.json {
         let out = serde_json::json!({

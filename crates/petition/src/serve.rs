@@ -23,8 +23,14 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .install_recorder()
         .context("installing the metrics recorder")?;
     // Readers in this process (relay, in-process tails) are woken by our own appends, not only by polling.
-    let signal = bus::SignallingStore::new(crate::connect(&settings).await?);
+    let connected = crate::connect_with_keys(&settings).await?;
+    let signal = bus::SignallingStore::new(connected.events);
+    // `store` returns personal data sealed: the relay, the read models and the bus never see it. Only the
+    // command service and the notifier read through `sealed`, which opens it (ADR 0010).
     let store: Arc<dyn store::EventStore> = Arc::new(signal.clone());
+    let (sealed, fingerprints) =
+        crate::privacy_cmd::seal(&settings, store.clone(), connected.keys)?;
+    let sealed: Arc<dyn store::EventStore> = sealed;
     let clocks = load_clocks(&settings)?;
     let agencies: Arc<dyn domain::AgencyDirectory> = Arc::new(match &settings.agencies {
         Some(path) => domain::StaticAgencyDirectory::load(path)
@@ -52,11 +58,12 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         tokens = tokens.with_oidc(verifier);
     }
     let service = CaseService::new(
-        store.clone(),
+        sealed.clone(),
         Arc::new(clocks),
         agencies,
         Arc::new(SystemTime),
-    );
+    )
+    .with_fingerprint_key(fingerprints);
     let projections = crate::projections_cmd::connect(&settings, &store).await?;
     let read_side = command::http::ExtraRoutes {
         routes: projection::http::router(projection::http::ProjectionState {
@@ -150,7 +157,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         watcher.run(watcher_stop).await;
         ("deadline watcher", Ok(()))
     });
-    crate::workers::spawn_notifier(&mut tasks, &settings, store.clone(), source, &stopping).await?;
+    crate::workers::spawn_notifier(&mut tasks, &settings, sealed, source, &stopping).await?;
 
     tracing::info!(%addr, backend = store.backend(), nats = js.is_some(), "petition-ledger is listening");
     eprintln!(

@@ -57,6 +57,13 @@ pub struct Settings {
     /// `docs/notifier.md`). With nothing set, e-mails are written to the log instead of sent.
     #[serde(default)]
     pub notifier: notifier::NotifierSettings,
+    /// The key file holding the key-encryption keys of personal data and the fingerprint secret
+    /// (`PETITION_KEY_FILE`, mode 0600, kept apart from the database and its backups). Without it, the embedded
+    /// default creates `keys.json` in the data directory.
+    pub key_file: Option<PathBuf>,
+    /// The secret keying request fingerprints (`PETITION_FINGERPRINT_SECRET`, at least 32 bytes), when it
+    /// should not come from the key file. The same on every server of a deployment.
+    pub fingerprint_secret: Option<SecretString>,
     /// `text` or `json` logs (`PETITION_LOG_FORMAT`).
     #[serde(default = "default_log_format")]
     pub log_format: String,
@@ -100,6 +107,8 @@ const KEYS: &[&str] = &[
     "log_format",
     "nats_url",
     "nats_replicas",
+    "key_file",
+    "fingerprint_secret",
 ];
 
 /// The prefix (after `PETITION_`, lower-cased) of the variables setting the `[notifier]` table.

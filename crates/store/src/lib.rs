@@ -6,6 +6,7 @@ mod batch;
 mod db_error;
 mod error;
 pub mod hash;
+pub mod privacy;
 mod types;
 
 pub mod postgres;
@@ -91,9 +92,41 @@ pub async fn connect_with_pool_size(
             sqlite::SqliteStore::connect(url).await?,
         ))
     } else {
-        Err(StoreError::Config(format!(
-            "unsupported database URL scheme in `{}`: use postgres:// or sqlite://",
-            url.split(['@', '?']).next_back().unwrap_or_default()
-        )))
+        Err(unsupported_scheme(url))
+    }
+}
+
+fn unsupported_scheme(url: &str) -> StoreError {
+    StoreError::Config(format!(
+        "unsupported database URL scheme in `{}`: use postgres:// or sqlite://",
+        url.split(['@', '?']).next_back().unwrap_or_default()
+    ))
+}
+
+/// An opened database: the event store and, on the same database, the table of personal-data keys.
+#[derive(Debug, Clone)]
+pub struct Connected {
+    pub events: std::sync::Arc<dyn EventStore>,
+    pub keys: std::sync::Arc<dyn privacy::PersonalKeys>,
+}
+
+/// Like [`connect_with_pool_size`], also handing out the data-key table for [`privacy::SealedStore`].
+pub async fn connect_with_keys(url: &str, max_connections: u32) -> Result<Connected, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = std::sync::Arc::new(
+            postgres::PgStore::connect_with_pool_size(url, max_connections).await?,
+        );
+        Ok(Connected {
+            events: store.clone(),
+            keys: store,
+        })
+    } else if url.starts_with("sqlite:") {
+        let store = std::sync::Arc::new(sqlite::SqliteStore::connect(url).await?);
+        Ok(Connected {
+            events: store.clone(),
+            keys: store,
+        })
+    } else {
+        Err(unsupported_scheme(url))
     }
 }

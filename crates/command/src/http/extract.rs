@@ -8,7 +8,6 @@ use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::{HeaderMap, StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::AppState;
@@ -284,17 +283,114 @@ fn if_match(h: &HeaderMap) -> Result<Option<IfMatch>, ApiError> {
         })
 }
 
-/// A digest of what the request asked for, so a reused idempotency key with another request is detected.
-pub fn fingerprint(method: &str, path: &str, query: Option<&str>, body: &[u8]) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        method.as_bytes(),
-        path.as_bytes(),
-        query.unwrap_or_default().as_bytes(),
-        body,
-    ] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part);
+/// The server secret that keys request fingerprints (HMAC-SHA256). A plain digest of a body that carries
+/// personal data would let anyone who reads `commands.fingerprint` confirm a guessed body (a suspected
+/// denouncer's name with the public subject), and it would outlive any erasure; a keyed one reveals nothing
+/// without the secret. The secret must be the same on every server of a deployment and across restarts, so that
+/// a retried request still matches (it comes from the key file, or `PETITION_FINGERPRINT_SECRET`).
+#[derive(Clone)]
+pub struct FingerprintKey(std::sync::Arc<zeroize::Zeroizing<Vec<u8>>>);
+
+impl std::fmt::Debug for FingerprintKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FingerprintKey(<secret>)")
     }
-    hex::encode(h.finalize())
+}
+
+impl FingerprintKey {
+    /// A key from the deployment's secret (at least 32 bytes).
+    pub fn new(secret: &[u8]) -> Result<Self, &'static str> {
+        if secret.len() < 32 {
+            return Err("the fingerprint secret must be at least 32 bytes");
+        }
+        Ok(Self(std::sync::Arc::new(zeroize::Zeroizing::new(
+            secret.to_vec(),
+        ))))
+    }
+
+    /// A random key for this process only: retries across a restart would no longer match. For tests and
+    /// tools that record no retryable commands.
+    pub fn random() -> Self {
+        Self(std::sync::Arc::new(zeroize::Zeroizing::new(
+            rand::random::<[u8; 32]>().to_vec(),
+        )))
+    }
+
+    /// A keyed digest of what the request asked for, so a reused idempotency key with another request is
+    /// detected: `hmac-sha256:` and 64 hex digits.
+    pub fn fingerprint(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> String {
+        use hmac::Mac;
+        let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        mac.update(b"petition-ledger/request-fingerprint/v1");
+        for part in [
+            method.as_bytes(),
+            path.as_bytes(),
+            query.unwrap_or_default().as_bytes(),
+            body,
+        ] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        format!("hmac-sha256:{}", hex::encode(mac.finalize().into_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FingerprintKey;
+    use sha2::{Digest, Sha256};
+
+    const BODY: &[u8] = br#"{"petitioners":{"signatories":[{"full_name":"Tran Thi B"}]}}"#;
+
+    #[test]
+    fn the_same_request_has_the_same_fingerprint_under_one_secret() {
+        let key = FingerprintKey::new(&[7; 32]).expect("key");
+        let again = FingerprintKey::new(&[7; 32]).expect("key");
+        assert_eq!(
+            key.fingerprint("POST", "/api/v1/petitions", None, BODY),
+            again.fingerprint("POST", "/api/v1/petitions", None, BODY)
+        );
+        assert_ne!(
+            key.fingerprint("POST", "/api/v1/petitions", None, BODY),
+            key.fingerprint(
+                "POST",
+                "/api/v1/petitions",
+                Some("occurred_on=2025-01-02"),
+                BODY
+            )
+        );
+    }
+
+    #[test]
+    fn a_fingerprint_is_no_plain_digest_and_cannot_be_confirmed_without_the_secret() {
+        let key = FingerprintKey::new(&[7; 32]).expect("key");
+        let print = key.fingerprint("POST", "/api/v1/petitions", None, BODY);
+        let hex = print.strip_prefix("hmac-sha256:").expect("labelled");
+        assert_eq!(hex.len(), 64);
+        // Neither the body's digest nor the framed digest the server used to store.
+        let mut framed = Sha256::new();
+        for part in [&b"POST"[..], b"/api/v1/petitions", b"", BODY] {
+            framed.update((part.len() as u64).to_be_bytes());
+            framed.update(part);
+        }
+        for plain in [
+            hex::encode(Sha256::digest(BODY)),
+            hex::encode(framed.finalize()),
+        ] {
+            assert_ne!(hex, plain);
+        }
+        let other = FingerprintKey::new(&[8; 32]).expect("key");
+        assert_ne!(
+            print,
+            other.fingerprint("POST", "/api/v1/petitions", None, BODY)
+        );
+        assert!(FingerprintKey::new(&[7; 16]).is_err());
+    }
 }

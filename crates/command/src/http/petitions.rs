@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::auth::Actor;
 use super::error::ApiError;
-use super::extract::{CommandHeaders, JsonBody, Path, Query, fingerprint};
+use super::extract::{CommandHeaders, JsonBody, Path, Query};
 use super::views::{CaseView, CommandResponse, DeadlineView, EventView};
 use crate::{
     CommandOutcome, CommandRequest, RequestMeta, ServiceError, check_opt_date, check_opt_instant,
@@ -144,7 +144,12 @@ pub async fn receive(
         meta: RequestMeta {
             retryable: headers.idempotency_key.is_some(),
             command_id,
-            fingerprint: Some(fingerprint("POST", uri.path(), uri.query(), &body.raw)),
+            fingerprint: Some(app.service.fingerprint_key().fingerprint(
+                "POST",
+                uri.path(),
+                uri.query(),
+                &body.raw,
+            )),
             actor,
             correlation_id: headers.correlation_id,
             causation_id: headers.causation_id,
@@ -201,7 +206,12 @@ pub async fn act(
         meta: RequestMeta {
             retryable: headers.idempotency_key.is_some(),
             command_id: headers.command_id(&actor),
-            fingerprint: Some(fingerprint("POST", uri.path(), uri.query(), &body.raw)),
+            fingerprint: Some(app.service.fingerprint_key().fingerprint(
+                "POST",
+                uri.path(),
+                uri.query(),
+                &body.raw,
+            )),
             actor,
             correlation_id: headers.correlation_id,
             causation_id: headers.causation_id,
@@ -239,7 +249,12 @@ pub async fn get_case(
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", state.version)) {
         headers.insert(header::ETAG, etag);
     }
-    Ok((headers, Json(case_view(case_id, &state, as_of))))
+    let mut view = case_view(case_id, &state, as_of);
+    view.personal_data =
+        crate::privacy::PersonalDataView::load(app.service.store().as_ref(), case_id, &state)
+            .await
+            .map_err(|e| ApiError::from(crate::ServiceError::from(e)))?;
+    Ok((headers, Json(view)))
 }
 
 /// Every recorded event of a case, in order, with metadata and hashes (never personal data).
@@ -432,5 +447,6 @@ pub fn case_view(case_id: CaseId, state: &CaseState, as_of: NaiveDate) -> CaseVi
         as_of,
         deadlines,
         state: serde_json::to_value(state).unwrap_or_default(),
+        personal_data: crate::privacy::PersonalDataView::new(state, &[]),
     }
 }

@@ -94,4 +94,6 @@ pub struct CaseView {
     /// The folded state, without personal data.
     #[schema(value_type = Object)]
     pub state: serde_json::Value,
+    /// Whether the case's personal data is still readable, and the erasures recorded for it.
+    pub personal_data: crate::privacy::PersonalDataView,
 }

@@ -37,7 +37,7 @@ pub fn admin_url() -> String {
 }
 
 /// The admin URL with its database name replaced (the URL must name a database, e.g. `/postgres`).
-fn with_database(url: &str, db: &str) -> String {
+pub fn with_database(url: &str, db: &str) -> String {
     let (base, query) = url
         .split_once('?')
         .map_or((url, None), |(b, q)| (b, Some(q)));

@@ -11,6 +11,7 @@ mod lifecycle;
 mod oidc;
 mod openapi;
 mod outage;
+mod privacy;
 mod problems;
 mod raw;
 

@@ -183,6 +183,66 @@ async fn serve_with_no_settings_records_a_complaint_that_replay_explains() {
         "replay never prints personal data"
     );
 
+    // Personal data is sealed on disk, and erasing it leaves the chain intact and the case readable.
+    let on_disk = |needle: &str| {
+        std::fs::read_dir(dir.join("data"))
+            .expect("data dir")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("petition.db"))
+            .any(|e| {
+                let bytes = std::fs::read(e.path()).unwrap_or_default();
+                bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+            })
+    };
+    assert!(
+        !on_disk("Trần Thị Bình"),
+        "the name is readable in the database files"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("data/keys.json"))
+            .expect("the embedded default created its key file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let erase = Command::new(BIN)
+        .args([
+            "privacy",
+            "erase",
+            "--case",
+            &case,
+            "--reason",
+            "retention period ended",
+            "--actor",
+            "dpo",
+        ])
+        .current_dir(&dir)
+        .env("PETITION_LOG", "warn")
+        .output()
+        .expect("privacy erase");
+    let said = String::from_utf8_lossy(&erase.stdout);
+    assert!(
+        erase.status.success(),
+        "erase failed: {said}{}",
+        String::from_utf8_lossy(&erase.stderr)
+    );
+    assert!(said.contains("2 data key(s) destroyed"), "{said}");
+    let replayed = Command::new(BIN)
+        .args(["replay", &case, "--json"])
+        .current_dir(&dir)
+        .env("PETITION_LOG", "warn")
+        .output()
+        .expect("replay --json");
+    let out: Value = serde_json::from_slice(&replayed.stdout).expect("replay JSON");
+    assert_eq!(out["hash_chain_intact"], true, "{out}");
+    assert_eq!(out["case"]["personal_data"]["status"], "erased", "{out}");
+    assert_eq!(
+        out["case"]["personal_data"]["erasures"][0]["actor"], "dpo",
+        "{out}"
+    );
+
     let before = Command::new(BIN)
         .args(["replay", &case, "--as-of", "2000-01-01"])
         .current_dir(&dir)

@@ -2,6 +2,7 @@
 //! (ADR 0002): readers only see events whose writing transaction is older than every transaction still running.
 
 mod append;
+mod keys;
 mod read;
 
 pub use append::APPENDER_LOCK;

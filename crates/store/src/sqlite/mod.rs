@@ -2,6 +2,7 @@
 //! append runs in `BEGIN IMMEDIATE` on one dedicated connection, so positions are assigned in commit order.
 
 mod append;
+mod keys;
 mod read;
 
 use std::path::Path;
@@ -45,6 +46,8 @@ impl SqliteStore {
             .map_err(|e| StoreError::Config(format!("invalid SQLite URL: {e}")))?
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
+            // Deleted rows (an erased person's data key) are overwritten in the file, not just unlinked.
+            .pragma("secure_delete", "ON")
             // The store is the source of truth: a commit must survive a power cut, not only a crash.
             .synchronous(SqliteSynchronous::Full);
         if !in_memory {

@@ -187,6 +187,59 @@ pub async fn make_sqlite_store() -> TestDb {
 }
 
 impl TestDb {
+    /// The data-key table of this database (the same backend object as the store).
+    pub fn keys(&self) -> Arc<dyn store::privacy::PersonalKeys> {
+        match &self.raw {
+            Raw::Postgres { store, .. } => store.clone(),
+            Raw::Sqlite { store, .. } => store.clone(),
+        }
+    }
+
+    /// Where `needle` can be read in the raw database: `table: row` for every row of every table whose text
+    /// form contains it (PostgreSQL), or the files that contain its bytes (SQLite: the database, its WAL and
+    /// shared-memory files, free pages included). Empty when it is nowhere.
+    pub async fn raw_occurrences(&self, needle: &str) -> Vec<String> {
+        match &self.raw {
+            Raw::Postgres { pool, .. } => {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+                )
+                .fetch_all(pool)
+                .await
+                .expect("listing tables");
+                let mut found = Vec::new();
+                for table in tables {
+                    let rows: Vec<String> =
+                        sqlx::query_scalar(&format!("SELECT t::text FROM \"{table}\" t"))
+                            .fetch_all(pool)
+                            .await
+                            .expect("scanning a table");
+                    found.extend(
+                        rows.into_iter()
+                            .filter(|row| row.contains(needle))
+                            .map(|row| format!("{table}: {row}")),
+                    );
+                }
+                found
+            }
+            Raw::Sqlite { dir, .. } => {
+                let mut found = Vec::new();
+                let data = dir.join("data");
+                for entry in std::fs::read_dir(&data).expect("listing the data directory") {
+                    let path = entry.expect("entry").path();
+                    let bytes = std::fs::read(&path).expect("reading a database file");
+                    if bytes
+                        .windows(needle.len())
+                        .any(|window| window == needle.as_bytes())
+                    {
+                        found.push(path.display().to_string());
+                    }
+                }
+                found
+            }
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self.raw, Raw::Postgres { .. })
     }

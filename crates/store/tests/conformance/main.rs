@@ -35,6 +35,11 @@ macro_rules! conformance_tests {
                 paging::read_stream_as_of_returns_only_events_recorded_up_to_that_instant,
                 unavailable::connecting_to_a_database_that_is_not_running_is_unavailable,
                 unavailable::a_closed_store_answers_unavailable_instead_of_panicking,
+                privacy::personal_data_is_sealed_in_the_database_and_opens_only_through_the_sealed_store,
+                privacy::erasing_a_stream_leaves_nothing_readable_and_the_chain_still_verifies,
+                privacy::erasing_one_person_leaves_the_others_of_the_stream_readable,
+                privacy::rotating_the_key_encryption_key_rewraps_every_data_key_and_keeps_data_readable,
+                privacy::a_sealed_part_copied_into_another_event_does_not_open,
             );
         }
     };

@@ -6,5 +6,6 @@ pub mod global_order;
 pub mod idempotency;
 pub mod immutability;
 pub mod paging;
+pub mod privacy;
 pub mod tamper;
 pub mod unavailable;
