@@ -3,6 +3,7 @@
 mod audit_cmd;
 mod bus_cmd;
 mod notifier_cmd;
+mod observe;
 mod projections_cmd;
 mod replay;
 mod serve;

@@ -28,6 +28,9 @@ pub struct Settings {
     /// Address to listen on (`PETITION_LISTEN`).
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// Address of the private listener serving Prometheus metrics at `/metrics` (`PETITION_METRICS_LISTEN`,
+    /// e.g. `127.0.0.1:9464`). Unset: no metrics are served. `/metrics` is never served on `listen`.
+    pub metrics_listen: Option<SocketAddr>,
     /// Accepted bearer tokens as `actor:token` pairs separated by commas (`PETITION_TOKENS`).
     pub tokens: Option<SecretString>,
     /// A rulebook file replacing the shipped one (`PETITION_RULEBOOK`).
@@ -83,6 +86,7 @@ const KEYS: &[&str] = &[
     "database_max_connections",
     "data_dir",
     "listen",
+    "metrics_listen",
     "tokens",
     "rulebook",
     "holidays_dir",
