@@ -151,7 +151,8 @@ pub struct TimedStore {
 }
 
 impl TimedStore {
-    pub fn new(inner: Arc<dyn EventStore>) -> Arc<dyn EventStore> {
+    /// `inner`, with its appends timed.
+    pub fn wrap(inner: Arc<dyn EventStore>) -> Arc<dyn EventStore> {
         Arc::new(Self { inner })
     }
 }

@@ -28,7 +28,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     };
     // Readers in this process (relay, in-process tails) are woken by our own appends, not only by polling;
     // every append is timed.
-    let signal = bus::SignallingStore::new(crate::observe::TimedStore::new(
+    let signal = bus::SignallingStore::new(crate::observe::TimedStore::wrap(
         crate::connect(&settings).await?,
     ));
     let store: Arc<dyn store::EventStore> = Arc::new(signal.clone());
