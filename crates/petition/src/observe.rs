@@ -349,3 +349,86 @@ pub async fn run_watcher(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store whose only answer is an append open for three seconds.
+    #[derive(Debug)]
+    struct Held;
+
+    #[async_trait]
+    impl EventStore for Held {
+        async fn append(
+            &self,
+            _: &StreamId,
+            _: ExpectedVersion,
+            _: Vec<NewEvent>,
+            _: &CommandMeta,
+        ) -> Result<AppendOutcome, StoreError> {
+            Err(StoreError::Unavailable("test".into()))
+        }
+        async fn find_command(
+            &self,
+            _: uuid::Uuid,
+            _: Option<&str>,
+        ) -> Result<Option<AppendOutcome>, StoreError> {
+            Ok(None)
+        }
+        async fn read_stream(&self, _: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
+            Ok(Vec::new())
+        }
+        async fn read_stream_as_of(
+            &self,
+            _: &StreamId,
+            _: DateTime<Utc>,
+        ) -> Result<Vec<RecordedEvent>, StoreError> {
+            Ok(Vec::new())
+        }
+        async fn read_all(&self, _: &Checkpoint, _: usize) -> Result<Page, StoreError> {
+            Err(StoreError::Unavailable("test".into()))
+        }
+        async fn head(&self) -> Result<Checkpoint, StoreError> {
+            Ok(Checkpoint::START)
+        }
+        async fn verify_stream(
+            &self,
+            _: &StreamId,
+        ) -> Result<store::hash::Verification, StoreError> {
+            Err(StoreError::Unavailable("test".into()))
+        }
+        async fn oldest_open_append(&self) -> Result<Option<Duration>, StoreError> {
+            Ok(Some(Duration::from_secs(3)))
+        }
+        fn backend(&self) -> &'static str {
+            "held"
+        }
+    }
+
+    #[tokio::test]
+    async fn the_wrappers_serve_uses_pass_the_oldest_open_append_through() {
+        let store: Arc<dyn EventStore> =
+            Arc::new(bus::SignallingStore::new(TimedStore::wrap(Arc::new(Held))));
+        assert_eq!(
+            store.oldest_open_append().await.expect("age"),
+            Some(Duration::from_secs(3)),
+            "a wrapper that forgot the method would answer the trait's default, None"
+        );
+        assert_eq!(store.backend(), "held");
+    }
+
+    #[test]
+    fn append_outcomes_are_a_closed_set() {
+        let refused = Err(StoreError::Invalid("x".into()));
+        assert_eq!(append_outcome(&refused), "refused");
+        assert_eq!(
+            append_outcome(&Err(StoreError::Unavailable("x".into()))),
+            "error"
+        );
+        assert_eq!(
+            method_label(&Method::from_bytes(b"BREW").expect("method")),
+            "other"
+        );
+    }
+}

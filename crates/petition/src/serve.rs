@@ -14,6 +14,9 @@ use crate::workers::Tasks;
 
 use crate::settings::Settings;
 
+/// Open connections of the metrics listener.
+const METRICS_MAX_CONNECTIONS: usize = 16;
+
 /// How often the deadline watcher passes over the case list.
 const WATCHER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -87,7 +90,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             let addr = listener.local_addr()?;
             let router = crate::observe::router(handle.clone());
             let mut metrics_stop = stopping.clone();
-            let metrics_config = config.clone();
+            // A scraper or two, not clients: a small connection cap keeps descriptors for the API.
+            let metrics_config = HttpConfig {
+                max_connections: METRICS_MAX_CONNECTIONS,
+                ..config.clone()
+            };
             tasks.spawn(async move {
                 let shutdown = async move {
                     let _ = metrics_stop.wait_for(|s| *s).await;
