@@ -20,8 +20,8 @@ pub async fn live() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The event store answers. The answer says ready or not and nothing else: the backend, the head of the
-/// global order and every other figure are on the private metrics listener, not on a public endpoint.
+/// The event store answers. The answer says ready or not and nothing else: no backend, no head of the
+/// global order on a public endpoint (operators have `petition bus status` and the private metrics listener).
 #[utoipa::path(get, path = "/ready", tag = "operations", responses(
     (status = 200, description = "Ready: `{\"status\": \"ready\"}`"),
     (status = 503, description = "The event store is unavailable", body = super::error::Problem, content_type = "application/problem+json")))]
