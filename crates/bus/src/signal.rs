@@ -98,6 +98,10 @@ impl EventStore for SignallingStore {
         self.inner.verify_stream(stream).await
     }
 
+    async fn oldest_open_append(&self) -> Result<Option<std::time::Duration>, StoreError> {
+        self.inner.oldest_open_append().await
+    }
+
     fn backend(&self) -> &'static str {
         self.inner.backend()
     }

@@ -3,6 +3,7 @@
 mod audit_cmd;
 mod bus_cmd;
 mod notifier_cmd;
+mod observe;
 mod privacy_cmd;
 mod projections_cmd;
 mod replay;

@@ -5,7 +5,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::routing::get;
 use command::http::{ApiToken, AppState, HttpConfig, TokenList};
 use command::{CaseService, SystemTime};
 use secrecy::SecretString;
@@ -15,16 +14,25 @@ use crate::workers::Tasks;
 
 use crate::settings::Settings;
 
+/// Open connections of the metrics listener.
+const METRICS_MAX_CONNECTIONS: usize = 16;
+
+/// How often the deadline watcher passes over the case list.
+const WATCHER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How long in-flight requests and workers get to finish after SIGINT/SIGTERM.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
 
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .install_recorder()
-        .context("installing the metrics recorder")?;
-    // Readers in this process (relay, in-process tails) are woken by our own appends, not only by polling.
+    // Metrics are recorded only when they are served, on their own listener (never on the API's).
+    let metrics = match settings.metrics_listen {
+        Some(_) => Some(crate::observe::install()?),
+        None => None,
+    };
+    // Readers in this process (relay, in-process tails) are woken by our own appends, not only by polling;
+    // every append is timed.
     let connected = crate::connect_with_keys(&settings).await?;
-    let signal = bus::SignallingStore::new(connected.events);
+    let signal = bus::SignallingStore::new(crate::observe::TimedStore::wrap(connected.events));
     // `store` returns personal data sealed: the relay, the read models and the bus never see it. Only the
     // command service and the notifier read through `sealed`, which opens it (ADR 0010).
     let store: Arc<dyn store::EventStore> = Arc::new(signal.clone());
@@ -85,15 +93,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         body_limit_bytes: settings.body_limit_bytes,
         ..HttpConfig::default()
     };
-    // `/metrics` goes through the same edge (timeouts, limits, problem answers) as every other route.
-    let read_side = command::http::ExtraRoutes {
-        public: read_side.public.route(
-            "/metrics",
-            get(move || std::future::ready(metrics.render())),
-        ),
-        ..read_side
-    };
-    let app = command::http::router_with(state, &config, read_side);
+    // An outer layer sees the matched route of every request (and `unmatched` for the fallback).
+    let app = command::http::router_with(state, &config, read_side)
+        .layer(axum::middleware::from_fn(crate::observe::track_http));
 
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -102,6 +104,34 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 
     let (stop, stopping) = watch::channel(false);
     let mut tasks = Tasks::new();
+    let metrics_addr = match (settings.metrics_listen, &metrics) {
+        (Some(at), Some(handle)) => {
+            let listener = tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("binding the metrics listener {at}"))?;
+            let addr = listener.local_addr()?;
+            let router = crate::observe::router(handle.clone());
+            let mut metrics_stop = stopping.clone();
+            // A scraper or two, not clients: a small connection cap keeps descriptors for the API.
+            let metrics_config = HttpConfig {
+                max_connections: METRICS_MAX_CONNECTIONS,
+                ..config.clone()
+            };
+            tasks.spawn(async move {
+                let shutdown = async move {
+                    let _ = metrics_stop.wait_for(|s| *s).await;
+                };
+                (
+                    "metrics listener",
+                    command::http::serve_with(listener, router, &metrics_config, shutdown)
+                        .await
+                        .context("metrics listener failed"),
+                )
+            });
+            Some(addr)
+        }
+        _ => None,
+    };
     let mut http_stop = stopping.clone();
     tasks.spawn(async move {
         let shutdown = async move {
@@ -151,15 +181,32 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             stopping.clone(),
         );
     }
-    let watcher = projection::watcher::Watcher::new(service, projections);
+    let watcher = projection::watcher::Watcher::new(service, projections.clone());
     let watcher_stop = stopping.clone();
     tasks.spawn(async move {
-        watcher.run(watcher_stop).await;
+        crate::observe::run_watcher(watcher, WATCHER_INTERVAL, watcher_stop).await;
         ("deadline watcher", Ok(()))
     });
-    crate::workers::spawn_notifier(&mut tasks, &settings, sealed, source, &stopping).await?;
+    let notifier =
+        crate::workers::spawn_notifier(&mut tasks, &settings, sealed, source, &stopping)
+            .await?;
+    if let Some(handle) = metrics {
+        let sampled = crate::observe::Sampled {
+            store: store.clone(),
+            projections,
+            notifier: Some(notifier),
+        };
+        let sampler_stop = stopping.clone();
+        tasks.spawn(async move {
+            crate::observe::run_sampler(sampled, Some(handle), sampler_stop).await;
+            ("metrics sampler", Ok(()))
+        });
+    }
 
-    tracing::info!(%addr, backend = store.backend(), nats = js.is_some(), "petition-ledger is listening");
+    tracing::info!(%addr, metrics = ?metrics_addr, backend = store.backend(), nats = js.is_some(), "petition-ledger is listening");
+    if let Some(at) = metrics_addr {
+        eprintln!("petition-ledger metrics on http://{at}/metrics");
+    }
     eprintln!(
         "petition-ledger listening on http://{addr} ({} store{}); OpenAPI at http://{addr}/api/v1/openapi.json",
         store.backend(),

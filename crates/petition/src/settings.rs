@@ -28,6 +28,9 @@ pub struct Settings {
     /// Address to listen on (`PETITION_LISTEN`).
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// Address of the private listener serving Prometheus metrics at `/metrics` (`PETITION_METRICS_LISTEN`,
+    /// e.g. `127.0.0.1:9464`). Unset: no metrics are served. `/metrics` is never served on `listen`.
+    pub metrics_listen: Option<SocketAddr>,
     /// Static bearer tokens (service accounts), comma-separated `actor:role[+role…]:agency-or-*:sha256-hex`
     /// entries (`PETITION_TOKENS`). Only the SHA-256 of each token is kept; see docs/access-control.md.
     pub tokens: Option<SecretString>,
@@ -98,6 +101,7 @@ const KEYS: &[&str] = &[
     "database_max_connections",
     "data_dir",
     "listen",
+    "metrics_listen",
     "tokens",
     "access_policy",
     "rulebook",

@@ -52,14 +52,14 @@ pub fn spawn_consumer(
     });
 }
 
-/// The notifier: its consumer and its retry/digest loop.
+/// The notifier: its consumer and its retry/digest loop. Returns a handle on it (for its delivery counts).
 pub async fn spawn_notifier(
     tasks: &mut Tasks,
     settings: &Settings,
     store: Arc<dyn store::EventStore>,
     source: Arc<dyn EventSource>,
     stop: &watch::Receiver<bool>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<notifier::Notifier> {
     let notifier = crate::notifier_cmd::connect(settings, store).await?;
     spawn_consumer(
         tasks,
@@ -69,11 +69,12 @@ pub async fn spawn_notifier(
         stop.clone(),
     );
     let loop_stop = stop.clone();
+    let handle = notifier.clone();
     tasks.spawn(async move {
         (
             "notifier retries",
             notifier.run(loop_stop).await.map_err(anyhow::Error::from),
         )
     });
-    Ok(())
+    Ok(handle)
 }

@@ -9,6 +9,7 @@
 mod smtp_sink;
 
 mod audit;
+mod metrics;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -24,6 +25,8 @@ struct Server {
     child: Child,
     base: String,
     token: String,
+    /// `http://host:port` of the metrics listener, when `PETITION_METRICS_LISTEN` is set.
+    metrics: Option<String>,
 }
 
 impl Drop for Server {
@@ -54,10 +57,18 @@ fn start_server_with(dir: &Path, env: &[(&str, &str)]) -> Server {
     let mut lines = BufReader::new(stderr).lines();
     let mut token = None;
     let mut base = None;
+    let mut metrics = None;
     while let Some(Ok(line)) = lines.next() {
         let line = line.trim().to_owned();
         if token.is_none() && line.len() == 48 && line.bytes().all(|b| b.is_ascii_hexdigit()) {
             token = Some(line.clone());
+        }
+        if let Some(rest) = line.strip_prefix("petition-ledger metrics on ") {
+            metrics = rest
+                .split_whitespace()
+                .next()
+                .and_then(|url| url.strip_suffix("/metrics"))
+                .map(str::to_owned);
         }
         if let Some(rest) = line.strip_prefix("petition-ledger listening on ") {
             base = rest.split_whitespace().next().map(str::to_owned);
@@ -70,6 +81,7 @@ fn start_server_with(dir: &Path, env: &[(&str, &str)]) -> Server {
         child,
         base: base.expect("listening line"),
         token: token.expect("printed development token"),
+        metrics,
     }
 }
 
@@ -304,7 +316,13 @@ async fn serve_with_nats_relays_a_burst_and_bus_status_shows_no_lag() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let nats = start_nats(&dir);
-    let server = start_server_with(&dir, &[("PETITION_NATS_URL", nats.url.as_str())]);
+    let server = start_server_with(
+        &dir,
+        &[
+            ("PETITION_NATS_URL", nats.url.as_str()),
+            ("PETITION_METRICS_LISTEN", "127.0.0.1:0"),
+        ],
+    );
 
     let client = reqwest::Client::new();
     let burst = 25;
@@ -357,7 +375,10 @@ async fn serve_with_nats_relays_a_burst_and_bus_status_shows_no_lag() {
     );
 
     let metrics = client
-        .get(format!("{}/metrics", server.base))
+        .get(format!(
+            "{}/metrics",
+            server.metrics.as_deref().expect("metrics listener")
+        ))
         .send()
         .await
         .expect("metrics")
