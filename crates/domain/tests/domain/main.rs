@@ -15,5 +15,6 @@ mod overdue;
 mod properties;
 mod publication;
 mod resolution;
+mod scenarios;
 mod stored;
 mod tet;
