@@ -10,7 +10,7 @@ mod error;
 mod rulebook;
 mod serde_date;
 
-pub use calendar::{DayKind, Holiday, HolidayCalendar, YearCalendar};
+pub use calendar::{DayKind, Holiday, HolidayCalendar, MISSING_YEAR_LEAD_DAYS, YearCalendar};
 pub use deadline::{Adjustment, AdjustmentKind, Clocks, Deadline, SkippedDay};
 pub use error::ClockError;
 pub use rulebook::{

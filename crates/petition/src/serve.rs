@@ -199,6 +199,14 @@ fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
         None => clock::HolidayCalendar::embedded(),
     };
     tracing::info!(rulebook = %rulebook.version, years = ?calendar.years.keys().collect::<Vec<_>>(), "statutory clocks loaded");
+    // A step whose period reaches a year without its holiday file is refused; warn the operator from
+    // 60 days before the year begins (docs/operations.md, "The yearly holiday update").
+    for year in calendar.missing_years(command::local_date(chrono::Utc::now())) {
+        tracing::warn!(
+            year,
+            "no holiday calendar for {year}: load rules/holidays/vn-{year}.toml (deadlines reaching into {year} will be refused until then)"
+        );
+    }
     Ok(clock::Clocks::new(rulebook, calendar))
 }
 
