@@ -11,7 +11,7 @@ mod rulebook;
 mod serde_date;
 
 pub use calendar::{DayKind, Holiday, HolidayCalendar, MISSING_YEAR_LEAD_DAYS, YearCalendar};
-pub use deadline::{Adjustment, AdjustmentKind, Clocks, Deadline, SkippedDay};
+pub use deadline::{Adjustment, AdjustmentKind, Clocks, Deadline, Recount, SkippedDay};
 pub use error::ClockError;
 pub use rulebook::{
     Complexity, MaxExtensions, Rule, Rulebook, SuspensionMode, Unit, Variant, Variants,

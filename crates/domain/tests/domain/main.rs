@@ -8,6 +8,7 @@ mod backlog;
 mod closing;
 mod commands;
 mod confidentiality;
+mod corrections;
 mod given_when_then;
 mod intake;
 mod lifecycle;
