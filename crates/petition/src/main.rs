@@ -5,6 +5,7 @@ mod bus_cmd;
 mod notifier_cmd;
 mod projections_cmd;
 mod replay;
+mod rules_cmd;
 mod serve;
 mod settings;
 mod workers;
@@ -55,6 +56,9 @@ enum Cmd {
     /// Notify petitioners and the inspectorate.
     #[command(subcommand)]
     Notifier(notifier_cmd::NotifierCmd),
+    /// Open deadlines computed with superseded rule or calendar data: list them, or record corrections.
+    #[command(subcommand)]
+    Rules(rules_cmd::RulesCmd),
     /// Check the ledger against its copies (exit 0 identical, 1 divergent, 2 could not check).
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
@@ -86,6 +90,7 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Bus(cmd) => bus_cmd::run(settings, cmd).await,
         Cmd::Notifier(cmd) => notifier_cmd::run(settings, cmd).await,
         Cmd::Projections(cmd) => projections_cmd::run(settings, cmd).await,
+        Cmd::Rules(cmd) => rules_cmd::run(settings, cmd).await,
         Cmd::Replay(args) => {
             let store = connect(&settings).await?;
             replay::run(store.as_ref(), args).await

@@ -187,7 +187,7 @@ pub async fn supervise(mut tasks: Tasks, stop: watch::Sender<bool>) -> anyhow::R
     }
 }
 
-fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
+pub(crate) fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
     let rulebook = match &settings.rulebook {
         Some(p) => clock::Rulebook::load(p)
             .with_context(|| format!("loading the rulebook {}", p.display()))?,
