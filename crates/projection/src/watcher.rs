@@ -36,18 +36,18 @@ pub struct WatchOutcome {
 }
 
 /// What recording one miss did.
-enum Recorded {
+enum Attempt {
     Recorded,
     AlreadyDone,
     Failed,
 }
 
 impl WatchOutcome {
-    fn add(&mut self, r: Recorded) {
+    fn add(&mut self, r: Attempt) {
         match r {
-            Recorded::Recorded => self.recorded += 1,
-            Recorded::AlreadyDone => self.already_done += 1,
-            Recorded::Failed => self.failed += 1,
+            Attempt::Recorded => self.recorded += 1,
+            Attempt::AlreadyDone => self.already_done += 1,
+            Attempt::Failed => self.failed += 1,
         }
     }
 }
@@ -138,7 +138,7 @@ impl Watcher {
         key: &str,
         due: &str,
         today: NaiveDate,
-    ) -> Recorded {
+    ) -> Attempt {
         let request = CommandRequest {
             case_id: case,
             command: Command::RecordDeadlineMissed(RecordDeadlineMissed { deadline }),
@@ -154,19 +154,19 @@ impl Watcher {
             },
         };
         match self.service.execute(request).await {
-            Ok(done) if done.replayed => Recorded::AlreadyDone,
+            Ok(done) if done.replayed => Attempt::AlreadyDone,
             Ok(_) => {
                 tracing::info!(%case_id, deadline = %key, %due, "deadline missed recorded");
-                Recorded::Recorded
+                Attempt::Recorded
             }
             Err(ServiceError::Domain(e))
                 if matches!(e.code(), "deadline-not-missed" | "illegal-transition") =>
             {
-                Recorded::AlreadyDone
+                Attempt::AlreadyDone
             }
             Err(e) => {
                 tracing::warn!(%case_id, deadline = %key, error = %e, "could not record a missed deadline; will retry");
-                Recorded::Failed
+                Attempt::Failed
             }
         }
     }
