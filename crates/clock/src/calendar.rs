@@ -38,6 +38,9 @@ pub enum DayKind {
     Holiday(String),
 }
 
+/// How many days before a year begins `HolidayCalendar::missing_years` starts reporting it.
+pub const MISSING_YEAR_LEAD_DAYS: u64 = 60;
+
 /// Every loaded year, keyed by year.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HolidayCalendar {
@@ -115,6 +118,27 @@ impl HolidayCalendar {
     pub fn is_working_day(&self, date: NaiveDate) -> Result<bool, crate::ClockError> {
         Ok(self.day_kind(date)? == DayKind::Working)
     }
+    /// The years without a holiday file that the operator must load now, on `today`: the current
+    /// year when it is missing, and the next year from [`MISSING_YEAR_LEAD_DAYS`] days before it
+    /// begins (a 30-day period started in December already reaches into it; working-day periods
+    /// started then will too). Steps whose period reaches a missing year fail with
+    /// `CalendarYearMissing`, so `petition serve` warns about these at start (issue 11 item 6; the
+    /// yearly update is described in `docs/operations.md`).
+    pub fn missing_years(&self, today: NaiveDate) -> Vec<i32> {
+        let mut missing = Vec::new();
+        if !self.years.contains_key(&today.year()) {
+            missing.push(today.year());
+        }
+        let next = today.year() + 1;
+        let starts = NaiveDate::from_ymd_opt(next, 1, 1);
+        let warn_from =
+            starts.and_then(|d| d.checked_sub_days(chrono::Days::new(MISSING_YEAR_LEAD_DAYS)));
+        if warn_from.is_some_and(|from| today >= from) && !self.years.contains_key(&next) {
+            missing.push(next);
+        }
+        missing
+    }
+
     /// The jurisdiction of the loaded years (`None` when nothing is loaded).
     pub fn jurisdiction(&self) -> Option<&str> {
         self.years.values().next().map(|y| y.jurisdiction.as_str())

@@ -78,6 +78,17 @@ pub struct Clocks {
 
 use crate::{ClockError, SuspensionMode};
 
+/// What counting a stored deadline again with the data loaded now gives ([`Clocks::recount`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recount {
+    /// The same due date.
+    Unchanged,
+    /// Another due date: the deadline as it is now counted, and why it moved.
+    Moved { deadline: Deadline, reason: String },
+    /// Not recounted automatically (the reason says why).
+    Manual(String),
+}
+
 impl Deadline {
     /// Whether `today` is after the due date: the date test only. Whether a step *is* overdue also depends
     /// on the case (a duty, not suspended, still undone): ask the domain's `CaseState::days_overdue`.
@@ -155,6 +166,69 @@ impl Clocks {
         extensions_so_far: u32,
     ) -> Result<Deadline, ClockError> {
         adjust::extend(self, d, extension_rule_id, on, extensions_so_far)
+    }
+    /// Counts a stored deadline again with the data loaded now: the rule version the current rulebook
+    /// selects for its trigger date (a correction replaces the version it corrects, ADR 0004) and the
+    /// current holiday calendar, re-applying its extensions in order. Used by `petition rules check` /
+    /// `apply` to find the open deadlines a correction moves (issue 11 item 4); the stored deadline itself
+    /// is never edited: a `deadline.corrected` event records the new one.
+    ///
+    /// A deadline moved by a pause or a restart is not recounted ([`Recount::Manual`]): its adjustments
+    /// do not keep the suspension dates needed to redo them exactly.
+    pub fn recount(&self, d: &Deadline) -> Result<Recount, ClockError> {
+        if let Some(a) = d
+            .adjustments
+            .iter()
+            .find(|a| matches!(a.kind, AdjustmentKind::Paused | AdjustmentKind::Restarted))
+        {
+            return Ok(Recount::Manual(format!(
+                "adjusted by a suspension on {}; recount by hand",
+                a.on
+            )));
+        }
+        let rule = self.rulebook.rule(&d.rule_id, d.trigger_date)?;
+        let mut next = self.compute_rule(rule, d.trigger_date, d.variant)?;
+        let mut extensions = 0u32;
+        for a in &d.adjustments {
+            if a.kind == AdjustmentKind::Extended {
+                let id = a.rule_id.as_deref().unwrap_or_default();
+                next = self.extend(&next, id, a.on, extensions)?;
+                extensions = extensions.saturating_add(1);
+            }
+        }
+        if next.due == d.due {
+            return Ok(Recount::Unchanged);
+        }
+        let mut why = Vec::new();
+        if (rule.id.as_str(), rule.version) != (d.rule_id.as_str(), d.rule_version) {
+            why.push(format!(
+                "rule {} v{} replaces v{}{}",
+                rule.id,
+                rule.version,
+                d.rule_version,
+                rule.correction
+                    .as_deref()
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default()
+            ));
+        }
+        if rule.limit_for(d.variant) == d.count && why.is_empty() {
+            why.push(format!(
+                "the holiday calendar now loaded counts the days from {} differently",
+                d.trigger_date
+            ));
+        } else if why.is_empty() {
+            why.push("the limit differs under the current rulebook".to_owned());
+        }
+        let reason = why.join("; ");
+        next.explanation = format!(
+            "{} Recounted with rulebook {} because {reason}: due {} instead of {}.",
+            next.explanation, self.rulebook.version, next.due, d.due
+        );
+        Ok(Recount::Moved {
+            deadline: next,
+            reason,
+        })
     }
     /// What a suspension starting on `suspended_on` does to this deadline's clock (rule in force that day).
     pub fn suspension_mode(

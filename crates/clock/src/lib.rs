@@ -10,8 +10,8 @@ mod error;
 mod rulebook;
 mod serde_date;
 
-pub use calendar::{DayKind, Holiday, HolidayCalendar, YearCalendar};
-pub use deadline::{Adjustment, AdjustmentKind, Clocks, Deadline, SkippedDay};
+pub use calendar::{DayKind, Holiday, HolidayCalendar, MISSING_YEAR_LEAD_DAYS, YearCalendar};
+pub use deadline::{Adjustment, AdjustmentKind, Clocks, Deadline, Recount, SkippedDay};
 pub use error::ClockError;
 pub use rulebook::{
     Complexity, MaxExtensions, Rule, Rulebook, SuspensionMode, Unit, Variant, Variants,

@@ -23,18 +23,18 @@ pub mod upcast;
 
 pub use agency::{Agency, AgencyDirectory, AgencyDirectoryError, StaticAgencyDirectory};
 pub use command::{
-    Accept, Classify, Close, Command, ComplexityCriteria, Extend, FileWithoutProcessing, Forward,
-    Guide, HoldDialogue, IssueDecision, LodgeAppeal, LodgeReDenunciation, NoteLawsuit, Receive,
-    ReceiveForwarded, RecordDeadlineMissed, RecordDecisionEffect, RecordExecution, RecordFinding,
-    RecordNoticeSent, RecordPublication, Refuse, Resume, StartVerification, Suspend, Terminate,
-    Withdraw,
+    Accept, Classify, Close, Command, ComplexityCriteria, CorrectDeadline, Extend,
+    FileWithoutProcessing, Forward, Guide, HoldDialogue, IssueDecision, LodgeAppeal,
+    LodgeReDenunciation, NoteLawsuit, Receive, ReceiveForwarded, RecordDeadlineMissed,
+    RecordDecisionEffect, RecordExecution, RecordFinding, RecordNoticeSent, RecordPublication,
+    Refuse, Resume, StartVerification, Suspend, Terminate, Withdraw,
 };
 pub use decide::{DecideContext, decide};
 pub use error::{DecodeError, DomainError};
 pub use event::{
     AcceptanceRefused, AppealLodged, CaseClosed, CaseResumed, CaseSuspended, CaseTerminated,
-    ConclusionPublished, DeadlineChanges, DeadlineExtended, DeadlineMissed, DecisionExecuted,
-    DecisionIssued, DecisionTookEffect, DialogueHeld, Event, FindingRecorded,
+    ConclusionPublished, DeadlineChanges, DeadlineCorrected, DeadlineExtended, DeadlineMissed,
+    DecisionExecuted, DecisionIssued, DecisionTookEffect, DialogueHeld, Event, FindingRecorded,
     ForwardedPetitionReceived, LawsuitNoted, NoticeSent, PetitionAccepted, PetitionClassified,
     PetitionFiled, PetitionForwarded, PetitionGuided, PetitionReceived, PetitionWithdrawn,
     ReDenunciationLodged, StoredEvent, VerificationStarted,

@@ -7,6 +7,7 @@ mod observe;
 mod privacy_cmd;
 mod projections_cmd;
 mod replay;
+mod rules_cmd;
 mod serve;
 mod settings;
 mod token_cmd;
@@ -58,6 +59,9 @@ enum Cmd {
     /// Notify petitioners and the inspectorate.
     #[command(subcommand)]
     Notifier(notifier_cmd::NotifierCmd),
+    /// Open deadlines computed with superseded rule or calendar data: list them, or record corrections.
+    #[command(subcommand)]
+    Rules(rules_cmd::RulesCmd),
     /// Check the ledger against its copies (exit 0 identical, 1 divergent, 2 could not check).
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
@@ -96,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Notifier(cmd) => notifier_cmd::run(settings, cmd).await,
         Cmd::Projections(cmd) => projections_cmd::run(settings, cmd).await,
         Cmd::Privacy(cmd) => privacy_cmd::run(settings, cmd).await,
+        Cmd::Rules(cmd) => rules_cmd::run(settings, cmd).await,
         Cmd::Replay(args) => {
             let (store, _) = privacy_cmd::open(&settings).await?;
             replay::run(store.as_ref(), args).await

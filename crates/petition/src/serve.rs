@@ -188,8 +188,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         ("deadline watcher", Ok(()))
     });
     let notifier =
-        crate::workers::spawn_notifier(&mut tasks, &settings, sealed, source, &stopping)
-            .await?;
+        crate::workers::spawn_notifier(&mut tasks, &settings, sealed, source, &stopping).await?;
     if let Some(handle) = metrics {
         let sampled = crate::observe::Sampled {
             store: store.clone(),
@@ -258,7 +257,7 @@ pub async fn supervise(mut tasks: Tasks, stop: watch::Sender<bool>) -> anyhow::R
     }
 }
 
-fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
+pub(crate) fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
     let rulebook = match &settings.rulebook {
         Some(p) => clock::Rulebook::load(p)
             .with_context(|| format!("loading the rulebook {}", p.display()))?,
@@ -270,6 +269,14 @@ fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
         None => clock::HolidayCalendar::embedded(),
     };
     tracing::info!(rulebook = %rulebook.version, years = ?calendar.years.keys().collect::<Vec<_>>(), "statutory clocks loaded");
+    // A step whose period reaches a year without its holiday file is refused; warn the operator from
+    // 60 days before the year begins (docs/operations.md, "The yearly holiday update").
+    for year in calendar.missing_years(command::local_date(chrono::Utc::now())) {
+        tracing::warn!(
+            year,
+            "no holiday calendar for {year}: load rules/holidays/vn-{year}.toml (deadlines reaching into {year} will be refused until then)"
+        );
+    }
     Ok(clock::Clocks::new(rulebook, calendar))
 }
 

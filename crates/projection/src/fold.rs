@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{
-    CaseState, DeadlineKey, DeadlineStatus, Event, Instance, Level, Outcome, PetitionKind, Status,
+    CaseState, DeadlineKey, DeadlineStatus, Event, Instance, Level, Outcome, PetitionKind,
 };
 use serde::{Deserialize, Serialize};
 
@@ -231,28 +231,20 @@ impl CaseFold {
     }
 
     /// The earliest due date among the duties still waiting for their step; `None` when nothing is due.
-    /// A suspended case's open clocks stand still (they are replaced on resumption), but a deadline
-    /// already recorded as missed stays overdue.
+    /// The domain's one definition ([`CaseState::pending_due`]): a suspended case's open clocks stand
+    /// still, a recorded miss stays pending until the step is done, nothing is due on a case that is over.
     pub fn pending_due(&self) -> Option<NaiveDate> {
-        if self.state.status.is_final() {
-            return None;
-        }
-        let suspended = self.state.status == Status::Suspended;
-        self.state
-            .deadlines
-            .iter()
-            .filter(|(key, t)| key.is_obligation() && t.status.is_pending())
-            .filter(|(_, t)| !(suspended && t.status == DeadlineStatus::Open))
-            .map(|(_, t)| t.deadline.due)
-            .min()
+        self.state.pending_due()
     }
 }
 
-/// At a withdrawal: was the decision deadline (if any) still kept?
+/// At a withdrawal: was the decision deadline (if any) still kept? Judged by the withdrawal's real date,
+/// so a withdrawal keyed in after the watcher recorded a miss, but dated on or before the due date
+/// (backlog entry), counts as on time: the miss is superseded.
 fn decision_on_time(state: &CaseState, on: NaiveDate) -> Option<bool> {
     let tracked = state.deadline(DeadlineKey::Decision)?;
     Some(match tracked.status {
-        DeadlineStatus::Missed { .. } | DeadlineStatus::Late { .. } => false,
+        DeadlineStatus::Late { .. } => false,
         _ => on <= tracked.deadline.due,
     })
 }

@@ -35,6 +35,23 @@ pub struct WatchOutcome {
     pub failed: usize,
 }
 
+/// What recording one miss did.
+enum Attempt {
+    Recorded,
+    AlreadyDone,
+    Failed,
+}
+
+impl WatchOutcome {
+    fn add(&mut self, r: Attempt) {
+        match r {
+            Attempt::Recorded => self.recorded += 1,
+            Attempt::AlreadyDone => self.already_done += 1,
+            Attempt::Failed => self.failed += 1,
+        }
+    }
+}
+
 /// Finds due duties in the case list and records each miss once.
 #[derive(Debug, Clone)]
 pub struct Watcher {
@@ -67,62 +84,91 @@ impl Watcher {
     }
 
     /// One pass for the local date `today`.
+    ///
+    /// The case list only nominates candidates (cases with an open deadline whose stored `pending` flag
+    /// is set and whose due date has passed); which deadlines are due to be recorded is decided by the
+    /// domain's one definition, [`domain::CaseState::overdue_deadlines`], on the case loaded from the
+    /// store, so a lagging read model can neither invent nor hide a miss.
     pub async fn run_once(&self, today: NaiveDate) -> Result<WatchOutcome, ProjectionError> {
         let rows = sqlx::query(
-            "SELECT d.case_id, d.deadline_key, d.due FROM case_deadlines d JOIN case_list c ON c.case_id = d.case_id \
-             WHERE d.status = 'open' AND d.obligation = 1 AND d.due_day < $1 AND c.is_open = 1 AND c.status <> 'suspended' \
-             ORDER BY d.due_day, d.case_id",
+            "SELECT d.case_id, MIN(d.due_day) AS first_due FROM case_deadlines d \
+             WHERE d.status = 'open' AND d.pending = 1 AND d.due_day < $1 \
+             GROUP BY d.case_id ORDER BY first_due, d.case_id",
         )
         .bind(day_number(today))
         .fetch_all(&self.projections.db.pool)
         .await?;
         let mut outcome = WatchOutcome::default();
         for r in rows {
-            let (case_id, key, due): (String, String, String) = (
-                r.try_get("case_id")?,
-                r.try_get("deadline_key")?,
-                r.try_get("due")?,
-            );
-            let (Ok(case_uuid), Ok(deadline)) = (
-                case_id.parse::<Uuid>(),
-                serde_json::from_value::<DeadlineKey>(serde_json::Value::String(key.clone())),
-            ) else {
-                tracing::error!(%case_id, %key, "unreadable row in case_deadlines");
+            let case_id: String = r.try_get("case_id")?;
+            let Ok(case_uuid) = case_id.parse::<Uuid>() else {
+                tracing::error!(%case_id, "unreadable case id in case_deadlines");
                 outcome.failed += 1;
                 continue;
             };
-            let request = CommandRequest {
-                case_id: CaseId::from_uuid(case_uuid),
-                command: Command::RecordDeadlineMissed(RecordDeadlineMissed { deadline }),
-                expected_version: None,
-                step_date: Some(today),
-                meta: RequestMeta {
-                    retryable: true,
-                    command_id: command_id(&case_id, &key, &due),
-                    fingerprint: Some(format!("deadline-missed/{key}/{due}")),
-                    actor: ACTOR.to_owned(),
-                    correlation_id: Uuid::new_v4(),
-                    causation_id: None,
-                },
-            };
-            match self.service.execute(request).await {
-                Ok(done) if done.replayed => outcome.already_done += 1,
-                Ok(_) => {
-                    tracing::info!(%case_id, deadline = %key, %due, "deadline missed recorded");
-                    outcome.recorded += 1;
-                }
-                Err(ServiceError::Domain(e))
-                    if matches!(e.code(), "deadline-not-missed" | "illegal-transition") =>
-                {
-                    outcome.already_done += 1;
-                }
+            let case = CaseId::from_uuid(case_uuid);
+            let state = match self.service.load(case).await {
+                Ok((_, state)) => state,
                 Err(e) => {
-                    tracing::warn!(%case_id, deadline = %key, error = %e, "could not record a missed deadline; will retry");
+                    tracing::warn!(%case_id, error = %e, "could not load a case; will retry");
                     outcome.failed += 1;
+                    continue;
                 }
+            };
+            for deadline in state.overdue_deadlines(today) {
+                let Some(tracked) = state.deadline(deadline) else {
+                    continue;
+                };
+                let key = deadline.as_str();
+                let due = tracked.deadline.due.to_string();
+                outcome.add(
+                    self.record(&case_id, case, deadline, key, &due, today)
+                        .await,
+                );
             }
         }
         Ok(outcome)
+    }
+
+    async fn record(
+        &self,
+        case_id: &str,
+        case: CaseId,
+        deadline: DeadlineKey,
+        key: &str,
+        due: &str,
+        today: NaiveDate,
+    ) -> Attempt {
+        let request = CommandRequest {
+            case_id: case,
+            command: Command::RecordDeadlineMissed(RecordDeadlineMissed { deadline }),
+            expected_version: None,
+            step_date: Some(today),
+            meta: RequestMeta {
+                retryable: true,
+                command_id: command_id(case_id, key, due),
+                fingerprint: Some(format!("deadline-missed/{key}/{due}")),
+                actor: ACTOR.to_owned(),
+                correlation_id: Uuid::new_v4(),
+                causation_id: None,
+            },
+        };
+        match self.service.execute(request).await {
+            Ok(done) if done.replayed => Attempt::AlreadyDone,
+            Ok(_) => {
+                tracing::info!(%case_id, deadline = %key, %due, "deadline missed recorded");
+                Attempt::Recorded
+            }
+            Err(ServiceError::Domain(e))
+                if matches!(e.code(), "deadline-not-missed" | "illegal-transition") =>
+            {
+                Attempt::AlreadyDone
+            }
+            Err(e) => {
+                tracing::warn!(%case_id, deadline = %key, error = %e, "could not record a missed deadline; will retry");
+                Attempt::Failed
+            }
+        }
     }
 
     /// Passes every `interval` until `shutdown` turns true, using Vietnam's local date.

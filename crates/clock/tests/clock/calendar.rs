@@ -98,3 +98,19 @@ fn validation_rejects_inconsistent_year_files() {
     );
     assert!(HolidayCalendar::from_toml_strs(&[&unknown]).is_err());
 }
+
+#[test]
+fn a_missing_year_is_reported_from_60_days_before_it_begins() {
+    // The shipped calendars cover 2025 to 2027.
+    let calendar = HolidayCalendar::embedded();
+    assert!(calendar.years.contains_key(&2027) && !calendar.years.contains_key(&2028));
+    // 2028-01-01 minus 60 days is 2027-11-02.
+    assert_eq!(calendar.missing_years(day(2027, 11, 1)), Vec::<i32>::new());
+    assert_eq!(calendar.missing_years(day(2027, 11, 2)), vec![2028]);
+    assert_eq!(calendar.missing_years(day(2027, 12, 31)), vec![2028]);
+    // In a year without its own file, both it and (late in the year) the next are reported.
+    assert_eq!(calendar.missing_years(day(2028, 3, 1)), vec![2028]);
+    assert_eq!(calendar.missing_years(day(2028, 12, 1)), vec![2028, 2029]);
+    // A loaded next year silences the warning.
+    assert_eq!(calendar.missing_years(day(2026, 12, 1)), Vec::<i32>::new());
+}

@@ -111,6 +111,11 @@ pub const LIFECYCLE_ACTIONS: &[(&str, &str, &str)] = &[
         "RecordDeadlineMissed",
         "Record that a deadline passed with the step undone",
     ),
+    (
+        "correct-deadline",
+        "CorrectDeadline",
+        "Move an open deadline computed with superseded rule or calendar data",
+    ),
 ];
 
 #[derive(OpenApi)]
@@ -133,7 +138,7 @@ pub const LIFECYCLE_ACTIONS: &[(&str, &str, &str)] = &[
         domain::Accept, domain::Refuse, domain::StartVerification, domain::RecordFinding, domain::HoldDialogue,
         domain::Extend, domain::Suspend, domain::Resume, domain::IssueDecision, domain::LodgeAppeal,
         domain::LodgeReDenunciation, domain::NoteLawsuit, domain::Withdraw, domain::Terminate,
-        domain::RecordDecisionEffect, domain::RecordExecution, domain::RecordPublication, domain::Close, domain::RecordDeadlineMissed,
+        domain::RecordDecisionEffect, domain::RecordExecution, domain::RecordPublication, domain::Close, domain::RecordDeadlineMissed, domain::CorrectDeadline,
         domain::RecordNoticeSent,
     )),
     modifiers(&LifecycleActions, &BearerAuth),

@@ -6,11 +6,11 @@
 mod types;
 
 pub use types::{
-    Accept, Classify, Close, ComplexityCriteria, Extend, FileWithoutProcessing, Forward, Guide,
-    HoldDialogue, IssueDecision, LodgeAppeal, LodgeReDenunciation, NoteLawsuit, Receive,
-    ReceiveForwarded, RecordDeadlineMissed, RecordDecisionEffect, RecordExecution, RecordFinding,
-    RecordNoticeSent, RecordPublication, Refuse, Resume, StartVerification, Suspend, Terminate,
-    Withdraw,
+    Accept, Classify, Close, ComplexityCriteria, CorrectDeadline, Extend, FileWithoutProcessing,
+    Forward, Guide, HoldDialogue, IssueDecision, LodgeAppeal, LodgeReDenunciation, NoteLawsuit,
+    Receive, ReceiveForwarded, RecordDeadlineMissed, RecordDecisionEffect, RecordExecution,
+    RecordFinding, RecordNoticeSent, RecordPublication, Refuse, Resume, StartVerification, Suspend,
+    Terminate, Withdraw,
 };
 
 use crate::DomainError;
@@ -95,4 +95,5 @@ commands! {
     RecordExecution => "record-execution",
     Close => "close",
     RecordDeadlineMissed => "record-deadline-missed",
+    CorrectDeadline => "correct-deadline",
 }

@@ -214,6 +214,17 @@ command_struct! {
 }
 
 command_struct! {
+    /// Move an open deadline computed with superseded data (a corrected rule version or holiday
+    /// calendar) to the date the data loaded now gives (issue 11 item 4; `petition rules apply`). The
+    /// domain recounts it with the clocks it is given; the stored deadline is never edited.
+    pub struct CorrectDeadline {
+        pub deadline: DeadlineKey,
+        /// What was corrected (e.g. "2026-01-09 announced as a day off on 2026-01-05").
+        pub explanation: Text,
+    }
+}
+
+command_struct! {
     /// Record that a denunciation conclusion was made public (LTC art. 40), without revealing the denouncer.
     pub struct RecordPublication {
         /// How it was published: announced at a meeting, posted at the office, on the agency's portal, in

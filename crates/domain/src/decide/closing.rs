@@ -2,15 +2,16 @@
 //! recorded.
 
 use chrono::Days;
+use clock::Recount;
 
 use super::Step;
 use crate::event::{
-    CaseClosed, CaseTerminated, DeadlineChanges, DeadlineMissed, DecisionExecuted,
-    DecisionTookEffect, PetitionWithdrawn,
+    CaseClosed, CaseTerminated, DeadlineChanges, DeadlineCorrected, DeadlineMissed,
+    DecisionExecuted, DecisionTookEffect, PetitionWithdrawn,
 };
 use crate::{
-    Close, DeadlineKey, DeadlineStatus, DomainError, Event, PetitionKind, RecordDeadlineMissed,
-    RecordExecution, Status, Terminate, Withdraw,
+    Close, CorrectDeadline, DeadlineKey, DeadlineStatus, DomainError, Event, PetitionKind,
+    RecordDeadlineMissed, RecordExecution, Status, Terminate, Withdraw,
 };
 
 pub(super) fn withdraw(step: &Step, c: &Withdraw) -> Result<Event, DomainError> {
@@ -159,6 +160,46 @@ pub(super) fn close(step: &Step, c: &Close) -> Result<Event, DomainError> {
     Ok(CaseClosed {
         occurred_on: step.on(),
         note: c.note.clone(),
+        deadlines,
+    }
+    .into())
+}
+
+/// Records the open deadline under `c.deadline` as the data loaded now counts it (issue 11 item 4).
+/// Refused when it is not open (a met, late, missed or cancelled deadline stays as it was judged) or
+/// when the recount gives the same due date, so `petition rules apply` can run any number of times.
+pub(super) fn correct_deadline(step: &Step, c: &CorrectDeadline) -> Result<Event, DomainError> {
+    let nothing = |why: String| {
+        Err(DomainError::InvalidInput(format!(
+            "nothing to correct on `{}`: {why}",
+            c.deadline
+        )))
+    };
+    let Some(tracked) = step.tracked(c.deadline) else {
+        return nothing("the case has no such deadline".to_owned());
+    };
+    if tracked.status != DeadlineStatus::Open {
+        return nothing("it is no longer open".to_owned());
+    }
+    let old = &tracked.deadline;
+    let (corrected, reason) = match step.ctx.clocks.recount(old)? {
+        Recount::Moved { deadline, reason } => (deadline, reason),
+        Recount::Unchanged => return nothing(format!("it is still due on {}", old.due)),
+        Recount::Manual(why) => return nothing(why),
+    };
+    let mut deadlines = DeadlineChanges::default();
+    deadlines.started.insert(c.deadline, corrected.clone());
+    Ok(DeadlineCorrected {
+        occurred_on: step.on(),
+        deadline: c.deadline,
+        previous_due: old.due,
+        previous_rule_version: old.rule_version,
+        previous_rulebook_version: old.rulebook_version.clone(),
+        due: corrected.due,
+        rule_version: corrected.rule_version,
+        rulebook_version: corrected.rulebook_version.clone(),
+        reason,
+        explanation: c.explanation.clone(),
         deadlines,
     }
     .into())

@@ -112,6 +112,7 @@ pub fn decide(
         Command::RecordExecution(c) => closing::record_execution(&step, c)?,
         Command::Close(c) => closing::close(&step, c)?,
         Command::RecordDeadlineMissed(c) => closing::record_deadline_missed(&step, c)?,
+        Command::CorrectDeadline(c) => closing::correct_deadline(&step, c)?,
     };
     Ok(vec![event])
 }

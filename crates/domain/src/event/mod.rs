@@ -12,10 +12,11 @@ use serde_json::Value;
 
 pub use types::{
     AcceptanceRefused, AppealLodged, CaseClosed, CaseResumed, CaseSuspended, CaseTerminated,
-    ConclusionPublished, DeadlineExtended, DeadlineMissed, DecisionExecuted, DecisionIssued,
-    DecisionTookEffect, DialogueHeld, FindingRecorded, ForwardedPetitionReceived, LawsuitNoted,
-    NoticeSent, PetitionAccepted, PetitionClassified, PetitionFiled, PetitionForwarded,
-    PetitionGuided, PetitionReceived, PetitionWithdrawn, ReDenunciationLodged, VerificationStarted,
+    ConclusionPublished, DeadlineCorrected, DeadlineExtended, DeadlineMissed, DecisionExecuted,
+    DecisionIssued, DecisionTookEffect, DialogueHeld, FindingRecorded, ForwardedPetitionReceived,
+    LawsuitNoted, NoticeSent, PetitionAccepted, PetitionClassified, PetitionFiled,
+    PetitionForwarded, PetitionGuided, PetitionReceived, PetitionWithdrawn, ReDenunciationLodged,
+    VerificationStarted,
 };
 
 use crate::{DeadlineKey, DeadlineStatus, DecodeError, Petitioners, upcast};
@@ -137,6 +138,7 @@ events! {
     CaseClosed => "case.closed",
     DeadlineMissed => "deadline.missed",
     ConclusionPublished => "conclusion.published",
+    DeadlineCorrected => "deadline.corrected",
 }
 
 impl Event {

@@ -275,3 +275,23 @@ event_struct! {
         pub due: NaiveDate,
     }
 }
+
+event_struct! {
+    /// An open deadline computed with superseded data (a corrected rule version or holiday calendar) was
+    /// moved to the date the data loaded on `occurred_on` gives (issue 11 item 4). Not a step of the
+    /// case: like a recorded miss it is an observation, and steps may still be dated before it. The
+    /// corrected deadline (with its explanation) is in `deadlines.started`.
+    pub struct DeadlineCorrected {
+        pub deadline: DeadlineKey,
+        pub previous_due: NaiveDate,
+        pub previous_rule_version: u32,
+        pub previous_rulebook_version: String,
+        pub due: NaiveDate,
+        pub rule_version: u32,
+        pub rulebook_version: String,
+        /// Why the due date moved, as the clocks say it (rule correction, calendar change).
+        pub reason: String,
+        /// The operator's explanation of the correction.
+        pub explanation: Text,
+    }
+}

@@ -20,7 +20,10 @@ impl CaseState {
         self.version += 1;
         // A watcher's record of a miss is an observation dated the day it is made, not a step of the case:
         // a step that happened earlier can still be recorded after it, with its real date (backlog entry).
-        if !matches!(event, Event::DeadlineMissed(_)) {
+        if !matches!(
+            event,
+            Event::DeadlineMissed(_) | Event::DeadlineCorrected(_)
+        ) {
             self.last_step_on = Some(event.occurred_on());
         }
         match event {
@@ -88,7 +91,8 @@ impl CaseState {
             | Event::DialogueHeld(_)
             | Event::NoticeSent(_)
             | Event::ConclusionPublished(_)
-            | Event::DeadlineMissed(_) => {}
+            | Event::DeadlineMissed(_)
+            | Event::DeadlineCorrected(_) => {}
             Event::DeadlineExtended(e) => {
                 self.extensions += 1;
                 if let Some(c) = e.complexity {

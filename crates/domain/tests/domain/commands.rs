@@ -33,6 +33,9 @@ fn sample_body(action: &str) -> Value {
         "lodge-re-denunciation" => json!({ "grounds": "Wrong." }),
         "note-lawsuit" => json!({ "court": "TAND Hà Nội" }),
         "record-deadline-missed" => json!({ "deadline": "decision" }),
+        "correct-deadline" => {
+            json!({ "deadline": "decision", "explanation": "A day off announced late." })
+        }
         // Commands without fields accept an empty object, or no body at all.
         _ => Value::Null,
     }
@@ -49,7 +52,7 @@ fn every_action_parses_from_json_and_keeps_its_name() {
 
 #[test]
 fn the_actions_list_every_command_but_receive() {
-    assert_eq!(Command::ACTIONS.len(), 25);
+    assert_eq!(Command::ACTIONS.len(), 26);
     assert!(!Command::ACTIONS.contains(&"receive"));
     for action in [
         "classify",

@@ -66,6 +66,7 @@ fn event_type_names_are_stable() {
             "case.closed",
             "deadline.missed",
             "conclusion.published",
+            "deadline.corrected",
         ]
     );
     let case = complaint_lifecycle();

@@ -8,7 +8,8 @@ use crate::db::day_number;
 use crate::fold::CaseFold;
 use crate::schema::{Col, Table, Val};
 
-pub const VERSION: i64 = 1;
+/// 2: deadline rows carry the domain's `pending` flag and the day of a superseded miss (issue 11).
+pub const VERSION: i64 = 2;
 
 pub static CASES: Table = Table {
     base: "case_list",
@@ -61,6 +62,11 @@ pub static DEADLINES: Table = Table {
         ("status_on", Col::Text),
         ("rule_id", Col::Text),
         ("explanation", Col::Text),
+        // `CaseState::is_pending_duty` at fold time: a duty waiting for its step, not paused by a
+        // suspension, on a case that is not over. Days overdue = today - due_day when set and positive.
+        ("pending", Col::Int),
+        // `TrackedDeadline::superseded_miss`: a recorded miss that a backdated step superseded.
+        ("superseded_miss", Col::Text),
     ],
     primary_key: "case_id, deadline_key",
     indexes: &["status, due_day"],
@@ -121,12 +127,26 @@ pub fn rows(case_id: &str, fold: &CaseFold) -> Vec<Vec<Vec<Val>>> {
     let deadlines = s
         .deadlines
         .iter()
-        .map(|(key, t)| deadline_row(case_id, key.as_str(), key.is_obligation(), t))
+        .map(|(key, t)| {
+            deadline_row(
+                case_id,
+                key.as_str(),
+                key.is_obligation(),
+                s.is_pending_duty(*key),
+                t,
+            )
+        })
         .collect();
     vec![vec![case], deadlines]
 }
 
-fn deadline_row(case_id: &str, key: &str, obligation: bool, t: &TrackedDeadline) -> Vec<Val> {
+fn deadline_row(
+    case_id: &str,
+    key: &str,
+    obligation: bool,
+    pending: bool,
+    t: &TrackedDeadline,
+) -> Vec<Val> {
     let (status, on) = status_parts(t.status);
     vec![
         Val::text(case_id),
@@ -138,6 +158,8 @@ fn deadline_row(case_id: &str, key: &str, obligation: bool, t: &TrackedDeadline)
         Val::opt_text(on),
         Val::text(t.deadline.rule_id.clone()),
         Val::text(t.deadline.explanation.clone()),
+        Val::flag(pending),
+        Val::opt_text(t.superseded_miss()),
     ]
 }
 

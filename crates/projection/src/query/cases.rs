@@ -83,8 +83,12 @@ pub struct DeadlineRow {
     pub status_on: Option<String>,
     pub rule_id: String,
     pub explanation: String,
-    /// Days past due today, for a duty still waiting for its step.
+    /// Days past due today, for a duty still waiting for its step (the domain's definition,
+    /// `CaseState::days_overdue`: not while the case is suspended, not for the petitioner's own windows).
     pub days_overdue: Option<i64>,
+    /// The day a miss was recorded that a step keyed in later with an earlier real date superseded
+    /// (backlog entry); the deadline is then judged by `status` (met or late).
+    pub superseded_miss: Option<String>,
 }
 
 /// One case of the case list.
@@ -227,7 +231,7 @@ impl Projections {
             .map(|c| f.bind(Val::text(c.case_id.clone())))
             .collect();
         let sql = format!(
-            "SELECT case_id, deadline_key, obligation, due, due_day, status, status_on, rule_id, explanation \
+            "SELECT case_id, deadline_key, due, due_day, status, status_on, rule_id, explanation, pending, superseded_miss \
              FROM case_deadlines WHERE case_id IN ({}) ORDER BY case_id, due_day, deadline_key",
             params.join(", ")
         );
@@ -235,8 +239,8 @@ impl Projections {
             let case_id: String = r.try_get("case_id")?;
             let status: String = r.try_get("status")?;
             let due_day: i64 = r.try_get("due_day")?;
-            let obligation: i64 = r.try_get("obligation")?;
-            let pending = obligation == 1 && (status == "open" || status == "missed");
+            // Stored at fold time from `CaseState::is_pending_duty`, so suspension is respected.
+            let pending = r.try_get::<i64, _>("pending")? == 1;
             let row = DeadlineRow {
                 key: r.try_get("deadline_key")?,
                 due: r.try_get("due")?,
@@ -245,6 +249,7 @@ impl Projections {
                 rule_id: r.try_get("rule_id")?,
                 explanation: r.try_get("explanation")?,
                 days_overdue: (pending && due_day < today).then_some(today - due_day),
+                superseded_miss: r.try_get("superseded_miss")?,
             };
             if let Some(c) = items.iter_mut().find(|c| c.case_id == case_id) {
                 c.deadlines.push(row);

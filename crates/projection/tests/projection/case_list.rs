@@ -231,3 +231,177 @@ async fn the_case_list_and_watchlist_show_deadlines_overdue_days_and_reasons_on_
 async fn the_case_list_and_watchlist_show_deadlines_overdue_days_and_reasons_on_postgres() {
     case_list_scenario(BACKENDS[1]).await;
 }
+
+/// The read side uses the domain's one definition of overdue (issue 11): a suspended denunciation's
+/// paused clocks are not overdue in the case list nor on the watchlist; a step keyed in after the
+/// watcher recorded a miss, with its real (earlier) date, shows met or late by that date, with the
+/// superseded miss marked, and the statistics count it by that date too.
+async fn overdue_scenario(backend: Backend) {
+    use domain::{DeadlineKey, RecordDeadlineMissed};
+    let db = test_db(backend).await;
+    let mut h = History::new();
+    // Accepted Mon 2026-03-02: 30 days (LTC art. 30) → Wed 2026-04-01; suspended on 2026-03-10.
+    let suspended = h.receive(PetitionKind::Denunciation, HK, "2026-03-02", 1);
+    h.step(suspended, "2026-03-02", classify(true));
+    h.step(suspended, "2026-03-02", accept());
+    h.step(
+        suspended,
+        "2026-03-10",
+        Command::Suspend(domain::Suspend {
+            reason: text("Awaiting an expert assessment."),
+        }),
+    );
+    let missed = Command::RecordDeadlineMissed(RecordDeadlineMissed {
+        deadline: DeadlineKey::Decision,
+    });
+    // Complaints accepted 2026-01-06; the watcher records the decision missed on 2026-03-01; then the
+    // officer keys in the paper file: one decided before the due date, one after it, one withdrawn
+    // before it.
+    let mut backlog = Vec::new();
+    for _ in 0..3 {
+        let id = h.receive(PetitionKind::Complaint, HK, "2026-01-05", 1);
+        h.step(id, "2026-01-05", classify(true));
+        h.step(id, "2026-01-06", accept());
+        h.step(id, "2026-03-01", missed.clone());
+        backlog.push(id);
+    }
+    let due = h
+        .state(backlog[0])
+        .deadline(DeadlineKey::Decision)
+        .expect("decision clock")
+        .deadline
+        .due;
+    let before = (due - chrono::Days::new(1)).to_string();
+    let after = (due + chrono::Days::new(1)).to_string();
+    h.step(
+        backlog[0],
+        &before,
+        crate::history::decide_with(domain::Outcome::Rejected),
+    );
+    h.step(
+        backlog[1],
+        &after,
+        crate::history::decide_with(domain::Outcome::Rejected),
+    );
+    h.step(
+        backlog[2],
+        &before,
+        Command::Withdraw(domain::Withdraw {
+            reason: text("Satisfied."),
+        }),
+    );
+    db.projections.apply_all(&h.events).await.expect("applied");
+    let today = date("2026-05-04");
+    assert!(h.state(suspended).overdue(today).is_empty());
+
+    let all = db
+        .projections
+        .list_cases(&CaseQuery::default(), today)
+        .await
+        .expect("list");
+    let row = |id: domain::CaseId| {
+        all.items
+            .iter()
+            .find(|c| c.case_id == id.to_string())
+            .expect("listed")
+            .clone()
+    };
+    let s = row(suspended);
+    assert_eq!(s.status, "suspended");
+    assert_eq!((s.overdue, s.days_overdue), (false, 0));
+    let decision = s
+        .deadlines
+        .iter()
+        .find(|d| d.key == "decision")
+        .expect("decision row");
+    assert_eq!(
+        (decision.status.as_str(), decision.due.as_str()),
+        ("open", "2026-04-01")
+    );
+    assert!(
+        s.deadlines.iter().all(|d| d.days_overdue.is_none()),
+        "a suspended case's paused clocks are not overdue: {:#?}",
+        s.deadlines
+    );
+    let overdue_only = db
+        .projections
+        .list_cases(
+            &CaseQuery {
+                overdue: Some(true),
+                ..CaseQuery::default()
+            },
+            today,
+        )
+        .await
+        .expect("list");
+    assert!(
+        overdue_only
+            .items
+            .iter()
+            .all(|c| c.case_id != suspended.to_string())
+    );
+
+    let watch = db
+        .projections
+        .watchlist(&WatchlistQuery::default(), today)
+        .await
+        .expect("watchlist");
+    assert!(
+        watch
+            .items
+            .iter()
+            .all(|e| e.case_id != suspended.to_string()),
+        "{:#?}",
+        watch.items
+    );
+
+    for (id, status, on) in [(backlog[0], "met", &before), (backlog[1], "late", &after)] {
+        let c = row(id);
+        let d = c
+            .deadlines
+            .iter()
+            .find(|d| d.key == "decision")
+            .expect("decision row");
+        assert_eq!(
+            (d.status.as_str(), d.status_on.as_deref(), d.days_overdue),
+            (status, Some(on.as_str()), None)
+        );
+        assert_eq!(d.superseded_miss.as_deref(), Some("2026-03-01"));
+    }
+
+    let report = db
+        .projections
+        .stats(
+            &db.store,
+            &projection::query::stats::StatsQuery {
+                period: Some(projection::query::stats::Granularity::Year),
+                from: Some(date("2026-01-01")),
+                to: Some(date("2026-12-31")),
+                agency: Some(HK.into()),
+                kind: Some(PetitionKind::Complaint),
+                ..Default::default()
+            },
+            today,
+        )
+        .await
+        .expect("stats");
+    let r = &report.rows[0];
+    assert_eq!(
+        (r.resolved, r.resolved_by_decision, r.resolved_by_withdrawal),
+        (3, 2, 1)
+    );
+    // Met before the due date (decision and withdrawal), late after it: the misses are superseded.
+    assert_eq!((r.deadline_met, r.deadline_not_met), (2, 1));
+}
+
+#[tokio::test]
+async fn a_suspended_case_is_not_overdue_and_a_backlog_step_after_a_miss_is_met_or_late_on_sqlite()
+{
+    overdue_scenario(BACKENDS[0]).await;
+}
+
+#[tokio::test]
+async fn a_suspended_case_is_not_overdue_and_a_backlog_step_after_a_miss_is_met_or_late_on_postgres()
+ {
+    overdue_scenario(BACKENDS[1]).await;
+}
