@@ -132,7 +132,10 @@ async fn world(backend: Backend) -> World {
         store.clone(),
         db.clone(),
         Arc::new(signer()),
-        LogSettings::default(),
+        LogSettings {
+            origin: "tiepdan.example.vn/log".into(),
+            ..LogSettings::default()
+        },
     );
     assert_eq!(builder.catch_up().await.expect("build"), 14);
     let kept = builder.sign().await.expect("sign").expect("a checkpoint");
@@ -291,7 +294,11 @@ async fn delete_a_middle_event(backend: Backend) {
     let order = w.global_order().await;
     let victim = &order[4]; // case 1, version 2
     let mut conn = w.insider().await;
-    sqlx::query("DELETE FROM events WHERE event_id = $1")
+    let sql = match w.backend {
+        Backend::Postgres => "DELETE FROM events WHERE event_id = $1::uuid",
+        Backend::Sqlite => "DELETE FROM events WHERE event_id = $1",
+    };
+    sqlx::query(sql)
         .bind(victim.event_id.to_string())
         .execute(&mut conn)
         .await
