@@ -9,7 +9,8 @@
 use std::collections::BTreeSet;
 
 use store::{Checkpoint, EventStore, RecordedEvent};
-use tlog::bundle::{Bundle, ConsistencyProof, FORMAT_VERSION, InclusionProof, Scope, proof_bytes};
+pub use tlog::bundle::{Bundle, Scope};
+use tlog::bundle::{ConsistencyProof, FORMAT_VERSION, InclusionProof, proof_bytes};
 use tlog::event::{Event, Metadata};
 
 use crate::LogError;

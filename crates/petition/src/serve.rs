@@ -42,6 +42,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         Arc::new(SystemTime),
     );
     let projections = crate::projections_cmd::connect(&settings, &store).await?;
+    let log = match settings.tlog.enabled {
+        true => Some(crate::log_cmd::open(&settings).await?),
+        false => None,
+    };
     let read_side = command::http::ExtraRoutes {
         routes: projection::http::router(projection::http::ProjectionState {
             projections: projections.clone(),
@@ -63,10 +67,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     };
     // `/metrics` goes through the same edge (timeouts, limits, problem answers) as every other route.
     let read_side = command::http::ExtraRoutes {
-        public: read_side.public.route(
-            "/metrics",
-            get(move || std::future::ready(metrics.render())),
-        ),
+        public: read_side
+            .public
+            .route(
+                "/metrics",
+                get(move || std::future::ready(metrics.render())),
+            )
+            .merge(log.as_ref().map(crate::log_cmd::routes).unwrap_or_default()),
         ..read_side
     };
     let app = command::http::router_with(state, &config, read_side);
@@ -134,6 +141,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         ("deadline watcher", Ok(()))
     });
     crate::workers::spawn_notifier(&mut tasks, &settings, store.clone(), source, &stopping).await?;
+    if let Some(log) = log {
+        let nats = js.as_ref().map(|js| js.client());
+        let (wake, stop) = (signal.subscribe(), stopping.clone());
+        crate::log_cmd::spawn(&mut tasks, &settings, store.clone(), log, nats, wake, stop);
+    }
 
     tracing::info!(%addr, backend = store.backend(), nats = js.is_some(), "petition-ledger is listening");
     eprintln!(
