@@ -66,19 +66,19 @@ pub fn spawn(
 }
 
 #[derive(Debug, Args)]
-#[group(id = "scope", required = true, multiple = false)]
+#[command(group(clap::ArgGroup::new("scope").required(true).args(["case", "from", "all"])))]
 pub struct ExportArgs {
     /// Export one case (its id, or its stream `case-<id>`).
-    #[arg(long, group = "scope")]
+    #[arg(long)]
     case: Option<String>,
     /// Export the leaves from N (inclusive); needs --to.
-    #[arg(long, requires = "to", group = "scope")]
+    #[arg(long, requires = "to")]
     from: Option<u64>,
     /// ... to M (exclusive).
     #[arg(long, requires = "from")]
     to: Option<u64>,
     /// Export every event.
-    #[arg(long, group = "scope")]
+    #[arg(long)]
     all: bool,
     /// Include a consistency proof from each of these tree sizes (checkpoints the auditor holds) to the newest.
     #[arg(long = "known-size")]
