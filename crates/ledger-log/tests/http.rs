@@ -293,3 +293,36 @@ async fn wait_for(db: &LogDb, size: u64) {
     }
     panic!("no checkpoint of size {size}");
 }
+
+/// NATS at `PETITION_TEST_NATS_URL` (default `nats://127.0.0.1:4222`); fails, never skips, when it is down.
+#[tokio::test]
+async fn checkpoints_are_published_on_nats() {
+    use futures::StreamExt as _;
+    let nats =
+        std::env::var("PETITION_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let client = async_nats::connect(&nats).await.expect("NATS is reachable");
+    let subject = format!("test.tlog.{}", Uuid::new_v4().simple());
+    let mut sub = client.subscribe(subject.clone()).await.expect("subscribe");
+    client.flush().await.expect("flush");
+    let url = url();
+    let store = store::connect(&url).await.expect("store");
+    record(store.as_ref(), 3).await;
+    let db = LogDb::connect(&url).await.expect("log");
+    let settings = LogSettings {
+        origin: "example.org/log".into(),
+        nats_subject: subject,
+        ..LogSettings::default()
+    };
+    let mut builder =
+        LogBuilder::new(store.clone(), db, Arc::new(signer()), settings).with_nats(client);
+    builder.catch_up().await.expect("build");
+    let signed = builder.sign().await.expect("sign").expect("checkpoint");
+    let message = tokio::time::timeout(Duration::from_secs(5), sub.next())
+        .await
+        .expect("published in time")
+        .expect("a message");
+    assert_eq!(
+        std::str::from_utf8(&message.payload).expect("utf-8"),
+        signed.note
+    );
+}
