@@ -21,10 +21,7 @@ pub struct Log {
 
 /// Opens the log's tables (applying their migrations) and loads — or, at the default path, creates — the key.
 pub async fn open(settings: &Settings) -> anyhow::Result<Log> {
-    let url = settings.database_url();
-    let db = ledger_log::LogDb::connect(url.expose_secret())
-        .await
-        .context("opening the transparency log")?;
+    let db = open_db(settings).await?;
     let (path, default) = settings.tlog.key_path(&settings.data_dir);
     let signer = ledger_log::keys::load_or_create(&path, &settings.tlog.origin, default)
         .context("loading the transparency log's signing key")?;
@@ -32,6 +29,20 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Log> {
         db,
         signer: Arc::new(signer),
     })
+}
+
+/// Opens the log's tables; their migrations run as the owner first when `migration_database_url` is set, so
+/// that the service role only gets the SELECT and INSERT the deployment grants (deploy/postgres/).
+async fn open_db(settings: &Settings) -> anyhow::Result<ledger_log::LogDb> {
+    if let Some(owner) = &settings.migration_database_url {
+        ledger_log::LogDb::connect(owner.expose_secret())
+            .await
+            .context("migrating the transparency log as its owner")?;
+    }
+    let url = settings.database_url();
+    ledger_log::LogDb::connect(url.expose_secret())
+        .await
+        .context("opening the transparency log")
 }
 
 /// `/api/v1/log/…`, public.
@@ -91,7 +102,7 @@ pub struct ExportArgs {
 /// `petition audit export`: the store's events in scope, the log's checkpoints and the proofs, as one bundle.
 pub async fn export(settings: &Settings, args: &ExportArgs) -> anyhow::Result<()> {
     let store = crate::connect(settings).await?;
-    let log = open(settings).await?;
+    let db = open_db(settings).await?;
     let scope = match (&args.case, args.from, args.to, args.all) {
         (Some(case), ..) => {
             let stream = if case.starts_with("case-") {
@@ -107,7 +118,7 @@ pub async fn export(settings: &Settings, args: &ExportArgs) -> anyhow::Result<()
     };
     let bundle = ledger_log::export::export(
         store.as_ref(),
-        &log.db,
+        &db,
         &settings.tlog.origin,
         scope,
         &args.known_sizes,
@@ -117,14 +128,21 @@ pub async fn export(settings: &Settings, args: &ExportArgs) -> anyhow::Result<()
     let json = serde_json::to_string_pretty(&bundle)?;
     std::fs::write(&args.output, json)
         .with_context(|| format!("writing {}", args.output.display()))?;
-    let size = log.db.latest_checkpoint().await?.map_or(0, |c| c.tree_size);
+    let size = db.latest_checkpoint().await?.map_or(0, |c| c.tree_size);
     eprintln!(
-        "wrote {} events, {} checkpoints (newest: size {size}) to {}\nverify with: petition-verify {} --trusted-key '{}'",
+        "wrote {} events, {} checkpoints (newest: size {size}) to {}",
         bundle.events.len(),
         bundle.checkpoints.len(),
         args.output.display(),
-        args.output.display(),
-        log.signer.verifier_key().to_vkey(),
+    );
+    let keys: String = bundle
+        .public_keys
+        .iter()
+        .map(|k| format!(" --trusted-key '{k}'"))
+        .collect();
+    eprintln!(
+        "verify with: petition-verify {}{keys}\n(take the key from a source the server does not control, not from this bundle)",
+        args.output.display()
     );
     Ok(())
 }

@@ -9,6 +9,7 @@
 mod smtp_sink;
 
 mod audit;
+mod export;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
