@@ -20,6 +20,9 @@ pub enum AuditCmd {
     /// Compare the event store with its JetStream copy: each event once, in the same order, with the same
     /// hash and payload, nothing extra. Exit 0 identical, 1 divergent, 2 could not compare.
     CompareStream(CompareArgs),
+    /// Write an audit bundle (one case, a range of leaves, or everything) for `petition-verify`: the events,
+    /// the signed checkpoints, inclusion and consistency proofs, the log's public key. Exit 0 written, 2 not.
+    Export(crate::log_cmd::ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -40,12 +43,27 @@ pub struct CompareArgs {
 
 /// Runs an audit command and returns the process exit code; errors are printed here.
 pub async fn run(config: &Path, cmd: AuditCmd) -> i32 {
-    let AuditCmd::CompareStream(args) = cmd;
-    match compare_stream(config, &args).await {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("petition audit compare-stream: {e:#}");
-            OPERATIONAL_ERROR
+    match cmd {
+        AuditCmd::CompareStream(args) => match compare_stream(config, &args).await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("petition audit compare-stream: {e:#}");
+                OPERATIONAL_ERROR
+            }
+        },
+        AuditCmd::Export(args) => {
+            let result = async {
+                let settings = Settings::load(config)?;
+                crate::init_tracing(&settings.log_format);
+                crate::log_cmd::export(&settings, &args).await
+            };
+            match result.await {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("petition audit export: {e:#}");
+                    OPERATIONAL_ERROR
+                }
+            }
         }
     }
 }

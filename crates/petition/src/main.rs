@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 mod bus_cmd;
+mod log_cmd;
 mod notifier_cmd;
 mod observe;
 mod privacy_cmd;

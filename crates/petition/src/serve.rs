@@ -73,6 +73,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     )
     .with_fingerprint_key(fingerprints);
     let projections = crate::projections_cmd::connect(&settings, &store).await?;
+    let log = match settings.tlog.enabled {
+        true => Some(crate::log_cmd::open(&settings).await?),
+        false => None,
+    };
     let read_side = command::http::ExtraRoutes {
         routes: projection::http::router(projection::http::ProjectionState {
             projections: projections.clone(),
@@ -92,6 +96,12 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let config = HttpConfig {
         body_limit_bytes: settings.body_limit_bytes,
         ..HttpConfig::default()
+    };
+    let read_side = command::http::ExtraRoutes {
+        public: read_side
+            .public
+            .merge(log.as_ref().map(crate::log_cmd::routes).unwrap_or_default()),
+        ..read_side
     };
     // An outer layer sees the matched route of every request (and `unmatched` for the fallback).
     let app = command::http::router_with(state, &config, read_side)
@@ -200,6 +210,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             crate::observe::run_sampler(sampled, Some(handle), sampler_stop).await;
             ("metrics sampler", Ok(()))
         });
+    }
+    if let Some(log) = log {
+        let nats = js.as_ref().map(|js| js.client());
+        let (wake, stop) = (signal.subscribe(), stopping.clone());
+        crate::log_cmd::spawn(&mut tasks, &settings, store.clone(), log, nats, wake, stop);
     }
 
     tracing::info!(%addr, metrics = ?metrics_addr, backend = store.backend(), nats = js.is_some(), "petition-ledger is listening");

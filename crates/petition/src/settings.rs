@@ -67,6 +67,10 @@ pub struct Settings {
     /// The secret keying request fingerprints (`PETITION_FINGERPRINT_SECRET`, at least 32 bytes), when it
     /// should not come from the key file. The same on every server of a deployment.
     pub fingerprint_secret: Option<SecretString>,
+    /// The transparency log: `[tlog]` in the file, `PETITION_TLOG__ORIGIN`-style variables (see
+    /// `docs/audit.md`). On by default, with a signing key generated in the data directory.
+    #[serde(default)]
+    pub tlog: ledger_log::LogSettings,
     /// `text` or `json` logs (`PETITION_LOG_FORMAT`).
     #[serde(default = "default_log_format")]
     pub log_format: String,
@@ -117,13 +121,17 @@ const KEYS: &[&str] = &[
 
 /// The prefix (after `PETITION_`, lower-cased) of the variables setting the `[notifier]` table.
 const NESTED_NOTIFIER: &str = "notifier__";
+/// The same for the `[tlog]` table (`PETITION_TLOG__CHECKPOINT_INTERVAL_SECS` is `tlog.checkpoint_interval_secs`).
+const NESTED_TLOG: &str = "tlog__";
 
 fn known_env() -> config::Map<String, String> {
     std::env::vars()
         .filter(|(name, _)| {
             name.strip_prefix("PETITION_").is_some_and(|key| {
                 let key = key.to_ascii_lowercase();
-                KEYS.contains(&key.as_str()) || key.starts_with(NESTED_NOTIFIER)
+                KEYS.contains(&key.as_str())
+                    || key.starts_with(NESTED_NOTIFIER)
+                    || key.starts_with(NESTED_TLOG)
             })
         })
         .collect()
@@ -153,6 +161,10 @@ impl Settings {
         if settings.database_max_connections == 0 || settings.database_max_connections > 1000 {
             bail!("PETITION_DATABASE_MAX_CONNECTIONS must be between 1 and 1000");
         }
+        settings
+            .tlog
+            .validate()
+            .map_err(|e| anyhow::anyhow!("invalid [tlog] settings: {e}"))?;
         if settings.nats_replicas == 0 || settings.nats_replicas > 5 {
             bail!("PETITION_NATS_REPLICAS must be between 1 and 5");
         }

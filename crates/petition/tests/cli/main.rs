@@ -9,6 +9,7 @@
 mod smtp_sink;
 
 mod audit;
+mod export;
 mod metrics;
 
 use std::io::{BufRead, BufReader};
