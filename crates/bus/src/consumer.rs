@@ -43,6 +43,30 @@ pub trait EventHandler: Send + Sync + std::fmt::Debug {
 
     /// Applies one event. Must be idempotent: store the checkpoint in the same transaction as the effect.
     async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError>;
+
+    /// Applies consecutive deliveries of the global order, oldest first. On failure it reports how many
+    /// leading deliveries were applied (their effects and checkpoint committed) and why the next one was
+    /// not; the source then hands that one again. The default hands them to [`handle`](Self::handle) one
+    /// at a time, so a handler without a faster path behaves exactly as with single deliveries. A handler
+    /// that overrides it (one transaction for the whole slice) keeps the same contract: idempotent, the
+    /// checkpoint in the same transaction as the effect, and `applied` exactly what was committed.
+    async fn handle_batch(&self, deliveries: &[Delivery]) -> Result<(), BatchError> {
+        for (applied, delivery) in deliveries.iter().enumerate() {
+            self.handle(delivery)
+                .await
+                .map_err(|error| BatchError { applied, error })?;
+        }
+        Ok(())
+    }
+}
+
+/// Why [`EventHandler::handle_batch`] stopped early.
+#[derive(Debug, thiserror::Error)]
+#[error("after {applied} applied: {error}")]
+pub struct BatchError {
+    /// How many leading deliveries were applied and committed; `deliveries[applied]` is the one that failed.
+    pub applied: usize,
+    pub error: HandlerError,
 }
 
 /// What one bounded run of a source did (tests call `run_once`; the loop adds sleeping and shutdown).

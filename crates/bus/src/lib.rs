@@ -27,7 +27,9 @@ mod tail;
 pub use compare::{
     CompareOptions, CompareReport, Divergence, DivergenceKind, Verdict, compare_stream,
 };
-pub use consumer::{BusError, Delivery, EventHandler, EventSource, HandlerError, RunOutcome};
+pub use consumer::{
+    BatchError, BusError, Delivery, EventHandler, EventSource, HandlerError, RunOutcome,
+};
 pub use jetstream::{ConsumerConfig, JetStreamSource};
 pub use relay::{LeaseConfig, Relay, RelayConfig, RelayOutcome};
 pub use signal::SignallingStore;

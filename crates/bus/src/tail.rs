@@ -9,9 +9,10 @@ use store::{Checkpoint, EventStore};
 
 use crate::{BusError, Delivery, EventHandler, EventSource, HandlerError, RunOutcome};
 
-/// Tails `read_all` from the handler's own checkpoint. A failure stops the batch and the same event is
-/// handed again on the next run, with `attempt` counting up (a transient failure is counted in
-/// `retried`). A permanent failure is also retried, with backoff, and logged as an error on every
+/// Tails `read_all` from the handler's own checkpoint and hands each page to
+/// [`EventHandler::handle_batch`] (by default one event at a time). A failure stops the page, and the
+/// event it stopped at is handed again on the next run, with `attempt` counting up (a transient failure
+/// is counted in `retried`). A permanent failure is also retried, with backoff, and logged as an error on every
 /// attempt: the embedded default has no dead-letter subject and must not silently lose an event, so the
 /// consumer halts there until the handler is fixed (counted in `dead_lettered`, though nothing is moved).
 #[derive(Debug, Clone)]
@@ -91,24 +92,40 @@ impl EventSource for StoreTail {
             .store
             .read_all(&from, self.page_size.min(max.max(1)))
             .await?;
-        for event in page.events {
-            let at = event.checkpoint();
-            let attempt = self.attempt(name, at);
-            let delivery = Delivery { event, attempt };
-            let result = handler.handle(&delivery).await;
-            self.record(name, at, attempt, result.is_err());
-            match result {
-                Ok(()) => outcome.handled += 1,
-                Err(HandlerError::Transient(reason)) => {
-                    tracing::warn!(consumer = name, %reason, checkpoint = %at, attempt, "transient failure; will retry");
-                    outcome.retried += 1;
-                    break;
-                }
-                Err(HandlerError::Permanent(reason)) => {
-                    tracing::error!(consumer = name, %reason, checkpoint = %at, attempt, "permanent failure; the consumer stops here until fixed");
-                    outcome.dead_lettered += 1;
-                    break;
-                }
+        let deliveries: Vec<Delivery> = page
+            .events
+            .into_iter()
+            .map(|event| {
+                let attempt = self.attempt(name, event.checkpoint());
+                Delivery { event, attempt }
+            })
+            .collect();
+        let Some(last) = deliveries.last().map(Delivery::checkpoint) else {
+            return Ok(outcome);
+        };
+        // The whole page in one call: a handler with a batch path applies it in one transaction.
+        let error = match handler.handle_batch(&deliveries).await {
+            Ok(()) => {
+                self.record(name, last, 1, false);
+                outcome.handled = deliveries.len();
+                return Ok(outcome);
+            }
+            Err(e) => e,
+        };
+        outcome.handled = error.applied.min(deliveries.len());
+        let Some(failed) = deliveries.get(outcome.handled) else {
+            return Ok(outcome);
+        };
+        let (at, attempt) = (failed.checkpoint(), failed.attempt);
+        self.record(name, at, attempt, true);
+        match error.error {
+            HandlerError::Transient(reason) => {
+                tracing::warn!(consumer = name, %reason, checkpoint = %at, attempt, "transient failure; will retry");
+                outcome.retried += 1;
+            }
+            HandlerError::Permanent(reason) => {
+                tracing::error!(consumer = name, %reason, checkpoint = %at, attempt, "permanent failure; the consumer stops here until fixed");
+                outcome.dead_lettered += 1;
             }
         }
         Ok(outcome)

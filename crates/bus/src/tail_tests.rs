@@ -37,6 +37,52 @@ impl EventHandler for Recorder {
     }
 }
 
+/// Applies whole pages: records each call's (event id, attempt) list; the first call can stop part way.
+#[derive(Debug, Default)]
+struct PageRecorder {
+    calls: Mutex<Vec<Vec<(Uuid, u32)>>>,
+    checkpoint: Mutex<Option<Checkpoint>>,
+    /// On the first call, commit this many deliveries and fail the next one transiently.
+    stop_first_at: Option<usize>,
+}
+
+#[async_trait]
+impl EventHandler for PageRecorder {
+    fn name(&self) -> &str {
+        "page-recorder"
+    }
+    async fn checkpoint(&self) -> Result<Option<Checkpoint>, HandlerError> {
+        Ok(*self.checkpoint.lock().expect("lock"))
+    }
+    async fn handle(&self, _: &Delivery) -> Result<(), HandlerError> {
+        Err(HandlerError::Permanent("pages only".into()))
+    }
+    async fn handle_batch(&self, deliveries: &[Delivery]) -> Result<(), crate::BatchError> {
+        let mut calls = self.calls.lock().expect("lock");
+        let first = calls.is_empty();
+        calls.push(
+            deliveries
+                .iter()
+                .map(|d| (d.event.event_id, d.attempt))
+                .collect(),
+        );
+        let applied = match self.stop_first_at {
+            Some(n) if first => n,
+            _ => deliveries.len(),
+        };
+        if let Some(last) = applied.checked_sub(1).and_then(|i| deliveries.get(i)) {
+            *self.checkpoint.lock().expect("lock") = Some(last.checkpoint());
+        }
+        if applied < deliveries.len() {
+            return Err(crate::BatchError {
+                applied,
+                error: HandlerError::Transient("database busy".into()),
+            });
+        }
+        Ok(())
+    }
+}
+
 async fn store_with(events: usize) -> (Arc<dyn EventStore>, Vec<Uuid>) {
     let store = SqliteStore::connect("sqlite::memory:")
         .await
@@ -187,4 +233,44 @@ async fn an_append_through_the_signalling_store_wakes_an_idle_tail_at_once() {
     .expect("the signal woke the tail long before its 30 s idle period ended");
     stop.send(true).expect("stop");
     task.await.expect("join").expect("clean stop");
+}
+
+#[tokio::test]
+async fn a_batch_handler_gets_the_whole_page_in_one_call() {
+    let (store, ids) = store_with(5).await;
+    let recorder = Arc::new(PageRecorder::default());
+    let handler: Arc<dyn EventHandler> = recorder.clone();
+    let tail = StoreTail::new(store).with_page_size(3);
+    let first = tail.run_once(&handler, 100).await.expect("run");
+    let second = tail.run_once(&handler, 100).await.expect("run");
+    assert_eq!((first.handled, second.handled), (3, 2));
+    let calls = recorder.calls.lock().expect("lock").clone();
+    let pages: Vec<Vec<Uuid>> = calls
+        .iter()
+        .map(|c| c.iter().map(|d| d.0).collect())
+        .collect();
+    assert_eq!(pages, vec![ids[..3].to_vec(), ids[3..].to_vec()]);
+}
+
+#[tokio::test]
+async fn a_batch_that_stops_part_way_resumes_at_the_event_it_stopped_at_with_the_next_attempt() {
+    let (store, ids) = store_with(4).await;
+    let recorder = Arc::new(PageRecorder {
+        stop_first_at: Some(2),
+        ..PageRecorder::default()
+    });
+    let handler: Arc<dyn EventHandler> = recorder.clone();
+    let tail = StoreTail::new(store);
+    let first = tail.run_once(&handler, 100).await.expect("run");
+    assert_eq!((first.handled, first.retried), (2, 1));
+    let second = tail.run_once(&handler, 100).await.expect("run");
+    assert_eq!((second.handled, second.retried), (2, 0));
+    let calls = recorder.calls.lock().expect("lock").clone();
+    assert_eq!(
+        calls,
+        vec![
+            ids.iter().map(|id| (*id, 1)).collect::<Vec<_>>(),
+            vec![(ids[2], 2), (ids[3], 1)],
+        ]
+    );
 }

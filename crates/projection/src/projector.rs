@@ -4,13 +4,14 @@
 //! A batch runs in one transaction: it skips what the checkpoint says was applied, loads each touched
 //! case's fold from the snapshot table, applies the events, rewrites the case's rows and snapshot, and
 //! moves the checkpoint. Rows are a pure function of the fold, never increments, so even a duplicate
-//! delivery that slipped past the checkpoint could not double-count.
+//! delivery that slipped past the checkpoint could not double-count. A live consumer applies what its
+//! source hands over at once (a page of the store tail) as one batch; a rebuild applies large pages.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bus::{Delivery, EventHandler, HandlerError};
+use bus::{BatchError, Delivery, EventHandler, HandlerError};
 use domain::Event;
 use sqlx::{Any, Row, Transaction};
 use store::{Checkpoint, RecordedEvent};
@@ -46,7 +47,7 @@ impl Projections {
     pub(crate) async fn apply_batch(
         &self,
         model: Model,
-        events: &[RecordedEvent],
+        events: &[&RecordedEvent],
         target: Target,
         cache: &mut FoldCache,
     ) -> Result<usize, ProjectionError> {
@@ -61,6 +62,7 @@ impl Projections {
         };
         let fresh: Vec<&RecordedEvent> = events
             .iter()
+            .copied()
             .filter(|e| after.is_none_or(|a| e.checkpoint() > a))
             .collect();
         let Some(last) = fresh.last().map(|e| e.checkpoint()) else {
@@ -143,6 +145,7 @@ impl Projections {
         let mut applied = 0;
         for model in Model::ALL {
             let mut cache = FoldCache::new();
+            let events: Vec<&RecordedEvent> = events.iter().collect();
             for chunk in events.chunks(1000) {
                 applied += self
                     .apply_batch(model, chunk, Target::Live, &mut cache)
@@ -254,16 +257,50 @@ impl EventHandler for Projector {
     }
 
     async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
+        self.apply(std::slice::from_ref(&delivery.event))
+            .await
+            .map_err(HandlerError::from)
+    }
+
+    /// The whole slice in one transaction (one checkpoint write, each touched case loaded and rewritten
+    /// once). If it fails permanently (a gap, an undecodable event), the slice is applied again one
+    /// event at a time, so the events before the bad one are committed and the error names the right one,
+    /// exactly as with single deliveries. A transient failure commits nothing: the source hands the whole
+    /// slice again.
+    async fn handle_batch(&self, deliveries: &[Delivery]) -> Result<(), BatchError> {
+        let events: Vec<&RecordedEvent> = deliveries.iter().map(|d| &d.event).collect();
+        let error = match self.apply_refs(&events).await {
+            Ok(()) => return Ok(()),
+            Err(e) => HandlerError::from(e),
+        };
+        if deliveries.len() == 1 || matches!(error, HandlerError::Transient(_)) {
+            return Err(BatchError { applied: 0, error });
+        }
+        for (applied, event) in events.iter().enumerate() {
+            self.apply_refs(std::slice::from_ref(event))
+                .await
+                .map_err(|e| BatchError {
+                    applied,
+                    error: HandlerError::from(e),
+                })?;
+        }
+        Ok(())
+    }
+}
+
+impl Projector {
+    async fn apply(&self, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
+        let events: Vec<&RecordedEvent> = events.iter().collect();
+        self.apply_refs(&events).await
+    }
+
+    /// Live batches start from the stored snapshots: another instance of this consumer may have moved
+    /// the read model since, so nothing is cached across batches.
+    async fn apply_refs(&self, events: &[&RecordedEvent]) -> Result<(), ProjectionError> {
         let mut cache = FoldCache::new();
         self.projections
-            .apply_batch(
-                self.model,
-                std::slice::from_ref(&delivery.event),
-                Target::Live,
-                &mut cache,
-            )
+            .apply_batch(self.model, events, Target::Live, &mut cache)
             .await
             .map(|_| ())
-            .map_err(HandlerError::from)
     }
 }

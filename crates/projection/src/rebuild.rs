@@ -90,8 +90,9 @@ async fn rebuild_one(
         if page.events.is_empty() {
             break;
         }
+        let batch: Vec<&store::RecordedEvent> = page.events.iter().collect();
         events += projections
-            .apply_batch(model, &page.events, Target::Shadow, &mut cache)
+            .apply_batch(model, &batch, Target::Shadow, &mut cache)
             .await?;
         checkpoint = page.next;
     }

@@ -4,7 +4,12 @@
 //! domain with the shipped rulebook), appends it to a store, then measures in the same run: a raw sequential
 //! `read_all` of every event, a full rebuild of each read model, and p50/p99 latencies of the statistics,
 //! watchlist and case-list queries. SQLite by default; `PETITION_BENCH_DATABASE_URL` selects another
-//! database (it must be empty). `PETITION_BENCH_CASES` changes the number of cases.
+//! database (it must be empty). `PETITION_BENCH_CASES` changes the number of cases (`0` skips this part).
+//!
+//! Then a live consumer's catch-up through the store tail ([`catchup`]), in its own database
+//! (`PETITION_BENCH_CATCHUP_DATABASE_URL`, empty; by default a fresh SQLite file) holding
+//! `PETITION_BENCH_CATCHUP_CASES` cases (default 1,000, about 11,000 events; `0` skips it), in
+//! `PETITION_BENCH_ROUNDS` interleaved rounds (default 3).
 //!
 //! A database that already holds events is not appended to: the run measures the history it holds.
 //!
@@ -22,6 +27,7 @@ use projection::query::watchlist::WatchlistQuery;
 use store::{Checkpoint, CommandMeta, EventStore, ExpectedVersion, StreamId};
 use uuid::Uuid;
 
+mod catchup;
 mod history;
 use history::{AGENCIES, case_events};
 
@@ -57,21 +63,58 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-#[tokio::main]
-async fn main() -> Bench<()> {
-    let cases: u64 = std::env::var("PETITION_BENCH_CASES")
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(93_000);
-    let url = match std::env::var("PETITION_BENCH_DATABASE_URL") {
-        Ok(url) => url,
-        Err(_) => {
-            let dir =
-                std::env::temp_dir().join(format!("projection-bench-{}", Uuid::new_v4().simple()));
-            std::fs::create_dir_all(&dir)?;
-            format!("sqlite://{}?mode=rwc", dir.join("petition.db").display())
-        }
-    };
+        .unwrap_or(default)
+}
+
+/// The URL in `var`, or a fresh SQLite file.
+fn database_url(var: &str) -> Bench<String> {
+    if let Ok(url) = std::env::var(var) {
+        return Ok(url);
+    }
+    let dir = std::env::temp_dir().join(format!("projection-bench-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(format!(
+        "sqlite://{}?mode=rwc",
+        dir.join("petition.db").display()
+    ))
+}
+
+#[tokio::main]
+async fn main() -> Bench<()> {
+    let cases: u64 = env_number("PETITION_BENCH_CASES", 93_000);
+    if cases > 0 {
+        rebuild_and_queries(cases).await?;
+    }
+    let catchup_cases: u64 = env_number("PETITION_BENCH_CATCHUP_CASES", 1_000);
+    if catchup_cases > 0 {
+        let url = database_url("PETITION_BENCH_CATCHUP_DATABASE_URL")?;
+        let store: Arc<dyn EventStore> = store::connect(&url).await?;
+        Projections::connect(&url).await?;
+        let t = Instant::now();
+        let events = catchup::append_interleaved(
+            &store,
+            catchup_cases,
+            &Clocks::embedded(),
+            &StaticAgencyDirectory::embedded(),
+        )
+        .await?;
+        println!();
+        println!(
+            "catch-up: backend {} · {catchup_cases} cases · {events} events appended one per append, interleaved, in {:.1} s",
+            store.backend(),
+            t.elapsed().as_secs_f64()
+        );
+        catchup::measure(&url, &store, events, env_number("PETITION_BENCH_ROUNDS", 3)).await?;
+    }
+    Ok(())
+}
+
+async fn rebuild_and_queries(cases: u64) -> Bench<()> {
+    let url = database_url("PETITION_BENCH_DATABASE_URL")?;
     let store: Arc<dyn EventStore> = store::connect(&url).await?;
     let projections = Projections::connect(&url).await?;
     let clocks = Clocks::embedded();

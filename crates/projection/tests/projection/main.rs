@@ -1,9 +1,10 @@
 //! The projection's integration tests: read models on SQLite and PostgreSQL, statistics checked against
-//! hand-computed answers, rebuild equals incremental, redelivery, the deadline watcher, and the HTTP API.
+//! hand-computed answers, rebuild equals incremental, pages equal single deliveries, redelivery, the deadline watcher, and the HTTP API.
 
 mod harness;
 mod history;
 
+mod batch;
 mod bounds;
 mod case_list;
 mod http;

@@ -47,7 +47,7 @@ const SCRIPTS: [&[u8]; 4] = [
 
 /// Plays one step of a random history: codes 100+ take the case's next scripted step, others are taken as
 /// they are. Refused steps are simply not recorded.
-fn play(
+pub(crate) fn play(
     h: &mut History,
     cases: &mut Vec<(CaseId, chrono::NaiveDate, usize)>,
     slot: usize,
@@ -203,7 +203,7 @@ async fn rebuild_equals_incremental_from(
 }
 
 /// Seven cases through scripted lifecycles: appeal, forwarding, suspension, withdrawal, missed deadlines.
-fn scripted_steps() -> Vec<(usize, u8, u64)> {
+pub(crate) fn scripted_steps() -> Vec<(usize, u8, u64)> {
     let mut steps: Vec<(usize, u8, u64)> =
         (0..7).map(|slot| (slot, slot as u8, slot as u64)).collect();
     for round in 0..8 {

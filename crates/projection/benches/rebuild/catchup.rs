@@ -1,0 +1,203 @@
+//! How fast a live consumer catches up through the store tail, as `petition serve` runs it: pages of 500
+//! handed to `handle_batch` (one transaction per page), against one transaction per event (the handler's
+//! single-event path, which is what the tail did before pages were handed over whole), and against a raw
+//! `read_all` of the same events in pages of 500, in interleaved rounds.
+//!
+//! The history is appended as a burst of commands would leave it: one event per append, `OPEN` cases in
+//! progress at a time, so consecutive events belong to different cases (the rebuild's history appends a
+//! whole case at once, which would flatter a batch: fewer cases per page).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use bus::{Delivery, EventHandler, EventSource, HandlerError, StoreTail};
+use domain::{Clocks, StaticAgencyDirectory};
+use projection::{Model, Projections};
+use store::{Checkpoint, CommandMeta, EventStore, ExpectedVersion, NewEvent, StreamId};
+use uuid::Uuid;
+
+use crate::Bench;
+use crate::history::case_events;
+
+/// The store tail's default page.
+const PAGE: usize = 500;
+/// Cases in progress at once while the history is appended.
+const OPEN: usize = 500;
+
+/// A projector seen only through `handle`: the tail's default `handle_batch` then applies one event per
+/// transaction.
+#[derive(Debug)]
+struct OneByOne(Arc<dyn EventHandler>);
+
+#[async_trait]
+impl EventHandler for OneByOne {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    async fn checkpoint(&self) -> Result<Option<Checkpoint>, HandlerError> {
+        self.0.checkpoint().await
+    }
+    async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
+        self.0.handle(delivery).await
+    }
+}
+
+/// Appends `cases` lifecycles interleaved, one event per append; returns the number of events.
+pub async fn append_interleaved(
+    store: &Arc<dyn EventStore>,
+    cases: u64,
+    clocks: &Clocks,
+    agencies: &StaticAgencyDirectory,
+) -> Bench<usize> {
+    let mut pending = (0..cases).map(|n| case_events(n, clocks, agencies));
+    let mut open: VecDeque<(StreamId, u64, std::vec::IntoIter<NewEvent>)> = VecDeque::new();
+    let mut total = 0;
+    loop {
+        while open.len() < OPEN {
+            let Some(next) = pending.next() else { break };
+            let (id, events) = next?;
+            open.push_back((StreamId::for_case(id.into()), 0, events.into_iter()));
+        }
+        let Some((stream, version, mut events)) = open.pop_front() else {
+            return Ok(total);
+        };
+        let Some(event) = events.next() else { continue };
+        let expected = if version == 0 {
+            ExpectedVersion::NoStream
+        } else {
+            ExpectedVersion::Exact(version)
+        };
+        let meta = CommandMeta {
+            command_id: Uuid::now_v7(),
+            fingerprint: None,
+            actor: "bench".into(),
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            rulebook_version: None,
+        };
+        store.append(&stream, expected, vec![event], &meta).await?;
+        total += 1;
+        open.push_back((stream, version + 1, events));
+    }
+}
+
+/// Empties one read model: without its checkpoint row, `connect` recreates its tables.
+async fn reset(url: &str, model: Model) -> Bench<Projections> {
+    let pool = sqlx::AnyPool::connect(url).await?;
+    sqlx::query("DELETE FROM projection_checkpoints WHERE name = $1")
+        .bind(model.name())
+        .execute(&pool)
+        .await?;
+    pool.close().await;
+    Ok(Projections::connect(url).await?)
+}
+
+/// Feeds `handler` from an empty read model through the tail until it has applied `events`.
+async fn catch_up(
+    store: &Arc<dyn EventStore>,
+    handler: &Arc<dyn EventHandler>,
+    events: usize,
+) -> Bench<Duration> {
+    let tail = StoreTail::new(store.clone()).with_page_size(PAGE);
+    let t = Instant::now();
+    let mut done = 0;
+    while done < events {
+        let o = tail.run_once(handler, PAGE.min(events - done)).await?;
+        if o.retried + o.dead_lettered > 0 || o.handled == 0 {
+            return Err(format!("{} stopped after {done} events: {o:?}", handler.name()).into());
+        }
+        done += o.handled;
+    }
+    Ok(t.elapsed())
+}
+
+async fn raw_read(store: &Arc<dyn EventStore>, events: usize) -> Bench<Duration> {
+    let t = Instant::now();
+    let (mut done, mut cp) = (0, Checkpoint::START);
+    while done < events {
+        let page = store.read_all(&cp, PAGE.min(events - done)).await?;
+        if page.events.is_empty() {
+            break;
+        }
+        done += page.events.len();
+        cp = page.next;
+    }
+    Ok(t.elapsed())
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Interleaved rounds of: raw read, then each read model batched and one by one; prints the medians.
+pub async fn measure(
+    url: &str,
+    store: &Arc<dyn EventStore>,
+    events: usize,
+    rounds: usize,
+) -> Bench<()> {
+    let rows: Vec<(String, Option<(Model, bool)>)> = std::iter::once(("raw".to_owned(), None))
+        .chain(Model::ALL.into_iter().flat_map(|m| {
+            [
+                (format!("`{}`, pages of {PAGE}", m.name()), Some((m, true))),
+                (
+                    format!("`{}`, one event per transaction", m.name()),
+                    Some((m, false)),
+                ),
+            ]
+        }))
+        .collect();
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); rows.len()];
+    for round in 0..rounds {
+        for (i, (_, what)) in rows.iter().enumerate() {
+            let elapsed = match what {
+                None => raw_read(store, events).await?,
+                Some((model, batched)) => {
+                    let projections = reset(url, *model).await?;
+                    let handler = projections
+                        .handlers()
+                        .into_iter()
+                        .find(|h| h.name() == model.name())
+                        .ok_or("no handler")?;
+                    let handler: Arc<dyn EventHandler> = if *batched {
+                        handler
+                    } else {
+                        Arc::new(OneByOne(handler))
+                    };
+                    catch_up(store, &handler, events).await?
+                }
+            };
+            eprintln!(
+                "round {}: {} {:.2} s",
+                round + 1,
+                rows[i].0,
+                elapsed.as_secs_f64()
+            );
+            samples[i].push(elapsed);
+        }
+    }
+    let medians: Vec<Duration> = samples.into_iter().map(median).collect();
+    let raw_rate = events as f64 / medians[0].as_secs_f64();
+    println!();
+    println!(
+        "| live catch-up through the store tail (median of {rounds} interleaved rounds) | events | time | events/s | × raw |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for ((label, _), m) in rows.iter().zip(&medians) {
+        let rate = events as f64 / m.as_secs_f64();
+        let label = if label == "raw" {
+            format!("raw sequential `read_all` (pages of {PAGE})")
+        } else {
+            label.clone()
+        };
+        println!(
+            "| {label} | {events} | {:.2} s | {rate:.0} | {:.2} |",
+            m.as_secs_f64(),
+            rate / raw_rate
+        );
+    }
+    Ok(())
+}
