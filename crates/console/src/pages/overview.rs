@@ -276,7 +276,7 @@ pub async fn page(
             parent => root.as_deref().and_then(|r| tree.parent(r)),
             agencies => agencies,
             kpi => kpi,
-            target => TARGET_RATE,
+            target => format!("{TARGET_RATE:.0}"),
             overdue => overdue,
             bar_svg => minijinja::Value::from_safe_string(bar_svg),
             line_svg => minijinja::Value::from_safe_string(line_svg),

@@ -214,10 +214,12 @@ pub async fn page(
             prev_url => (page > 1).then(|| format!("/console/watchlist?{fq}&page={}", page - 1)),
             next_url => (page < pages).then(|| format!("/console/watchlist?{fq}&page={}", page + 1)),
             csv_url => format!("/console/watchlist.csv?{fq}"),
-            agencies => agencies,
-            levels => options(&["commune", "province", "ministry", "central"], &f.level),
-            kinds => options(&["complaint", "denunciation", "recommendation", "feedback"], &f.kind),
-            reasons => options(REASONS, &f.reason),
+            selects => vec![
+                context! { name => "agency", label => ctx.lang.labels()["agency"], any => ctx.lang.labels()["all_agencies"], opts => agencies },
+                context! { name => "level", label => ctx.lang.labels()["level"], any => ctx.lang.labels()["any"], opts => options(&["commune", "province", "ministry", "central"], &f.level) },
+                context! { name => "kind", label => ctx.lang.labels()["kind"], any => ctx.lang.labels()["any"], opts => options(&["complaint", "denunciation", "recommendation", "feedback"], &f.kind) },
+                context! { name => "reason", label => ctx.lang.labels()["reason"], any => ctx.lang.labels()["any"], opts => options(REASONS, &f.reason) },
+            ],
             sorts => options(&["severity_desc", "severity_asc", "days_overdue_desc"], &f.sort),
         },
     )
