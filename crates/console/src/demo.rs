@@ -53,6 +53,8 @@ const NAMES: &[&str] = &[
 pub struct SeedReport {
     pub cases: u32,
     pub commands: u32,
+    /// Commands an earlier run had already recorded (nothing new was appended for them).
+    pub already: u32,
     /// Steps the law refused (logged and skipped: the demo stays usable either way).
     pub refused: u32,
 }
@@ -224,8 +226,12 @@ async fn run(
         },
     };
     match service.execute(request).await {
-        Ok(_) => {
-            report.commands += 1;
+        Ok(outcome) => {
+            if outcome.replayed {
+                report.already += 1;
+            } else {
+                report.commands += 1;
+            }
             Ok(true)
         }
         Err(command::ServiceError::Domain(e)) => {

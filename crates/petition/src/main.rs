@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 mod bus_cmd;
+mod demo_cmd;
 mod notifier_cmd;
 mod projections_cmd;
 mod replay;
@@ -55,6 +56,9 @@ enum Cmd {
     /// Notify petitioners and the inspectorate.
     #[command(subcommand)]
     Notifier(notifier_cmd::NotifierCmd),
+    /// Demo data (optional): `petition demo seed` records a small set of cases through the command path.
+    #[command(subcommand)]
+    Demo(demo_cmd::DemoCmd),
     /// Check the ledger against its copies (exit 0 identical, 1 divergent, 2 could not check).
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
@@ -86,6 +90,7 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Bus(cmd) => bus_cmd::run(settings, cmd).await,
         Cmd::Notifier(cmd) => notifier_cmd::run(settings, cmd).await,
         Cmd::Projections(cmd) => projections_cmd::run(settings, cmd).await,
+        Cmd::Demo(cmd) => demo_cmd::run(settings, cmd).await,
         Cmd::Replay(args) => {
             let store = connect(&settings).await?;
             replay::run(store.as_ref(), args).await

@@ -26,11 +26,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let signal = bus::SignallingStore::new(crate::connect(&settings).await?);
     let store: Arc<dyn store::EventStore> = Arc::new(signal.clone());
     let clocks = load_clocks(&settings)?;
-    let agencies: Arc<dyn domain::AgencyDirectory> = Arc::new(match &settings.agencies {
-        Some(path) => domain::StaticAgencyDirectory::load(path)
-            .with_context(|| format!("loading agencies from {}", path.display()))?,
-        None => domain::StaticAgencyDirectory::embedded(),
-    });
+    let rulebook = Arc::new(clocks.rulebook.clone());
+    let directory = Arc::new(load_agencies(&settings)?);
+    let agencies: Arc<dyn domain::AgencyDirectory> = directory.clone();
     let tokens = match settings.api_tokens()? {
         Some(tokens) => tokens,
         None => vec![development_token(&settings.data_dir)?],
@@ -69,7 +67,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         ),
         ..read_side
     };
-    let app = command::http::router_with(state, &config, read_side);
+    // The web console answers HTML under /console, beside (not inside) the API's problem+json edge.
+    let console = console::ConsoleState::new(
+        projections.clone(),
+        store.clone(),
+        directory,
+        rulebook,
+        console::Authenticator::new(TokenList::new(&tokens)),
+    );
+    let app = command::http::router_with(state, &config, read_side).merge(console::router(console));
 
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -137,7 +143,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 
     tracing::info!(%addr, backend = store.backend(), nats = js.is_some(), "petition-ledger is listening");
     eprintln!(
-        "petition-ledger listening on http://{addr} ({} store{}); OpenAPI at http://{addr}/api/v1/openapi.json",
+        "petition-ledger listening on http://{addr} ({} store{}); console at http://{addr}/console; OpenAPI at http://{addr}/api/v1/openapi.json",
         store.backend(),
         if js.is_some() {
             ", relaying to NATS JetStream"
@@ -187,7 +193,15 @@ pub async fn supervise(mut tasks: Tasks, stop: watch::Sender<bool>) -> anyhow::R
     }
 }
 
-fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
+pub(crate) fn load_agencies(settings: &Settings) -> anyhow::Result<domain::StaticAgencyDirectory> {
+    Ok(match &settings.agencies {
+        Some(path) => domain::StaticAgencyDirectory::load(path)
+            .with_context(|| format!("loading agencies from {}", path.display()))?,
+        None => domain::StaticAgencyDirectory::embedded(),
+    })
+}
+
+pub(crate) fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
     let rulebook = match &settings.rulebook {
         Some(p) => clock::Rulebook::load(p)
             .with_context(|| format!("loading the rulebook {}", p.display()))?,

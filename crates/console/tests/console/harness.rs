@@ -45,6 +45,10 @@ pub async fn spawn() -> TestConsole {
         .await
         .expect("demo seed");
     assert_eq!(report.cases, 24, "{report:?}");
+    assert_eq!(
+        report.refused, 0,
+        "the law accepts every demo step: {report:?}"
+    );
     let (hostile_case, hostile_code) = hostile(&service, today).await;
     projection::rebuild(&store, &projections, None)
         .await
