@@ -166,7 +166,7 @@ mod tests {
             resolved: 1,
             rate: Some(33.3),
         };
-        let svg = bars(&[p.clone()], "t", "a", "b") + &rate_line(&[p], "t", 85.0);
+        let svg = bars(std::slice::from_ref(&p), "t", "a", "b") + &rate_line(&[p], "t", 85.0);
         assert!(!svg.contains("<script>"));
         assert!(svg.contains("&lt;script&gt;"));
     }

@@ -126,10 +126,10 @@ impl Ctx {
     }
 
     /// The signed-in actor, or a redirect to the sign-in form that comes back here.
-    pub fn require_user(&self) -> Result<&Session, Response> {
+    pub fn require_user(&self) -> Result<&Session, Box<Response>> {
         self.session.as_ref().ok_or_else(|| {
             let next = percent_encode(&self.path_and_query);
-            Redirect::to(&format!("/console/login?next={next}")).into_response()
+            Box::new(Redirect::to(&format!("/console/login?next={next}")).into_response())
         })
     }
 

@@ -54,7 +54,7 @@ pub async fn page(
     Query(q): Query<CaseQuery>,
 ) -> Response {
     if let Err(r) = ctx.require_user() {
-        return r;
+        return *r;
     }
     let _ = &q.lang;
     let labels = ctx.lang.labels();

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::session::{self, CSRF_COOKIE, SESSION_COOKIE, random_token, same_token};
-use crate::web::{Ctx, error_page, render, render_status};
+use crate::web::{Ctx, error_page, render_status};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct LoginQuery {
@@ -150,6 +150,5 @@ pub async fn logout(
     {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
-    let _ = render;
     response
 }

@@ -99,7 +99,7 @@ pub async fn page(
     Query(q): Query<OverviewQuery>,
 ) -> Response {
     if let Err(r) = ctx.require_user() {
-        return r;
+        return *r;
     }
     let _ = &q.lang;
     let today = super::today();

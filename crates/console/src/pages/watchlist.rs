@@ -109,9 +109,9 @@ async fn entries(
         }
     }
     match clean(&f.sort).as_deref() {
-        None | Some("severity_desc") => out.sort_by(|a, b| b.severity.cmp(&a.severity)),
-        Some("severity_asc") => out.sort_by(|a, b| a.severity.cmp(&b.severity)),
-        Some("days_overdue_desc") => out.sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue)),
+        None | Some("severity_desc") => out.sort_by_key(|e| std::cmp::Reverse(e.severity)),
+        Some("severity_asc") => out.sort_by_key(|e| e.severity),
+        Some("days_overdue_desc") => out.sort_by_key(|e| std::cmp::Reverse(e.days_overdue)),
         Some(_) => return Err(Ok("bad_request")),
     }
     Ok(out)
@@ -138,7 +138,7 @@ pub async fn page(
     Query(f): Query<Filters>,
 ) -> Response {
     if let Err(r) = ctx.require_user() {
-        return r;
+        return *r;
     }
     let _ = &f.lang;
     let all = match entries(&state, &f).await {
@@ -232,7 +232,7 @@ pub async fn csv(
     Query(f): Query<Filters>,
 ) -> Response {
     if let Err(r) = ctx.require_user() {
-        return r;
+        return *r;
     }
     let all = match entries(&state, &f).await {
         Ok(v) => v,
