@@ -18,6 +18,7 @@ const page = context.pages()[0] ?? await context.newPage();
 page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
 page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
 page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
 
 function check(cond, what) {
   if (!cond) { console.error(`FAIL: ${what}`); process.exitCode = 1; } else { console.log(`ok: ${what}`); }
@@ -49,6 +50,7 @@ const cases = await (await fetch(`${base}/api/v1/cases?per_page=1&open=true`, {
 const code = cases.items[0].tracking_code;
 const mobile = await context.newPage();
 mobile.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+mobile.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
 await mobile.setViewportSize({ width: 390, height: 844 });
 await mobile.context().clearCookies();
 await mobile.goto(`${base}/console/track?code=${encodeURIComponent(code)}`);

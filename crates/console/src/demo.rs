@@ -82,12 +82,12 @@ fn plan(i: u32, today: NaiveDate) -> Plan {
         _ => PetitionKind::Complaint,
     };
     let received = today - Duration::days(12 + i64::from(i) * 6);
-    let steps = match (i % 6, kind) {
+    let steps = match (i % 16, kind) {
         (_, PetitionKind::Recommendation) => 1,
-        (3, _) => 2, // accepted, then left: its resolution clock runs out
-        (5, _) => 1, // classified, never accepted: the acceptance deadline passes
-        (4, _) => 3, // under verification
-        _ => 4,      // decided
+        (5, _) => 2,  // accepted, then left: its resolution clock runs out
+        (11, _) => 3, // under verification
+        (13, _) => 1, // classified, never accepted: the acceptance deadline passes
+        _ => 4,       // decided
     };
     Plan {
         kind,
@@ -102,6 +102,14 @@ fn plan(i: u32, today: NaiveDate) -> Plan {
             _ => Outcome::Upheld,
         },
     }
+}
+
+/// Random-looking but fixed bytes for case `i`'s tracking code.
+fn code_bytes(i: u32) -> [u8; 8] {
+    let id = Uuid::new_v5(&DEMO_NS, format!("code-{i}").as_bytes());
+    let mut out = [0; 8];
+    out.copy_from_slice(&id.as_bytes()[..8]);
+    out
 }
 
 /// The id of demo case `i`.
@@ -150,14 +158,13 @@ pub async fn seed(
             related_case: None,
             decision_date_learned: (p.kind == PetitionKind::Complaint)
                 .then(|| p.received - Duration::days(20)),
-            tracking_code: TrackingCode::generate(
-                p.kind,
-                p.received.year(),
-                u64::from(i).to_be_bytes(),
-            ),
+            tracking_code: TrackingCode::generate(p.kind, p.received.year(), code_bytes(i)),
             referrer: None,
         });
-        let steps: Vec<(i64, Command)> = vec![
+        let decided_after = if i % 4 == 0 { 50 } else { 24 };
+        // (days after receipt, command, the plan step it belongs to, optional): optional steps are the
+        // notices a diligent agency sends; a refusal of one is logged and the case goes on.
+        let steps: Vec<(i64, Command, usize, bool)> = vec![
             (
                 2,
                 Command::Classify(Classify {
@@ -166,34 +173,57 @@ pub async fn seed(
                     competent_agency: None,
                     complexity: ComplexityCriteria::default(),
                 }),
+                1,
+                false,
             ),
-            (5, Command::Accept(Accept {})),
+            (3, notice("reply")?, 1, true),
+            (5, Command::Accept(Accept {}), 2, false),
+            (6, notice("notify_acceptance")?, 2, true),
             (
                 8,
                 Command::StartVerification(StartVerification {
                     assigned_unit: None,
                 }),
+                3,
+                false,
             ),
             (
-                if i % 4 == 0 { 50 } else { 24 },
+                decided_after,
                 Command::IssueDecision(IssueDecision {
                     outcome: p.outcome,
                     summary: text("Quyết định sau khi xác minh (dữ liệu mẫu).")?,
                     decision_number: format!("{}/QĐ-UBND", 100 + i),
                 }),
+                4,
+                false,
             ),
+            (decided_after + 2, notice("send_decision")?, 4, true),
         ];
-        if !run(service, id, i, "receive", p.received, receive, &mut report).await? {
+        if !run(
+            service,
+            id,
+            i,
+            "receive",
+            p.received,
+            receive,
+            false,
+            &mut report,
+        )
+        .await?
+        {
             continue;
         }
         report.cases += 1;
-        for (offset, cmd) in steps.into_iter().take(p.steps) {
+        for (offset, cmd, step, optional) in steps {
             let on = p.received + Duration::days(offset);
-            if on > today {
+            if step > p.steps || on > today {
                 break;
             }
-            let name = cmd.name();
-            if !run(service, id, i, name, on, cmd, &mut report).await? {
+            if optional && !needs(&cmd, p.kind, i) {
+                continue;
+            }
+            let name = format!("{}-{offset}", cmd.name());
+            if !run(service, id, i, &name, on, cmd, optional, &mut report).await? && !optional {
                 break;
             }
         }
@@ -201,7 +231,35 @@ pub async fn seed(
     Ok(report)
 }
 
+/// `record-notice-sent` for `notice`.
+fn notice(notice: &str) -> anyhow::Result<Command> {
+    Command::from_action(
+        "record-notice-sent",
+        serde_json::json!({ "notice": notice }),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Whether the optional notice applies: a reply to citizens received in person, an acceptance notice for
+/// denunciations, and the decision sent in most cases (some are left late, for the watchlist).
+fn needs(cmd: &Command, kind: PetitionKind, i: u32) -> bool {
+    let Command::RecordNoticeSent(n) = cmd else {
+        return true;
+    };
+    match serde_json::to_value(&n.notice)
+        .ok()
+        .as_ref()
+        .and_then(|v| v.as_str())
+    {
+        Some("reply") => i % 2 == 0,
+        Some("notify_acceptance") => kind == PetitionKind::Denunciation,
+        Some("send_decision") => i % 5 != 0,
+        _ => true,
+    }
+}
+
 /// Executes one step with a deterministic command id; `false` when the law refused it.
+#[allow(clippy::too_many_arguments)]
 async fn run(
     service: &CaseService,
     id: CaseId,
@@ -209,6 +267,7 @@ async fn run(
     step: &str,
     on: NaiveDate,
     command: Command,
+    optional: bool,
     report: &mut SeedReport,
 ) -> anyhow::Result<bool> {
     let request = CommandRequest {
@@ -235,7 +294,7 @@ async fn run(
             Ok(true)
         }
         Err(command::ServiceError::Domain(e)) => {
-            tracing::warn!(case = i, step, error = %e, "demo step refused; skipped");
+            tracing::warn!(case = i, step, optional, error = %e, "demo step refused; skipped");
             report.refused += 1;
             Ok(false)
         }

@@ -140,6 +140,7 @@ impl Ctx {
             lang => self.lang.code(),
             switch_url => self.switch_url(),
             css_url => crate::assets::css_url(),
+            icon_url => crate::assets::icon_url(),
             user => self.session.as_ref().map(|s| s.actor.clone()),
             session_csrf => self.session.as_ref().map(|s| s.csrf.clone()),
         }
