@@ -246,14 +246,14 @@ fn needs(cmd: &Command, kind: PetitionKind, i: u32) -> bool {
     let Command::RecordNoticeSent(n) = cmd else {
         return true;
     };
-    match serde_json::to_value(&n.notice)
+    match serde_json::to_value(n.notice)
         .ok()
         .as_ref()
         .and_then(|v| v.as_str())
     {
-        Some("reply") => i % 2 == 0,
+        Some("reply") => i.is_multiple_of(2),
         Some("notify_acceptance") => kind == PetitionKind::Denunciation,
-        Some("send_decision") => i % 5 != 0,
+        Some("send_decision") => !i.is_multiple_of(5),
         _ => true,
     }
 }

@@ -265,4 +265,7 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Back to the overview",
     ),
     ("in_progress", "đang xử lý", "in progress"),
+    ("working_days", "ngày làm việc", "working days"),
+    ("calendar_days", "ngày", "calendar days"),
+    ("days", "ngày", "days"),
 ];

@@ -13,6 +13,7 @@ pub mod demo;
 mod i18n;
 mod pages;
 mod session;
+mod tree;
 mod web;
 
 use std::sync::Arc;

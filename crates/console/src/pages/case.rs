@@ -154,7 +154,7 @@ pub async fn page(
                         rule_id => n.rule_id.clone(),
                         rule_version => s.rule_version,
                         basis => basis,
-                        unit => s.unit,
+                        unit => s.unit.as_deref().map(|u| code_label(ctx.lang, u)),
                         count => s.count,
                         explanation => n.explanation.clone(),
                         started_on => e.occurred_on.clone(),

@@ -9,8 +9,8 @@ use projection::query::watchlist::{WatchlistEntry, WatchlistQuery};
 use serde::Deserialize;
 
 use super::code_label;
-use super::overview::Tree;
 use crate::ConsoleState;
+use crate::tree::Tree;
 use crate::web::{Ctx, error_page, internal, percent_encode, render};
 
 const PER_PAGE: usize = 25;
