@@ -91,7 +91,8 @@ fn plan(i: u32, today: NaiveDate) -> Plan {
     };
     Plan {
         kind,
-        agency: AGENCIES[(i as usize * 5 + i as usize / 3) % AGENCIES.len()],
+        // 3 is prime to the 8 agencies: consecutive cases visit every one of them.
+        agency: AGENCIES[(i as usize * 3) % AGENCIES.len()],
         received,
         signatories: if i % 9 == 4 { 7 } else { 1 },
         subject: SUBJECTS[i as usize % SUBJECTS.len()],
