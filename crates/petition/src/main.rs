@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 mod bus_cmd;
+mod demo_cmd;
 mod log_cmd;
 mod notifier_cmd;
 mod observe;
@@ -63,6 +64,9 @@ enum Cmd {
     /// Open deadlines computed with superseded rule or calendar data: list them, or record corrections.
     #[command(subcommand)]
     Rules(rules_cmd::RulesCmd),
+    /// Demo data (optional): `petition demo seed` records a small set of cases through the command path.
+    #[command(subcommand)]
+    Demo(demo_cmd::DemoCmd),
     /// Check the ledger against its copies (exit 0 identical, 1 divergent, 2 could not check).
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
@@ -102,6 +106,7 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Projections(cmd) => projections_cmd::run(settings, cmd).await,
         Cmd::Privacy(cmd) => privacy_cmd::run(settings, cmd).await,
         Cmd::Rules(cmd) => rules_cmd::run(settings, cmd).await,
+        Cmd::Demo(cmd) => demo_cmd::run(settings, cmd).await,
         Cmd::Replay(args) => {
             let (store, _) = privacy_cmd::open(&settings).await?;
             replay::run(store.as_ref(), args).await

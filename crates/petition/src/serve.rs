@@ -40,11 +40,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         crate::privacy_cmd::seal(&settings, store.clone(), connected.keys)?;
     let sealed: Arc<dyn store::EventStore> = sealed;
     let clocks = load_clocks(&settings)?;
-    let agencies: Arc<dyn domain::AgencyDirectory> = Arc::new(match &settings.agencies {
-        Some(path) => domain::StaticAgencyDirectory::load(path)
-            .with_context(|| format!("loading agencies from {}", path.display()))?,
-        None => domain::StaticAgencyDirectory::embedded(),
-    });
+    let rulebook = Arc::new(clocks.rulebook.clone());
+    let directory = Arc::new(load_agencies(&settings)?);
+    let agencies: Arc<dyn domain::AgencyDirectory> = directory.clone();
     let policy = match &settings.access_policy {
         Some(path) => command::access::AccessPolicy::load(path, agencies.clone())
             .with_context(|| format!("loading the access policy {}", path.display()))?,
@@ -103,8 +101,17 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             .merge(log.as_ref().map(crate::log_cmd::routes).unwrap_or_default()),
         ..read_side
     };
+    // The web console answers HTML under /console, beside (not inside) the API's problem+json edge.
+    let console = console::ConsoleState::new(
+        projections.clone(),
+        store.clone(),
+        directory,
+        rulebook,
+        console::Authenticator::new(state.tokens.clone()),
+    );
     // An outer layer sees the matched route of every request (and `unmatched` for the fallback).
     let app = command::http::router_with(state, &config, read_side)
+        .merge(console::router(console))
         .layer(axum::middleware::from_fn(crate::observe::track_http));
 
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -222,7 +229,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         eprintln!("petition-ledger metrics on http://{at}/metrics");
     }
     eprintln!(
-        "petition-ledger listening on http://{addr} ({} store{}); OpenAPI at http://{addr}/api/v1/openapi.json",
+        "petition-ledger listening on http://{addr} ({} store{}); console at http://{addr}/console; OpenAPI at http://{addr}/api/v1/openapi.json",
         store.backend(),
         if js.is_some() {
             ", relaying to NATS JetStream"
@@ -270,6 +277,14 @@ pub async fn supervise(mut tasks: Tasks, stop: watch::Sender<bool>) -> anyhow::R
             Ok(())
         }
     }
+}
+
+pub(crate) fn load_agencies(settings: &Settings) -> anyhow::Result<domain::StaticAgencyDirectory> {
+    Ok(match &settings.agencies {
+        Some(path) => domain::StaticAgencyDirectory::load(path)
+            .with_context(|| format!("loading agencies from {}", path.display()))?,
+        None => domain::StaticAgencyDirectory::embedded(),
+    })
 }
 
 pub(crate) fn load_clocks(settings: &Settings) -> anyhow::Result<clock::Clocks> {
