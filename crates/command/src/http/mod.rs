@@ -1,6 +1,7 @@
 //! The HTTP command API (axum): routing, authentication, limits, tracing and the OpenAPI document.
 
 pub mod auth;
+mod contract;
 mod edge;
 pub mod error;
 pub mod extract;

@@ -255,13 +255,14 @@ fn problem(description: &str) -> ResponseBuilder {
     )
 }
 
-/// The document: the command API's own paths plus any `extra` ones (the read models).
+/// The document: the command API's own paths plus any `extra` ones (the read models), with the answers
+/// and bounds the edge enforces on every operation stated (see [`super::contract`]).
 pub fn document(extra: Option<utoipa::openapi::OpenApi>) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     if let Some(extra) = extra {
         doc.merge(extra);
     }
-    doc
+    super::contract::apply(doc)
 }
 
 pub fn router(extra: Option<utoipa::openapi::OpenApi>) -> Router {
