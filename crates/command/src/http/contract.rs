@@ -74,7 +74,10 @@ fn add_operational_paths(doc: &mut Value) {
         }}),
     );
     for (path, description) in [("/health", "Alive"), ("/ready", "Ready")] {
-        if let Some(ok) = paths.get_mut(path).and_then(|p| p.pointer_mut("/get/responses/200")) {
+        if let Some(ok) = paths
+            .get_mut(path)
+            .and_then(|p| p.pointer_mut("/get/responses/200"))
+        {
             ok["description"] = json!(description);
             ok["content"] = json!({ "application/json": { "schema": {
                 "type": "object", "required": ["status"],
@@ -117,6 +120,8 @@ fn amend_operation(path: &str, method: &str, op: &mut Map<String, Value>) {
             "Idempotency-Key",
             "Retrying with the same key never records the step twice",
         );
+    }
+    if command && path.contains("{id}") {
         add_header(
             params,
             "If-Match",
@@ -206,7 +211,10 @@ fn add_header(params: &mut Vec<Value>, name: &str, description: &str) {
 
 /// States the bounds the server checks on a parameter.
 fn amend_parameter(param: &mut Value) {
-    let name = param["name"].as_str().unwrap_or_default().to_ascii_lowercase();
+    let name = param["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let location = param["in"].as_str().unwrap_or_default().to_owned();
     let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut) else {
         return;
@@ -226,7 +234,10 @@ fn amend_parameter(param: &mut Value) {
             }
             "if-match" => {
                 schema.insert("type".into(), json!("string"));
-                schema.insert("pattern".into(), json!("^ *(\\*|(W/)?\"?[0-9]{1,19}\"?) *$"));
+                schema.insert(
+                    "pattern".into(),
+                    json!("^ *(\\*|(W/)?\"?[0-9]{1,19}\"?) *$"),
+                );
             }
             _ => {}
         }
@@ -254,21 +265,14 @@ fn amend_schemas(schemas: &mut Map<String, Value>) {
             json!({ "minLength": 2, "maxLength": 32,
                 "pattern": "^[A-Za-z0-9][A-Za-z0-9.-]{0,30}[A-Za-z0-9]$" }),
         ),
-        (
-            "NationalId",
-            json!({ "pattern": "^([0-9]{9}|[0-9]{12})$" }),
-        ),
-        (
-            "PhoneNumber",
-            json!({ "pattern": "^\\+?[0-9]{9,15}$" }),
-        ),
+        ("NationalId", json!({ "pattern": "^([0-9]{9}|[0-9]{12})$" })),
+        ("PhoneNumber", json!({ "pattern": "^\\+?[0-9]{9,15}$" })),
         ("Email", json!({ "maxLength": 254 })),
     ];
     for (name, extra) in bounds {
-        if let (Some(schema), Value::Object(extra)) = (
-            schemas.get_mut(name).and_then(Value::as_object_mut),
-            extra,
-        ) {
+        if let (Some(schema), Value::Object(extra)) =
+            (schemas.get_mut(name).and_then(Value::as_object_mut), extra)
+        {
             schema.extend(extra);
         }
     }
@@ -288,6 +292,13 @@ fn amend_schemas(schemas: &mut Map<String, Value>) {
             required.retain(|r| r != "tracking_code");
         }
         receive.insert("additionalProperties".into(), json!(false));
+        if let Some(count) = receive
+            .get_mut("properties")
+            .and_then(|p| p.get_mut("signatory_count"))
+        {
+            // A petition has at least one signatory (the list may be shorter than the count).
+            count["minimum"] = json!(1);
+        }
     }
 }
 
@@ -308,7 +319,9 @@ mod tests {
                 .any(|r| r == "tracking_code")
         );
         let accept = &doc["paths"]["/api/v1/petitions/{id}/accept"]["post"]["responses"];
-        for status in ["400", "401", "404", "408", "409", "412", "413", "415", "422", "503"] {
+        for status in [
+            "400", "401", "404", "408", "409", "412", "413", "415", "422", "503",
+        ] {
             assert!(accept.get(status).is_some(), "accept documents {status}");
         }
     }

@@ -9,6 +9,7 @@
 mod smtp_sink;
 
 mod audit;
+mod openapi;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
