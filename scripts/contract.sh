@@ -6,7 +6,7 @@
 # checks. Used by scripts/test.sh after the cargo tests; runs alone too (it builds the binary if needed).
 #
 #   CONTRACT_MAX_EXAMPLES  examples per operation and phase (default 12)
-#   CONTRACT_MAX_TIME      schemathesis' time budget per backend, in seconds (default 90)
+#   CONTRACT_MAX_TIME      schemathesis' time budget per backend, in seconds (default 80)
 #   CONTRACT_BACKENDS      `sqlite postgres` (default) or one of them
 #   PETITION_TEST_DATABASE_URL  an admin URL of the PostgreSQL server (default: postgres@127.0.0.1:5432)
 set -euo pipefail
@@ -17,7 +17,7 @@ OSV_VERSION="0.9.0"
 ST_VERSION="4.32.5"
 VENV="$ROOT/target/contract-venv"
 MAX_EXAMPLES="${CONTRACT_MAX_EXAMPLES:-12}"
-MAX_TIME="${CONTRACT_MAX_TIME:-90}"
+MAX_TIME="${CONTRACT_MAX_TIME:-80}"
 BACKENDS="${CONTRACT_BACKENDS:-sqlite postgres}"
 ADMIN_URL="${PETITION_TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
 TOKEN="contract-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
@@ -122,10 +122,12 @@ run_backend() {
   log "$backend: schemathesis (at most $MAX_EXAMPLES examples per operation and phase, ${MAX_TIME}s)"
   CASE_ID="$CASE_ID" TRACKING_CODE="$TRACKING_CODE" TOKEN="$TOKEN" \
     "$VENV/bin/st" --config-file "$ROOT/scripts/schemathesis.toml" run "$work/openapi.json" \
-    --url "$BASE" --checks "$CHECKS" --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" \
+    --url "$BASE" --checks "$CHECKS" --phases examples,coverage,fuzzing --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" \
     --seed 20261201 --generation-deterministic --no-color --request-timeout 10 \
     --report junit --report-dir "$work/report"
 
+  # (The stateful phase is left out: its links are inferred, not documented, and it spends the time budget
+  # replaying bodies whose integers it rewrites as floats, e.g. `1.0`, which serde refuses.)
   # The server must still be up and healthy after the run.
   curl -sf "$BASE/health" >/dev/null || { log "$backend: the server stopped answering"; exit 1; }
   cleanup

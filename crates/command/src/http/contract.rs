@@ -19,13 +19,13 @@ const YEAR_PATTERN: &str = "^(19[0-9]{2}|[2-9][0-9]{3})-";
 const NOT_BLANK: &str = "\\S";
 
 /// The document with the edge's answers, headers and bounds stated on every operation.
-pub fn apply(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+pub fn apply(doc: utoipa::openapi::OpenApi, calendar_years: &[i32]) -> utoipa::openapi::OpenApi {
     let mut value = serde_json::to_value(&doc).expect("the OpenAPI document serialises");
-    amend(&mut value);
+    amend(&mut value, calendar_years);
     serde_json::from_value(value).expect("the amended OpenAPI document deserialises")
 }
 
-fn amend(doc: &mut Value) {
+fn amend(doc: &mut Value, calendar_years: &[i32]) {
     add_operational_paths(doc);
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
@@ -34,7 +34,7 @@ fn amend(doc: &mut Value) {
             };
             for (method, op) in item.iter_mut() {
                 if let Some(op) = op.as_object_mut() {
-                    amend_operation(path, method, op);
+                    amend_operation(path, method, op, calendar_years);
                 }
             }
         }
@@ -91,7 +91,7 @@ fn problem(description: &str) -> Value {
         "schema": { "$ref": "#/components/schemas/Problem" } } } })
 }
 
-fn amend_operation(path: &str, method: &str, op: &mut Map<String, Value>) {
+fn amend_operation(path: &str, method: &str, op: &mut Map<String, Value>, calendar_years: &[i32]) {
     let secured = op
         .get("security")
         .and_then(Value::as_array)
@@ -129,7 +129,7 @@ fn amend_operation(path: &str, method: &str, op: &mut Map<String, Value>) {
         );
     }
     for param in params.iter_mut() {
-        amend_parameter(param);
+        amend_parameter(param, calendar_years);
     }
     if params.is_empty() {
         op.remove("parameters");
@@ -210,7 +210,7 @@ fn add_header(params: &mut Vec<Value>, name: &str, description: &str) {
 }
 
 /// States the bounds the server checks on a parameter.
-fn amend_parameter(param: &mut Value) {
+fn amend_parameter(param: &mut Value, calendar_years: &[i32]) {
     let name = param["name"]
         .as_str()
         .unwrap_or_default()
@@ -243,11 +243,28 @@ fn amend_parameter(param: &mut Value) {
         }
         return;
     }
+    if name == "from_version" {
+        // A version is any u64 the server holds (`format: int64` would stop at 2^63 - 1).
+        schema.remove("format");
+        schema.insert("maximum".into(), json!(u64::MAX));
+    }
     let format = schema
         .get("format")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if (format == "date" || format == "date-time") && !schema.contains_key("pattern") {
+    if name == "occurred_on" && !calendar_years.is_empty() {
+        // A step is dated in a year whose holiday calendar is loaded (422 `calendar-year-missing`).
+        let years: Vec<String> = calendar_years.iter().map(i32::to_string).collect();
+        schema.insert(
+            "pattern".into(),
+            json!(format!("^({})-[0-9]{{2}}-[0-9]{{2}}$", years.join("|"))),
+        );
+        let description = param["description"].as_str().unwrap_or_default().to_owned();
+        param["description"] = json!(format!(
+            "{description} This server's holiday calendars cover {}.",
+            years.join(", ")
+        ));
+    } else if (format == "date" || format == "date-time") && !schema.contains_key("pattern") {
         schema.insert("pattern".into(), json!(YEAR_PATTERN));
     }
 }
@@ -283,6 +300,25 @@ fn amend_schemas(schemas: &mut Map<String, Value>) {
         reps.insert("maxItems".into(), json!(domain::MAX_REPRESENTATIVES));
         reps.insert("uniqueItems".into(), json!(true));
     }
+    let mut set = |schema: &str, property: &str, extra: Value| {
+        if let (Some(target), Value::Object(extra)) = (
+            schemas
+                .get_mut(schema)
+                .and_then(|s| s.get_mut("properties"))
+                .and_then(|p| p.get_mut(property))
+                .and_then(Value::as_object_mut),
+            extra,
+        ) {
+            target.extend(extra);
+        }
+    };
+    set(
+        "Extend",
+        "complexity",
+        json!({ "enum": ["normal", "complex", "particularly_complex", null] }),
+    );
+    set("IssueDecision", "decision_number", text(100));
+    set("Receive", "referrer", json!({ "maxLength": 300 }));
     // The server assigns the tracking code and refuses one sent by the caller.
     if let Some(receive) = schemas.get_mut("Receive").and_then(Value::as_object_mut) {
         if let Some(props) = receive.get_mut("properties").and_then(Value::as_object_mut) {
@@ -308,9 +344,18 @@ mod tests {
 
     #[test]
     fn receive_has_no_tracking_code_and_lifecycle_commands_document_the_edge() {
-        let doc = serde_json::to_value(super::super::openapi::document(None)).expect("json");
+        let doc =
+            serde_json::to_value(super::super::openapi::document_for(None, &[2026])).expect("json");
         let receive = &doc["components"]["schemas"]["Receive"];
         assert!(receive["properties"].get("tracking_code").is_none());
+        let occurred_on = doc["paths"]["/api/v1/petitions/{id}/accept"]["post"]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "occurred_on"))
+            .expect("occurred_on");
+        assert_eq!(
+            occurred_on["schema"]["pattern"],
+            "^(2026)-[0-9]{2}-[0-9]{2}$"
+        );
         assert!(
             !receive["required"]
                 .as_array()

@@ -106,6 +106,14 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
 
 /// The API plus `extra` authenticated routes.
 pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> Router {
+    let calendar_years: Vec<i32> = state
+        .service
+        .clocks()
+        .calendar
+        .years
+        .keys()
+        .copied()
+        .collect();
     let auth = middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer);
     let protected = petitions::router()
         .with_state(state.clone())
@@ -121,7 +129,7 @@ pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> 
         .load_shed()
         .layer(GlobalConcurrencyLimitLayer::with_semaphore(permits));
     let api = Router::new()
-        .merge(openapi::router(extra.doc))
+        .merge(openapi::router_for(extra.doc, &calendar_years))
         .merge(extra.public)
         .merge(protected)
         .layer(shed);
