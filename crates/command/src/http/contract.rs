@@ -340,8 +340,6 @@ fn amend_schemas(schemas: &mut Map<String, Value>) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn receive_has_no_tracking_code_and_lifecycle_commands_document_the_edge() {
         let doc =

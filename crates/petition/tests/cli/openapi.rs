@@ -57,10 +57,10 @@ async fn the_served_openapi_document_states_every_parameter_answer_and_bound() {
             .collect();
         for (method, op) in item.as_object().expect("path item") {
             let name = format!("{} {path}", method.to_uppercase());
-            if let Some(id) = op["operationId"].as_str() {
-                if !operation_ids.insert(id.to_owned()) {
-                    problems.push(format!("{name}: operationId `{id}` is not unique"));
-                }
+            if let Some(id) = op["operationId"].as_str()
+                && !operation_ids.insert(id.to_owned())
+            {
+                problems.push(format!("{name}: operationId `{id}` is not unique"));
             }
             let params = op["parameters"].as_array().cloned().unwrap_or_default();
             let mut in_path = BTreeSet::new();
