@@ -26,3 +26,9 @@ fi
 
 # Two cores build everything: one build, then the tests.
 cargo test --workspace --locked --no-fail-fast "$@"
+
+# The OpenAPI document as a contract, against the binary the tests just built: openapi-spec-validator and
+# schemathesis (time-bounded) on SQLite and PostgreSQL. Set CONTRACT=0 to skip.
+if [ "${CONTRACT:-1}" != "0" ]; then
+  PETITION_BIN="$PWD/target/debug/petition" bash scripts/contract.sh
+fi

@@ -87,7 +87,36 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 "the body must be a JSON object",
             ));
         }
+        let mut value = value;
+        whole_numbers_as_integers(&mut value);
         Ok(Self { value, raw })
+    }
+}
+
+/// Largest magnitude up to which every integer has an exact `f64` spelling.
+const EXACT_F64_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// `2.0` is the same JSON number as `2` (RFC 8259 §6; JSON Schema's `integer` admits both), so whole
+/// numbers written with a fraction or an exponent are read as the integers they are; the typed
+/// deserialisation after this would otherwise refuse `"signatory_count": 1.0`.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() == 0.0 && f.abs() <= EXACT_F64_INTEGER {
+                // Exact: |f| ≤ 2^53 and whole, so the casts neither round nor saturate.
+                *n = if f >= 0.0 {
+                    serde_json::Number::from(f as u64)
+                } else {
+                    serde_json::Number::from(f as i64)
+                };
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(fields) => {
+            fields.values_mut().for_each(whole_numbers_as_integers)
+        }
+        _ => {}
     }
 }
 
@@ -392,5 +421,22 @@ mod tests {
             other.fingerprint("POST", "/api/v1/petitions", None, BODY)
         );
         assert!(FingerprintKey::new(&[7; 16]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::whole_numbers_as_integers;
+    use serde_json::json;
+
+    #[test]
+    fn whole_numbers_are_read_as_integers_and_fractions_are_kept() {
+        let mut v = json!({ "a": 2.0, "b": [1e3, -4.0, 0.5], "c": { "d": 1.0e300 }, "e": 7 });
+        whole_numbers_as_integers(&mut v);
+        assert_eq!(
+            v,
+            json!({ "a": 2, "b": [1000, -4, 0.5], "c": { "d": 1.0e300 }, "e": 7 })
+        );
+        assert!(v["a"].is_u64() && v["b"][1].is_i64());
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod authorize;
+mod contract;
 mod edge;
 pub mod error;
 pub mod extract;
@@ -111,6 +112,14 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
 
 /// The API plus `extra` authenticated routes.
 pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> Router {
+    let calendar_years: Vec<i32> = state
+        .service
+        .clocks()
+        .calendar
+        .years
+        .keys()
+        .copied()
+        .collect();
     let auth = middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer);
     let authorize = middleware::from_fn_with_state(state.clone(), authorize::authorize);
     // Layers run outside in: authentication first, then the policy, then the handler.
@@ -129,7 +138,7 @@ pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> 
         .load_shed()
         .layer(GlobalConcurrencyLimitLayer::with_semaphore(permits));
     let api = Router::new()
-        .merge(openapi::router(extra.doc))
+        .merge(openapi::router_for(extra.doc, &calendar_years))
         .merge(extra.public)
         .merge(protected)
         .layer(shed);

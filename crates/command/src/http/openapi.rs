@@ -260,18 +260,34 @@ fn problem(description: &str) -> ResponseBuilder {
     )
 }
 
-/// The document: the command API's own paths plus any `extra` ones (the read models).
+/// The document: the command API's own paths plus any `extra` ones (the read models), with the answers
+/// and bounds the edge enforces on every operation stated (see [`super::contract`]).
 pub fn document(extra: Option<utoipa::openapi::OpenApi>) -> utoipa::openapi::OpenApi {
+    document_for(extra, &[])
+}
+
+/// [`document`] for a server whose holiday calendars cover `calendar_years`: a step may only be dated
+/// in one of them (422 `calendar-year-missing` otherwise), and `occurred_on` says so. Empty: unstated.
+pub fn document_for(
+    extra: Option<utoipa::openapi::OpenApi>,
+    calendar_years: &[i32],
+) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     if let Some(extra) = extra {
         doc.merge(extra);
     }
+    let mut doc = super::contract::apply(doc, calendar_years);
     super::authorize::document_refusals(&mut doc);
     doc
 }
 
 pub fn router(extra: Option<utoipa::openapi::OpenApi>) -> Router {
-    let doc = std::sync::Arc::new(document(extra));
+    router_for(extra, &[])
+}
+
+/// The route serving [`document_for`].
+pub fn router_for(extra: Option<utoipa::openapi::OpenApi>, calendar_years: &[i32]) -> Router {
+    let doc = std::sync::Arc::new(document_for(extra, calendar_years));
     Router::new().route(
         "/api/v1/openapi.json",
         get(move || std::future::ready(Json(doc.as_ref().clone()))),

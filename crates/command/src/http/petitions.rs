@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
 /// Query parameters of a command.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StepQuery {
     /// The local date the step happened, when it is recorded after the fact (default: today in Vietnam).
     /// Years 1900 to 9999 (400 `date-out-of-range` otherwise); a year whose holiday calendar is not
@@ -52,6 +53,7 @@ impl StepQuery {
 /// Query parameters of reads.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
     /// Show the case as it stood at this instant (RFC 3339), from the events recorded until then.
     /// Years 1900 to 9999, in UTC and in Vietnam's time (400 `date-out-of-range` otherwise).
@@ -71,6 +73,7 @@ pub const MAX_EVENTS_LIMIT: u32 = 1_000;
 /// Query parameters of the event list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Only the events recorded until this instant (RFC 3339). Years 1900 to 9999, in UTC and in
     /// Vietnam's time (400 `date-out-of-range` otherwise).

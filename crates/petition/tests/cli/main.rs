@@ -11,6 +11,7 @@ mod smtp_sink;
 mod audit;
 mod export;
 mod metrics;
+mod openapi;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
