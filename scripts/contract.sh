@@ -20,7 +20,10 @@ MAX_EXAMPLES="${CONTRACT_MAX_EXAMPLES:-12}"
 MAX_TIME="${CONTRACT_MAX_TIME:-80}"
 BACKENDS="${CONTRACT_BACKENDS:-sqlite postgres}"
 ADMIN_URL="${PETITION_TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
-TOKEN="contract-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+TOKEN="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+# Static tokens are configured by their SHA-256 only, with roles and a scope (docs/access-control.md): every
+# role for the whole state, so that the policy lets schemathesis reach every operation.
+TOKEN_ENTRY="contract:intake_officer+handling_officer+leader+inspectorate+auditor+system:*:$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)"
 CHECKS="not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,positive_data_acceptance,negative_data_rejection"
 
 log() { printf '[contract] %s\n' "$*" >&2; }
@@ -105,7 +108,7 @@ run_backend() {
     cd "$work"
     exec env -u PETITION_NATS_URL -u PETITION_CONFIG PETITION_LISTEN="127.0.0.1:$port" \
       PETITION_DATA_DIR="$work/data" PETITION_DATABASE_URL="$db_url" \
-      PETITION_TOKENS="contract:$TOKEN" PETITION_LOG="${PETITION_LOG:-warn}" "$BIN" serve
+      PETITION_TOKENS="$TOKEN_ENTRY" PETITION_LOG="${PETITION_LOG:-warn}" "$BIN" serve
   ) >"$work/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do

@@ -46,7 +46,7 @@ pub use person::{
     PhoneNumber,
 };
 pub use state::{CaseState, DeadlineStatus, DecisionSummary, Status, TrackedDeadline};
-pub use text::{Subject, Text};
+pub use text::{Subject, Text, text_pattern};
 pub use tracking::TrackingCode;
 
 /// Re-exported so callers name clock types through the domain when they build a [`DecideContext`].

@@ -103,12 +103,10 @@ pub(crate) fn clean(what: &str, s: &str, max: usize, lines: Lines) -> Result<Str
         if !c.is_whitespace() && !c.is_control() {
             visible = true;
         }
-        if c.is_alphabetic() {
-            match c as u32 {
-                0x0041..=0x024F | 0x1E00..=0x1EFF => latin = true,
-                0x0370..=0x03FF | 0x1F00..=0x1FFF | 0x0400..=0x052F => cyrillic_or_greek = true,
-                _ => {}
-            }
+        if is_latin(c) {
+            latin = true;
+        } else if is_cyrillic_or_greek(c) {
+            cyrillic_or_greek = true;
         }
     }
     if !visible {
@@ -141,8 +139,36 @@ fn is_invisible(c: char) -> bool {
             | 0xFE00..=0xFE0F
             | 0xFEFF
             | 0xFFA0
-            | 0xE0000..=0xE007F
     )
+}
+
+/// Latin letters as the look-alike rule counts them (Basic Latin, Latin-1, Extended-A/B, Vietnamese).
+fn is_latin(c: char) -> bool {
+    matches!(c as u32, 0x41..=0x5A | 0x61..=0x7A | 0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x24F | 0x1E00..=0x1EFF)
+}
+
+/// The Greek and Cyrillic blocks, whose letters imitate Latin ones.
+fn is_cyrillic_or_greek(c: char) -> bool {
+    matches!(c as u32, 0x370..=0x3FF | 0x400..=0x52F | 0x1F00..=0x1FFF)
+}
+
+/// The rules of [`clean`] as JSON Schema patterns (ECMA-262 / Python `re`), stated in the OpenAPI document so
+/// that a schema-valid request is one the server accepts. `single_line` adds the look-alike rule.
+pub fn text_pattern(single_line: bool) -> String {
+    const BIDI: &str = "\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069";
+    const INVISIBLE: &str = "\\u00AD\\u034F\\u115F\\u1160\\u180E\\u200B-\\u200D\\u2060-\\u2064\\u3164\\uFE00-\\uFE0F\\uFEFF\\uFFA0";
+    const LATIN: &str = "A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F\\u1E00-\\u1EFF";
+    const CYRILLIC_GREEK: &str = "\\u0370-\\u03FF\\u0400-\\u052F\\u1F00-\\u1FFF";
+    if single_line {
+        let forbidden = format!("\\u0000-\\u001F\\u007F-\\u009F{BIDI}{INVISIBLE}");
+        let only = |script: &str| {
+            format!("[^{forbidden}{script}]*[^\\s{forbidden}{script}][^{forbidden}{script}]*")
+        };
+        format!("^(?:{}|{})$", only(CYRILLIC_GREEK), only(LATIN))
+    } else {
+        let forbidden = format!("\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F{BIDI}");
+        format!("^[^{forbidden}]*[^\\s{forbidden}{INVISIBLE}][^{forbidden}]*$")
+    }
 }
 
 /// An optional single-line text of at most 500 characters (an address), cleaned like every other text.

@@ -14,10 +14,6 @@ use super::extract::{CAUSATION_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER};
 /// year of an RFC 3339 value: 1900 to 9999.
 const YEAR_PATTERN: &str = "^(19[0-9]{2}|[2-9][0-9]{3})-";
 
-/// A value with at least one character that is not white space: the server trims text and refuses it
-/// when nothing is left. (Python's and ECMA's `\s` include every character Rust's `trim` removes.)
-const NOT_BLANK: &str = "\\S";
-
 /// The document with the edge's answers, headers and bounds stated on every operation.
 pub fn apply(doc: utoipa::openapi::OpenApi, calendar_years: &[i32]) -> utoipa::openapi::OpenApi {
     let mut value = serde_json::to_value(&doc).expect("the OpenAPI document serialises");
@@ -261,12 +257,19 @@ fn amend_parameter(param: &mut Value, calendar_years: &[i32]) {
 
 /// The domain's value types, with the bounds their parsers enforce.
 fn amend_schemas(schemas: &mut Map<String, Value>) {
-    let text = |max: usize| json!({ "minLength": 1, "maxLength": max, "pattern": NOT_BLANK });
+    // The domain's text hygiene (NFC, no controls, bidi or invisible characters, something visible, no
+    // look-alike script mixing in one-line text), stated as patterns: `domain::text_pattern`.
+    let text = |max: usize| {
+        json!({ "minLength": 1, "maxLength": max, "pattern": domain::text_pattern(false) })
+    };
+    let line = |max: usize| {
+        json!({ "minLength": 1, "maxLength": max, "pattern": domain::text_pattern(true) })
+    };
     let bounds = [
         ("Text", text(domain::Text::MAX_CHARS)),
-        ("Subject", text(domain::Subject::MAX_CHARS)),
-        ("LegalGround", text(domain::LegalGround::MAX_CHARS)),
-        ("FullName", text(200)),
+        ("Subject", line(domain::Subject::MAX_CHARS)),
+        ("LegalGround", line(domain::LegalGround::MAX_CHARS)),
+        ("FullName", line(200)),
         (
             "AgencyCode",
             json!({ "minLength": 2, "maxLength": 32,
@@ -307,7 +310,8 @@ fn amend_schemas(schemas: &mut Map<String, Value>) {
         "complexity",
         json!({ "enum": ["normal", "complex", "particularly_complex", null] }),
     );
-    set("IssueDecision", "decision_number", text(100));
+    set("IssueDecision", "decision_number", line(100));
+    set("Person", "address", line(500));
     set("Receive", "referrer", json!({ "maxLength": 300 }));
     // The server assigns the tracking code and refuses one sent by the caller.
     if let Some(receive) = schemas.get_mut("Receive").and_then(Value::as_object_mut) {

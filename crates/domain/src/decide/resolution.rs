@@ -68,12 +68,8 @@ pub(super) fn issue_decision(step: &Step, c: &IssueDecision) -> Result<Event, Do
             ));
         }
     }
-    let number = c.decision_number.trim();
-    if number.is_empty() || number.chars().count() > 100 {
-        return Err(DomainError::InvalidInput(
-            "a decision number has 1 to 100 characters".to_owned(),
-        ));
-    }
+    let number = crate::text::bounded("decision number", &c.decision_number, 100)?;
+    let number = number.as_str();
     let on = step.on();
     let state = step.state;
     let mut deadlines = DeadlineChanges::default();
