@@ -166,7 +166,8 @@ pub fn text_pattern(single_line: bool) -> String {
         };
         format!("^(?:{}|{})$", only(CYRILLIC_GREEK), only(LATIN))
     } else {
-        let forbidden = format!("\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F{BIDI}");
+        let forbidden =
+            format!("\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F{BIDI}");
         format!("^[^{forbidden}]*[^\\s{forbidden}{INVISIBLE}][^{forbidden}]*$")
     }
 }

@@ -259,12 +259,8 @@ fn amend_parameter(param: &mut Value, calendar_years: &[i32]) {
 fn amend_schemas(schemas: &mut Map<String, Value>) {
     // The domain's text hygiene (NFC, no controls, bidi or invisible characters, something visible, no
     // look-alike script mixing in one-line text), stated as patterns: `domain::text_pattern`.
-    let text = |max: usize| {
-        json!({ "minLength": 1, "maxLength": max, "pattern": domain::text_pattern(false) })
-    };
-    let line = |max: usize| {
-        json!({ "minLength": 1, "maxLength": max, "pattern": domain::text_pattern(true) })
-    };
+    let text = |max: usize| json!({ "minLength": 1, "maxLength": max, "pattern": domain::text_pattern(false) });
+    let line = |max: usize| json!({ "minLength": 1, "maxLength": max, "pattern": domain::text_pattern(true) });
     let bounds = [
         ("Text", text(domain::Text::MAX_CHARS)),
         ("Subject", line(domain::Subject::MAX_CHARS)),

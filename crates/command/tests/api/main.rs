@@ -6,6 +6,7 @@ mod edge;
 mod errors;
 mod headers;
 mod helpers;
+mod hostile;
 mod idempotency;
 mod lifecycle;
 mod oidc;

@@ -38,6 +38,14 @@ pub(super) fn receive(step: &Step, c: &Receive) -> Result<Event, DomainError> {
             "the contested decision cannot be learned of after receipt".to_owned(),
         ));
     }
+    // The supported dates are the years 1900 to 9999 (ADR 0005), in bodies as in parameters.
+    if c.decision_date_learned
+        .is_some_and(|d| chrono::Datelike::year(&d) < 1900)
+    {
+        return Err(DomainError::InvalidInput(
+            "decision_date_learned must be in the years 1900 to 9999".to_owned(),
+        ));
+    }
     if c.related_case == Some(step.ctx.case_id) {
         return Err(DomainError::InvalidInput(
             "a case cannot repeat itself".to_owned(),
