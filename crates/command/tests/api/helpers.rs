@@ -121,6 +121,54 @@ pub async fn spawn_app_custom(
         .0
 }
 
+/// The two event-store backends every edge guarantee is checked on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// A fresh, empty database of `backend`: its name (a PostgreSQL database or a SQLite file) and its URL.
+pub async fn fresh_database(backend: Backend) -> (String, String) {
+    match backend {
+        Backend::Postgres => {
+            let admin = admin_url();
+            let database = format!("api_{}", Uuid::new_v4().simple());
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL is unreachable at {admin} ({e}); start it with scripts/services.sh or set PETITION_TEST_DATABASE_URL")
+            });
+            sqlx::query(&format!("CREATE DATABASE {database}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let url = with_database(&admin, &database);
+            (database, url)
+        }
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("api_{}.db", Uuid::new_v4().simple()));
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            (path.display().to_string(), url)
+        }
+    }
+}
+
+/// A server on a fresh database of `backend` with the default configuration and the test tokens.
+pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    let (database, database_url) = fresh_database(backend).await;
+    let store = store::connect(&database_url).await.expect("connect store");
+    serve_store(
+        HttpConfig::default(),
+        test_tokens(),
+        ExtraRoutes::default(),
+        std::future::pending(),
+        database,
+        database_url,
+        store,
+    )
+    .await
+    .0
+}
+
 /// A server that shuts down when `shutdown` completes; the handle ends when it has drained.
 pub async fn spawn_app_until(
     config: HttpConfig,
@@ -128,18 +176,31 @@ pub async fn spawn_app_until(
     extra: ExtraRoutes,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> (TestApp, tokio::task::JoinHandle<std::io::Result<()>>) {
-    let admin = admin_url();
-    let database = format!("api_{}", Uuid::new_v4().simple());
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|e| {
-        panic!("PostgreSQL is unreachable at {admin} ({e}); start it with scripts/services.sh or set PETITION_TEST_DATABASE_URL")
-    });
-    sqlx::query(&format!("CREATE DATABASE {database}"))
-        .execute(&mut conn)
-        .await
-        .expect("create test database");
-    let database_url = with_database(&admin, &database);
+    let (database, database_url) = fresh_database(Backend::Postgres).await;
     let store = store::connect(&database_url).await.expect("connect store");
 
+    serve_store(
+        config,
+        tokens,
+        extra,
+        shutdown,
+        database,
+        database_url,
+        store,
+    )
+    .await
+}
+
+/// Serves `store` on port 0 with the embedded rules and the shipped policy.
+async fn serve_store(
+    config: HttpConfig,
+    tokens: TokenList,
+    extra: ExtraRoutes,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    database: String,
+    database_url: String,
+    store: Arc<dyn store::EventStore>,
+) -> (TestApp, tokio::task::JoinHandle<std::io::Result<()>>) {
     let agencies: Arc<dyn domain::AgencyDirectory> =
         Arc::new(domain::StaticAgencyDirectory::embedded());
     let service = CaseService::new(
@@ -239,19 +300,25 @@ impl TestApp {
     /// Every event and command row in the test database, counted directly (the store's `head` lags
     /// behind transactions still open anywhere on the shared server): unchanged by every refusal.
     pub async fn recorded(&self) -> (i64, i64) {
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&self.database_url)
-            .await
-            .expect("connect test database");
-        let count = |table: &str| format!("SELECT count(*) FROM {table}");
-        let events: i64 = sqlx::query_scalar(&count("events"))
-            .fetch_one(&mut conn)
-            .await
-            .expect("count events");
-        let commands: i64 = sqlx::query_scalar(&count("commands"))
-            .fetch_one(&mut conn)
-            .await
-            .expect("count commands");
-        (events, commands)
+        const COUNT: &str = "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM commands)";
+        if self.database_url.starts_with("sqlite:") {
+            let mut conn =
+                <sqlx::SqliteConnection as sqlx::Connection>::connect(&self.database_url)
+                    .await
+                    .expect("open test database");
+            sqlx::query_as(COUNT)
+                .fetch_one(&mut conn)
+                .await
+                .expect("count rows")
+        } else {
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&self.database_url)
+                .await
+                .expect("connect test database");
+            sqlx::query_as(COUNT)
+                .fetch_one(&mut conn)
+                .await
+                .expect("count rows")
+        }
     }
 
     /// Stops the database under the running server, the way an outage would.

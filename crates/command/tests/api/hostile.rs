@@ -1,12 +1,12 @@
 //! A hostile-input suite (issue 10, item 8): a few hundred malformed, oversized, ambiguous or hostile requests
-//! against a real server on PostgreSQL. Each must be refused with a 4xx `application/problem+json`, the server
+//! against a real server, on PostgreSQL and on SQLite. Each must be refused with a 4xx `application/problem+json`, the server
 //! must stay up, and nothing may be recorded.
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::complaint;
-use crate::helpers::{TOKEN, TestApp, spawn_app};
+use crate::helpers::{Backend, TOKEN, TestApp, spawn_app_on};
 
 /// One request: method, path and query, extra headers, raw body (with a JSON content type when present).
 struct Probe {
@@ -356,8 +356,16 @@ async fn send(app: &TestApp, probe: &Probe) -> reqwest::Response {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hundreds_of_hostile_requests_are_refused_with_problems_and_record_nothing() {
-    let app = spawn_app().await;
+async fn on_postgres_hundreds_of_hostile_requests_are_refused_with_problems_and_record_nothing() {
+    refused_and_nothing_recorded(spawn_app_on(Backend::Postgres).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_hundreds_of_hostile_requests_are_refused_with_problems_and_record_nothing() {
+    refused_and_nothing_recorded(spawn_app_on(Backend::Sqlite).await).await;
+}
+
+async fn refused_and_nothing_recorded(app: TestApp) {
     let seeded = app.post("/api/v1/petitions", &complaint()).await;
     assert_eq!(seeded.status(), 201, "the seed case is received");
     let case = seeded.json::<Value>().await.expect("json")["case_id"]
