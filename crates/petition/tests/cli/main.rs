@@ -10,6 +10,7 @@ mod smtp_sink;
 
 mod audit;
 mod export;
+mod fd_limit;
 mod metrics;
 mod openapi;
 
@@ -42,8 +43,15 @@ fn start_server(dir: &Path) -> Server {
 }
 
 fn start_server_with(dir: &Path, env: &[(&str, &str)]) -> Server {
-    let mut child = Command::new(BIN)
-        .arg("serve")
+    let mut command = Command::new(BIN);
+    command.arg("serve");
+    start_server_as(command, dir, env)
+}
+
+/// Starts `command` (which runs `petition serve`, perhaps under a wrapper such as `prlimit`) and waits
+/// for its listening line.
+fn start_server_as(mut command: Command, dir: &Path, env: &[(&str, &str)]) -> Server {
+    let mut child = command
         .current_dir(dir)
         .env_remove("PETITION_DATABASE_URL")
         .env_remove("PETITION_TOKENS")
