@@ -161,8 +161,6 @@ async fn after_violation(
 ) -> Result<AppendOutcome, StoreError> {
     let mut conn = pool.acquire().await.map_err(db_error::map)?;
     let command = read::load_command(&mut conn, meta.command_id).await?;
-    let head = read::stream_head(&mut conn, stream)
-        .await
-        .map_err(db_error::map)?;
+    let head = read::stream_head(&mut conn, stream).await?;
     batch::explain_violation(violation, stream, expected, meta, command, head.version)
 }

@@ -168,21 +168,22 @@ pub(super) async fn oldest_open_append(
     Ok(seconds.map(|s| std::time::Duration::from_secs_f64(s.max(0.0))))
 }
 
-/// The last event of a stream as an append needs it; the caller holds the stream's lock.
+/// The last event of a stream as an append needs it; the caller holds the stream's lock. A version that could
+/// not have been written is refused as corrupt, as on SQLite, never clamped.
 pub(super) async fn stream_head(
     conn: &mut PgConnection,
     stream: &StreamId,
-) -> Result<StreamHead, sqlx::Error> {
+) -> Result<StreamHead, StoreError> {
     let row: Option<(i64, String, DateTime<Utc>)> =
         sqlx::query_as("SELECT version, hash, recorded_at FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1")
             .bind(stream.as_str())
             .fetch_optional(conn)
-            .await?;
+            .await
+            .map_err(db_error::map)?;
     Ok(match row {
         None => StreamHead::empty(),
-        // A negative version cannot pass the CHECK constraint; clamping keeps this function infallible.
         Some((version, hash, at)) => StreamHead {
-            version: version.max(0) as u64,
+            version: batch::to_u64(version, "version")?,
             hash,
             recorded_at: Some(at),
         },

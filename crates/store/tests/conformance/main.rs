@@ -30,6 +30,7 @@ macro_rules! conformance_tests {
                 immutability::the_database_refuses_update_delete_and_truncate_on_events_and_commands,
                 tamper::an_altered_payload_is_reported_as_a_hash_mismatch_at_its_version,
                 tamper::an_altered_prev_hash_is_reported_as_a_broken_link,
+                tamper::an_append_after_a_forged_negative_version_is_refused_as_corrupt,
                 paging::paging_through_read_all_covers_every_event_exactly_once_for_any_page_size,
                 paging::head_is_the_checkpoint_of_the_last_readable_event,
                 paging::read_stream_as_of_returns_only_events_recorded_up_to_that_instant,
