@@ -11,6 +11,7 @@ mod types;
 
 pub mod postgres;
 pub mod sqlite;
+mod sql;
 
 pub use error::StoreError;
 pub use types::*;
