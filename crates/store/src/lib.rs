@@ -10,8 +10,8 @@ pub mod privacy;
 mod types;
 
 pub mod postgres;
-pub mod sqlite;
 mod sql;
+pub mod sqlite;
 
 pub use error::StoreError;
 pub use types::*;

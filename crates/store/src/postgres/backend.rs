@@ -12,7 +12,7 @@ use sqlx::{PgConnection, Postgres, Row};
 use uuid::Uuid;
 
 use super::PgStore;
-use crate::sql::{Backend, Dialect, Query};
+use crate::sql::{Backend, Dialect, Horizon, Query, Rewrap};
 use crate::{StoreError, StreamId, batch, db_error};
 
 /// The first key of the two-key advisory lock taken per stream, so that our locks cannot collide with advisory
@@ -75,8 +75,10 @@ impl Backend for PgStore {
         // `xid8` has no sqlx type.
         transaction_id_text: "transaction_id::text",
         transaction_id_param: "$1::text::xid8",
-        horizon_cte: HORIZON,
-        below_horizon: "events.transaction_id < (SELECT h FROM horizon)",
+        horizon: Some(Horizon {
+            cte: HORIZON,
+            below: "events.transaction_id < (SELECT h FROM horizon)",
+        }),
     };
 
     fn writer(&self) -> &PgPool {
@@ -130,7 +132,11 @@ impl Backend for PgStore {
         Ok(seconds.map(|s| Duration::from_secs_f64(s.max(0.0))))
     }
 
-    async fn destroy_keys(&self, stream: &StreamId, person: Option<&str>) -> Result<u64, StoreError> {
+    async fn destroy_keys(
+        &self,
+        stream: &StreamId,
+        person: Option<&str>,
+    ) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT petition_destroy_personal_keys($1, $2)")
             .bind(stream.as_str())
             .bind(person)
@@ -140,18 +146,12 @@ impl Backend for PgStore {
         batch::to_u64(n, "destroyed key count")
     }
 
-    async fn rewrap_key(
-        &self,
-        key_id: Uuid,
-        old_kek: &str,
-        new_kek: &str,
-        wrapped: &[u8],
-    ) -> Result<bool, StoreError> {
+    async fn rewrap_key(&self, rewrap: Rewrap<'_>) -> Result<bool, StoreError> {
         sqlx::query_scalar("SELECT petition_rewrap_personal_key($1, $2, $3, $4)")
-            .bind(key_id)
-            .bind(old_kek)
-            .bind(new_kek)
-            .bind(wrapped)
+            .bind(rewrap.key_id)
+            .bind(rewrap.old_kek)
+            .bind(rewrap.new_kek)
+            .bind(rewrap.wrapped)
             .fetch_one(&self.pool)
             .await
             .map_err(db_error::map)

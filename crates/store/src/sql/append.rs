@@ -114,7 +114,8 @@ async fn insert_event<B: Sql>(
         .one(conn)
         .await?;
     let position = get::<B, _>(&assigned, "global_position")?;
-    let transaction_id = parse_transaction_id(&get::<B, String>(&assigned, "transaction_id_text")?)?;
+    let transaction_id =
+        parse_transaction_id(&get::<B, String>(&assigned, "transaction_id_text")?)?;
     row.global_position = position;
     row.transaction_id = transaction_id;
     Ok(())

@@ -7,7 +7,7 @@ use chrono::{SubsecRound, Utc};
 use uuid::Uuid;
 
 use super::stmt::{get, stmt};
-use super::{Backend, DbRow, Sql};
+use super::{Backend, DbRow, Rewrap, Sql};
 use crate::privacy::{PersonalKeys, StoredKey};
 use crate::{StoreError, StreamId, batch, db_error};
 
@@ -29,7 +29,8 @@ async fn find_on<B: Sql>(
     stream: &StreamId,
     person: &str,
 ) -> Result<Option<StoredKey>, StoreError> {
-    let sql = format!("SELECT {KEY_COLUMNS} FROM personal_keys WHERE stream_id = $1 AND person = $2");
+    let sql =
+        format!("SELECT {KEY_COLUMNS} FROM personal_keys WHERE stream_id = $1 AND person = $2");
     let mut conn = pool.acquire().await.map_err(db_error::map)?;
     stmt::<B>(&sql)
         .bind(stream.as_str())
@@ -93,12 +94,15 @@ impl<B: Sql> PersonalKeys for B {
 
     async fn persons(&self, stream: &StreamId) -> Result<Vec<String>, StoreError> {
         let mut conn = self.reader().acquire().await.map_err(db_error::map)?;
-        let rows = stmt::<B>("SELECT person FROM personal_keys WHERE stream_id = $1 ORDER BY person")
-            .bind(stream.as_str())
-            .all(&mut conn)
-            .await
-            .map_err(db_error::map)?;
-        rows.iter().map(|row| get::<B, String>(row, "person")).collect()
+        let rows =
+            stmt::<B>("SELECT person FROM personal_keys WHERE stream_id = $1 ORDER BY person")
+                .bind(stream.as_str())
+                .all(&mut conn)
+                .await
+                .map_err(db_error::map)?;
+        rows.iter()
+            .map(|row| get::<B, String>(row, "person"))
+            .collect()
     }
 
     async fn wrapped_by_other(
@@ -127,6 +131,12 @@ impl<B: Sql> PersonalKeys for B {
         new_kek: &str,
         wrapped: &[u8],
     ) -> Result<bool, StoreError> {
-        Backend::rewrap_key(self, key_id, old_kek, new_kek, wrapped).await
+        let rewrap = Rewrap {
+            key_id,
+            old_kek,
+            new_kek,
+            wrapped,
+        };
+        Backend::rewrap_key(self, rewrap).await
     }
 }

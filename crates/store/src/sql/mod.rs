@@ -33,10 +33,26 @@ pub(crate) struct Dialect {
     pub transaction_id_text: &'static str,
     /// A text parameter `$1` as a value comparable with `transaction_id`.
     pub transaction_id_param: &'static str,
-    /// A `WITH` clause placed before `read_all` and `head` queries (empty when there is no horizon).
-    pub horizon_cte: &'static str,
-    /// The condition an event must meet to be readable by `read_all` and `head`.
-    pub below_horizon: &'static str,
+    /// What holds `read_all` and `head` back, if anything does.
+    pub horizon: Option<Horizon>,
+}
+
+/// A read horizon: events at or after it may still be preceded by a transaction that has not committed yet.
+#[derive(Debug)]
+pub(crate) struct Horizon {
+    /// A `WITH` clause placed before the query.
+    pub cte: &'static str,
+    /// The condition an event must meet to be readable.
+    pub below: &'static str,
+}
+
+impl Dialect {
+    /// The `WITH` clause and the condition that keep `read_all` and `head` below the horizon.
+    pub fn horizon(&self) -> (&'static str, &'static str) {
+        self.horizon
+            .as_ref()
+            .map_or(("", "TRUE"), |h| (h.cte, h.below))
+    }
 }
 
 /// What each backend provides. Crate-private: callers see only [`EventStore`] and [`crate::privacy::PersonalKeys`].
@@ -81,14 +97,20 @@ pub(crate) trait Backend: std::fmt::Debug + Send + Sync + 'static {
         person: Option<&'a str>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a;
 
-    /// Replaces a data key's wrapping if it is still wrapped by `old_kek`; whether it was.
+    /// Replaces a data key's wrapping if it is still wrapped by the old KEK; whether it was.
     fn rewrap_key<'a>(
         &'a self,
-        key_id: Uuid,
-        old_kek: &'a str,
-        new_kek: &'a str,
-        wrapped: &'a [u8],
+        rewrap: Rewrap<'a>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send + 'a;
+}
+
+/// A data key's new wrapping, to be stored only if it is still wrapped by `old_kek`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rewrap<'a> {
+    pub key_id: Uuid,
+    pub old_kek: &'a str,
+    pub new_kek: &'a str,
+    pub wrapped: &'a [u8],
 }
 
 #[async_trait]

@@ -91,15 +91,13 @@ pub(super) async fn read_all<B: Sql>(
             next: *after,
         });
     }
-    let d = &B::DIALECT;
+    let (cte, below) = B::DIALECT.horizon();
     let sql = format!(
-        "{}SELECT {} FROM events \
-         WHERE (events.transaction_id, events.global_position) > ({}, $2) AND {} \
+        "{cte}SELECT {} FROM events \
+         WHERE (events.transaction_id, events.global_position) > ({}, $2) AND {below} \
          ORDER BY events.transaction_id, events.global_position LIMIT $3",
-        d.horizon_cte,
         columns::<B>(),
-        d.transaction_id_param,
-        d.below_horizon
+        B::DIALECT.transaction_id_param,
     );
     let after_transaction = after.transaction_id.to_string();
     let mut conn = backend.reader().acquire().await.map_err(db_error::map)?;
@@ -117,11 +115,11 @@ pub(super) async fn read_all<B: Sql>(
 
 /// The checkpoint of the last event `read_all` can return now.
 pub(super) async fn head<B: Sql>(backend: &B) -> Result<Checkpoint, StoreError> {
-    let d = &B::DIALECT;
+    let (cte, below) = B::DIALECT.horizon();
     let sql = format!(
-        "{}SELECT {} AS transaction_id_text, events.global_position FROM events WHERE {} \
+        "{cte}SELECT {} AS transaction_id_text, events.global_position FROM events WHERE {below} \
          ORDER BY events.transaction_id DESC, events.global_position DESC LIMIT 1",
-        d.horizon_cte, d.transaction_id_text, d.below_horizon
+        B::DIALECT.transaction_id_text
     );
     let mut conn = backend.reader().acquire().await.map_err(db_error::map)?;
     let row = stmt::<B>(&sql)

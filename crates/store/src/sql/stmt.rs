@@ -32,8 +32,14 @@ pub(crate) trait Sql: Backend {
     fn get_int(row: &DbRow<Self>, column: &str) -> Result<Option<i64>, StoreError>;
     fn get_text(row: &DbRow<Self>, column: &str) -> Result<Option<String>, StoreError>;
     fn get_bytes(row: &DbRow<Self>, column: &str) -> Result<Option<Vec<u8>>, StoreError>;
-    fn fetch_all<'e, 'q: 'e>(conn: &'e mut Conn<Self>, q: Query<'q, Self>) -> Fut<'e, Vec<DbRow<Self>>>;
-    fn fetch_optional<'e, 'q: 'e>(conn: &'e mut Conn<Self>, q: Query<'q, Self>) -> Fut<'e, Option<DbRow<Self>>>;
+    fn fetch_all<'e, 'q: 'e>(
+        conn: &'e mut Conn<Self>,
+        q: Query<'q, Self>,
+    ) -> Fut<'e, Vec<DbRow<Self>>>;
+    fn fetch_optional<'e, 'q: 'e>(
+        conn: &'e mut Conn<Self>,
+        q: Query<'q, Self>,
+    ) -> Fut<'e, Option<DbRow<Self>>>;
     fn execute<'e, 'q: 'e>(conn: &'e mut Conn<Self>, q: Query<'q, Self>) -> Fut<'e, ()>;
 }
 
@@ -68,10 +74,16 @@ where
     fn get_bytes(row: &DbRow<Self>, column: &str) -> Result<Option<Vec<u8>>, StoreError> {
         row.try_get(column).map_err(db_error::map)
     }
-    fn fetch_all<'e, 'q: 'e>(conn: &'e mut Conn<Self>, q: Query<'q, Self>) -> Fut<'e, Vec<DbRow<Self>>> {
+    fn fetch_all<'e, 'q: 'e>(
+        conn: &'e mut Conn<Self>,
+        q: Query<'q, Self>,
+    ) -> Fut<'e, Vec<DbRow<Self>>> {
         conn.fetch_all(q)
     }
-    fn fetch_optional<'e, 'q: 'e>(conn: &'e mut Conn<Self>, q: Query<'q, Self>) -> Fut<'e, Option<DbRow<Self>>> {
+    fn fetch_optional<'e, 'q: 'e>(
+        conn: &'e mut Conn<Self>,
+        q: Query<'q, Self>,
+    ) -> Fut<'e, Option<DbRow<Self>>> {
         conn.fetch_optional(q)
     }
     fn execute<'e, 'q: 'e>(conn: &'e mut Conn<Self>, q: Query<'q, Self>) -> Fut<'e, ()> {

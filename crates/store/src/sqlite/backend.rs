@@ -9,7 +9,7 @@ use sqlx::{Row, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
 use super::SqliteStore;
-use crate::sql::{Backend, Dialect, Query};
+use crate::sql::{Backend, Dialect, Query, Rewrap};
 use crate::{StoreError, StreamId, db_error};
 
 fn text(row: &SqliteRow, name: &str) -> Result<Option<String>, StoreError> {
@@ -25,22 +25,14 @@ impl Backend for SqliteStore {
     type Db = Sqlite;
     const NAME: &'static str = "sqlite";
     const DIALECT: Dialect = Dialect {
+        // A reader's snapshot always holds a prefix of the positions (one writer, commit order), and
+        // `transaction_id` is always 0: following `global_position` is sound here, unlike on PostgreSQL.
+        horizon: None,
         // IMMEDIATE takes the write lock before the first read, which is the stream lock too.
         begin_append: "BEGIN IMMEDIATE",
         transaction_id_text: "CAST(transaction_id AS TEXT)",
         transaction_id_param: "CAST($1 AS INTEGER)",
-        // A reader's snapshot always holds a prefix of the positions (one writer, commit order), and
-        // `transaction_id` is always 0: following `global_position` is sound here, unlike on PostgreSQL.
-        horizon_cte: "",
-        below_horizon: "TRUE",
     };
-
-    fn writer(&self) -> &SqlitePool {
-        &self.writer
-    }
-    fn reader(&self) -> &SqlitePool {
-        &self.reader
-    }
 
     fn bind_uuid(query: Query<'_, Self>, value: Option<Uuid>) -> Query<'_, Self> {
         query.bind(value.map(|id| id.hyphenated().to_string()))
@@ -73,12 +65,26 @@ impl Backend for SqliteStore {
             .transpose()
     }
 
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+    fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
     /// Nothing to take: `BEGIN IMMEDIATE` already holds the database's write lock.
-    async fn lock_stream(_conn: &mut SqliteConnection, _stream: &StreamId) -> Result<(), sqlx::Error> {
+    async fn lock_stream(
+        _conn: &mut SqliteConnection,
+        _stream: &StreamId,
+    ) -> Result<(), sqlx::Error> {
         Ok(())
     }
 
-    async fn destroy_keys(&self, stream: &StreamId, person: Option<&str>) -> Result<u64, StoreError> {
+    async fn destroy_keys(
+        &self,
+        stream: &StreamId,
+        person: Option<&str>,
+    ) -> Result<u64, StoreError> {
         let done = sqlx::query(
             "DELETE FROM personal_keys WHERE stream_id = $1 AND ($2 IS NULL OR person = $2)",
         )
@@ -95,21 +101,15 @@ impl Backend for SqliteStore {
         Ok(done.rows_affected())
     }
 
-    async fn rewrap_key(
-        &self,
-        key_id: Uuid,
-        old_kek: &str,
-        new_kek: &str,
-        wrapped: &[u8],
-    ) -> Result<bool, StoreError> {
+    async fn rewrap_key(&self, rewrap: Rewrap<'_>) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE personal_keys SET kek_id = $3, wrapped = $4, rewrapped_at = $5 \
              WHERE key_id = $1 AND kek_id = $2",
         )
-        .bind(key_id.to_string())
-        .bind(old_kek)
-        .bind(new_kek)
-        .bind(wrapped)
+        .bind(rewrap.key_id.to_string())
+        .bind(rewrap.old_kek)
+        .bind(rewrap.new_kek)
+        .bind(rewrap.wrapped)
         .bind(Utc::now().timestamp_micros())
         .execute(&self.writer)
         .await

@@ -1,8 +1,8 @@
 //! Invariant 5: whoever bypasses the database's protection still cannot alter history unnoticed.
 
 use serde_json::json;
-use store::{ExpectedVersion, StoreError};
 use store::hash::TamperKind;
+use store::{ExpectedVersion, StoreError};
 
 use crate::fixtures::{event, events, meta, new_stream};
 use crate::harness::TestDb;
