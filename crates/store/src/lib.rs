@@ -14,6 +14,7 @@ mod sql;
 pub mod sqlite;
 
 pub use error::StoreError;
+pub use sql::group::{GroupCommitConfig, GroupCommitStats, GroupCommitStore};
 pub use types::*;
 
 use async_trait::async_trait;

@@ -26,6 +26,9 @@ const LOCK_FOR_APPEND: &str = "SELECT pg_advisory_xact_lock_shared(20545, 0), \
     set_config('petition.appender', coalesce(pg_current_xact_id_if_assigned()::text, 'none'), true), \
     pg_advisory_xact_lock($1, hashtext($2))";
 
+/// A further stream's lock in a transaction that already took [`LOCK_FOR_APPEND`].
+const LOCK_STREAM: &str = "SELECT pg_advisory_xact_lock($1, hashtext($2))";
+
 /// The appenders' lock alone, for tools and tests that insert events with their own SQL: without it, as the
 /// first statement of the transaction, the database refuses the insert.
 pub const APPENDER_LOCK: &str = "SELECT pg_advisory_xact_lock_shared(20545, 0), \
@@ -107,8 +110,14 @@ impl Backend for PgStore {
         Ok(column::<Option<Json<Value>>>(row, name)?.map(|json| json.0))
     }
 
-    async fn lock_stream(conn: &mut PgConnection, stream: &StreamId) -> Result<(), sqlx::Error> {
-        sqlx::query(LOCK_FOR_APPEND)
+    /// The first lock of a transaction also takes the appenders' lock; later ones (a group commit's further
+    /// streams) must not, because `petition.appender` has to keep saying the lock came before the id.
+    async fn lock_stream(
+        conn: &mut PgConnection,
+        stream: &StreamId,
+        first: bool,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(if first { LOCK_FOR_APPEND } else { LOCK_STREAM })
             .bind(STREAM_LOCK_CLASS)
             .bind(stream.as_str())
             .execute(conn)

@@ -26,7 +26,7 @@ pub(super) async fn append<B: Sql>(
         .begin_with(B::DIALECT.begin_append)
         .await
         .map_err(db_error::map)?;
-    match write::<B>(&mut tx, stream, expected, events, meta).await {
+    match write::<B>(&mut tx, stream, expected, events, meta, true).await {
         Ok(outcome) => {
             tx.commit().await.map_err(db_error::map)?;
             Ok(outcome)
@@ -43,16 +43,17 @@ pub(super) async fn append<B: Sql>(
     }
 }
 
-async fn write<B: Sql>(
+pub(super) async fn write<B: Sql>(
     conn: &mut Conn<B>,
     stream: &StreamId,
     expected: ExpectedVersion,
     events: Vec<NewEvent>,
     meta: &CommandMeta,
+    first: bool,
 ) -> Result<AppendOutcome, Failure> {
     // Writers of one stream queue here, so the version check below is exact and a loser learns the winner's
     // version instead of tripping over a unique violation. The lock is released at commit or rollback.
-    B::lock_stream(conn, stream).await?;
+    B::lock_stream(conn, stream, first).await?;
     // Checked after taking the lock, so a duplicate of this command that held the lock before us is visible.
     if let Some((record, recorded)) = read::load_command::<B>(conn, meta.command_id).await? {
         return Ok(batch::replay(

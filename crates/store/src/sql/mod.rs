@@ -4,6 +4,7 @@
 //! horizon lies, how ids, times and JSON are bound and decoded, and how data keys are destroyed and re-wrapped.
 
 mod append;
+pub(crate) mod group;
 mod keys;
 mod read;
 mod stmt;
@@ -77,10 +78,12 @@ pub(crate) trait Backend: std::fmt::Debug + Send + Sync + 'static {
     fn get_time(row: &DbRow<Self>, column: &str) -> Result<Option<DateTime<Utc>>, StoreError>;
     fn get_json(row: &DbRow<Self>, column: &str) -> Result<Option<Value>, StoreError>;
 
-    /// Serialises the writers of one stream inside an append's transaction, before anything is read.
+    /// Serialises the writers of one stream inside an append's transaction, before anything of it is read.
+    /// `first` is true for the transaction's first statement (a group commit locks several streams in one).
     fn lock_stream<'c>(
         conn: &'c mut Conn<Self>,
         stream: &'c StreamId,
+        first: bool,
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c;
 
     /// How long the oldest append still in progress has been open (see [`EventStore::oldest_open_append`]).

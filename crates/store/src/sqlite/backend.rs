@@ -76,6 +76,7 @@ impl Backend for SqliteStore {
     async fn lock_stream(
         _conn: &mut SqliteConnection,
         _stream: &StreamId,
+        _first: bool,
     ) -> Result<(), sqlx::Error> {
         Ok(())
     }
