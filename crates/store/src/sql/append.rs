@@ -54,8 +54,9 @@ pub(super) async fn write<B: Sql>(
     // Writers of one stream queue here, so the version check below is exact and a loser learns the winner's
     // version instead of tripping over a unique violation. The lock is released at commit or rollback.
     B::lock_stream(conn, stream, first).await?;
-    // Checked after taking the lock, so a duplicate of this command that held the lock before us is visible.
-    if let Some((record, recorded)) = read::load_command::<B>(conn, meta.command_id).await? {
+    // Read after taking the lock, so a duplicate of this command that held the lock before us is visible.
+    let (command, head) = read::probe::<B>(conn, stream, meta.command_id).await?;
+    if let Some((record, recorded)) = command {
         return Ok(batch::replay(
             &record,
             recorded,
@@ -63,7 +64,6 @@ pub(super) async fn write<B: Sql>(
             meta.fingerprint.as_deref(),
         )?);
     }
-    let head = read::stream_head::<B>(conn, stream).await?;
     batch::check_expected(stream, expected, head.version)?;
     let mut rows = batch::build(stream, &head, events, meta, batch::recorded_at(&head));
     let insert = insert_event_sql::<B>();
@@ -157,7 +157,6 @@ async fn after_violation<B: Sql>(
     meta: &CommandMeta,
 ) -> Result<AppendOutcome, StoreError> {
     let mut conn = backend.writer().acquire().await.map_err(db_error::map)?;
-    let command = read::load_command::<B>(&mut conn, meta.command_id).await?;
-    let head = read::stream_head::<B>(&mut conn, stream).await?;
+    let (command, head) = read::probe::<B>(&mut conn, stream, meta.command_id).await?;
     batch::explain_violation(violation, stream, expected, meta, command, head.version)
 }

@@ -135,31 +135,77 @@ pub(super) async fn head<B: Sql>(backend: &B) -> Result<Checkpoint, StoreError> 
     }
 }
 
-/// The last event of a stream as an append needs it; the caller holds the stream's lock. A version that could
-/// not have been written is refused as corrupt, never clamped.
-pub(super) async fn stream_head<B: Sql>(
+/// The command with this id (if recorded) and the head of `stream`, in one statement: what an append reads
+/// after taking the stream's lock. A stored version that could not have been written is refused as corrupt,
+/// never clamped.
+pub(super) async fn probe<B: Sql>(
     conn: &mut Conn<B>,
     stream: &StreamId,
-) -> Result<StreamHead, StoreError> {
+    command_id: Uuid,
+) -> Result<(Option<(CommandRecord, Vec<RecordedEvent>)>, StreamHead), StoreError> {
     let row = stmt::<B>(
-        "SELECT version, hash, recorded_at FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1",
+        "SELECT c.stream_id, c.fingerprint, c.first_version, c.last_version, h.version, h.hash, h.recorded_at \
+         FROM (SELECT 1 AS one) AS one \
+         LEFT JOIN commands c ON c.command_id = $1 \
+         LEFT JOIN (SELECT version, hash, recorded_at FROM events WHERE stream_id = $2 \
+                    ORDER BY version DESC LIMIT 1) h ON 1 = 1",
     )
+    .bind(command_id)
     .bind(stream.as_str())
-    .optional(conn)
+    .one(&mut *conn)
     .await
     .map_err(db_error::map)?;
-    match row {
-        None => Ok(StreamHead::empty()),
-        Some(row) => Ok(StreamHead {
-            version: batch::to_u64(get::<B, _>(&row, "version")?, "version")?,
+    let head = match get::<B, Option<i64>>(&row, "version")? {
+        None => StreamHead::empty(),
+        Some(version) => StreamHead {
+            version: batch::to_u64(version, "version")?,
             hash: get::<B, _>(&row, "hash")?,
             recorded_at: Some(get::<B, _>(&row, "recorded_at")?),
-        }),
-    }
+        },
+    };
+    let command = match command_record::<B>(&row)? {
+        None => None,
+        Some(record) => Some(with_events::<B>(conn, record).await?),
+    };
+    Ok((command, head))
+}
+
+/// The `commands` columns of a row, if the row has a command.
+fn command_record<B: Sql>(row: &DbRow<B>) -> Result<Option<CommandRecord>, StoreError> {
+    let Some(stream_id) = get::<B, Option<String>>(row, "stream_id")? else {
+        return Ok(None);
+    };
+    batch::command_record((
+        stream_id,
+        get::<B, _>(row, "fingerprint")?,
+        get::<B, _>(row, "first_version")?,
+        get::<B, _>(row, "last_version")?,
+    ))
+    .map(Some)
+}
+
+/// A recorded command with the events it appended.
+async fn with_events<B: Sql>(
+    conn: &mut Conn<B>,
+    record: CommandRecord,
+) -> Result<(CommandRecord, Vec<RecordedEvent>), StoreError> {
+    let sql = format!(
+        "SELECT {} FROM events WHERE stream_id = $1 AND version BETWEEN $2 AND $3 ORDER BY version",
+        columns::<B>()
+    );
+    let rows = stmt::<B>(&sql)
+        .bind(record.stream_id.as_str())
+        .bind(batch::to_i64(record.first_version, "version")?)
+        .bind(batch::to_i64(record.last_version, "version")?)
+        .all(conn)
+        .await
+        .map_err(db_error::map)?;
+    let events = decode_all::<B>(&rows)?;
+    Ok((record, events))
 }
 
 /// The recorded command and its events, if the command id is known.
-pub(super) async fn load_command<B: Sql>(
+async fn load_command<B: Sql>(
     conn: &mut Conn<B>,
     command_id: Uuid,
 ) -> Result<Option<(CommandRecord, Vec<RecordedEvent>)>, StoreError> {
@@ -170,31 +216,10 @@ pub(super) async fn load_command<B: Sql>(
     .optional(&mut *conn)
     .await
     .map_err(db_error::map)?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let (first, last): (i64, i64) = (
-        get::<B, _>(&row, "first_version")?,
-        get::<B, _>(&row, "last_version")?,
-    );
-    let record = batch::command_record((
-        get::<B, _>(&row, "stream_id")?,
-        get::<B, _>(&row, "fingerprint")?,
-        first,
-        last,
-    ))?;
-    let sql = format!(
-        "SELECT {} FROM events WHERE stream_id = $1 AND version BETWEEN $2 AND $3 ORDER BY version",
-        columns::<B>()
-    );
-    let rows = stmt::<B>(&sql)
-        .bind(record.stream_id.as_str())
-        .bind(first)
-        .bind(last)
-        .all(conn)
-        .await
-        .map_err(db_error::map)?;
-    Ok(Some((record, decode_all::<B>(&rows)?)))
+    match row.as_ref().map(command_record::<B>).transpose()?.flatten() {
+        None => Ok(None),
+        Some(record) => with_events::<B>(conn, record).await.map(Some),
+    }
 }
 
 pub(super) async fn find_command<B: Sql>(
