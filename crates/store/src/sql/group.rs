@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
 
 use super::Sql;
@@ -36,6 +36,9 @@ pub struct GroupCommitConfig {
     pub max_wait: Duration,
     /// Appends queued beyond this wait for room (back-pressure).
     pub queue: usize,
+    /// How many batches may be in flight at once, each in its own transaction on its own connection: while one
+    /// commits, the next is gathered and written. SQLite has one writer connection, so it always uses one.
+    pub writers: usize,
 }
 
 impl Default for GroupCommitConfig {
@@ -44,6 +47,7 @@ impl Default for GroupCommitConfig {
             max_batch: 64,
             max_wait: Duration::ZERO,
             queue: 1024,
+            writers: 4,
         }
     }
 }
@@ -96,9 +100,11 @@ impl PgStore {
 }
 
 impl SqliteStore {
-    /// This store with group commit, its writer task spawned on the current tokio runtime.
+    /// This store with group commit, its writer task spawned on the current tokio runtime (one writer, whatever
+    /// `config.writers` says: SQLite has one writer connection).
     pub fn group_commit(self, config: GroupCommitConfig) -> GroupCommitStore {
-        GroupCommitStore::start(self, config)
+        let writers = 1;
+        GroupCommitStore::start(self, GroupCommitConfig { writers, ..config })
     }
 }
 
@@ -106,7 +112,15 @@ impl GroupCommitStore {
     fn start<B: Sql + Clone>(backend: B, config: GroupCommitConfig) -> Self {
         let (queue, requests) = mpsc::channel(config.queue.max(1));
         let counters = Arc::new(Counters::default());
-        tokio::spawn(run(backend.clone(), requests, config, counters.clone()));
+        let requests = Arc::new(Mutex::new(requests));
+        for _ in 0..config.writers.max(1) {
+            tokio::spawn(run(
+                backend.clone(),
+                requests.clone(),
+                config,
+                counters.clone(),
+            ));
+        }
         Self {
             inner: Arc::new(backend),
             queue,
@@ -125,26 +139,22 @@ impl GroupCommitStore {
     }
 }
 
-/// The writer task: ends when every handle to the store is gone and the queue is drained.
+/// A writer task: takes a batch from the queue, commits it, and again; ends when every handle to the store is
+/// gone and the queue is drained. Writers take turns at the queue, not at the database.
 async fn run<B: Sql>(
     backend: B,
-    mut requests: mpsc::Receiver<Request>,
+    requests: Arc<Mutex<mpsc::Receiver<Request>>>,
     config: GroupCommitConfig,
     counters: Arc<Counters>,
 ) {
-    while let Some(first) = requests.recv().await {
-        let mut batch = vec![first];
-        let deadline = tokio::time::Instant::now() + config.max_wait;
-        while batch.len() < config.max_batch.max(1) {
-            match requests.try_recv() {
-                Ok(request) => batch.push(request),
-                Err(_) if config.max_wait.is_zero() => break,
-                Err(_) => match tokio::time::timeout_at(deadline, requests.recv()).await {
-                    Ok(Some(request)) => batch.push(request),
-                    Ok(None) | Err(_) => break,
-                },
-            }
-        }
+    loop {
+        let batch = {
+            let mut queue = requests.lock().await;
+            let Some(first) = queue.recv().await else {
+                return;
+            };
+            gather(&mut queue, first, &config).await
+        };
         counters
             .largest_batch
             .fetch_max(batch.len() as u64, Ordering::Relaxed);
@@ -153,6 +163,27 @@ async fn run<B: Sql>(
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
         commit(&backend, batch, &counters).await;
     }
+}
+
+/// `first` and what else is queued, up to `max_batch`, waiting at most `max_wait` for more.
+async fn gather(
+    queue: &mut mpsc::Receiver<Request>,
+    first: Request,
+    config: &GroupCommitConfig,
+) -> Vec<Request> {
+    let mut batch = vec![first];
+    let deadline = tokio::time::Instant::now() + config.max_wait;
+    while batch.len() < config.max_batch.max(1) {
+        match queue.try_recv() {
+            Ok(request) => batch.push(request),
+            Err(_) if config.max_wait.is_zero() => break,
+            Err(_) => match tokio::time::timeout_at(deadline, queue.recv()).await {
+                Ok(Some(request)) => batch.push(request),
+                Ok(None) | Err(_) => break,
+            },
+        }
+    }
+    batch
 }
 
 async fn commit<B: Sql>(backend: &B, mut batch: Vec<Request>, counters: &Counters) {

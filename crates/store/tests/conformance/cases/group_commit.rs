@@ -22,6 +22,7 @@ pub fn group(db: &TestDb, batch: usize) -> GroupCommitStore {
             max_batch: batch,
             max_wait: Duration::from_secs(5),
             queue: 1024,
+            writers: 2,
         },
     )
 }
@@ -38,6 +39,7 @@ const SUITE: GroupCommitConfig = GroupCommitConfig {
     max_batch: 64,
     max_wait: Duration::from_millis(2),
     queue: 1024,
+    writers: 4,
 };
 
 pub async fn sqlite_store() -> TestDb {
