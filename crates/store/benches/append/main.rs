@@ -170,7 +170,8 @@ async fn postgres_levels(admin: &mut PgConnection, url: &str, settings: &Setting
     let store_pool = pg.pool().options().get_max_connections();
     println!(
         "\nPostgreSQL {version}; synchronous_commit={sync_commit}, fsync={fsync}; store pool: {store_pool} \
-         connections (group commit writes on one of them); raw pool: concurrency + 4"
+         connections (group commit: up to {} writers, one connection each); raw pool: concurrency + 4",
+        GroupCommitConfig::default().writers
     );
     let mut setup = PgConnection::connect(url).await?;
     sqlx::query("CREATE TABLE raw_bench(id bigserial primary key, payload jsonb not null)")
