@@ -10,9 +10,11 @@ pub mod privacy;
 mod types;
 
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 pub use error::StoreError;
+pub use sql::group::{GroupCommitConfig, GroupCommitStats, GroupCommitStore};
 pub use types::*;
 
 use async_trait::async_trait;

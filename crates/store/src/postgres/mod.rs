@@ -1,25 +1,17 @@
 //! The PostgreSQL event store, for production. The global order is kept with the transaction-id horizon
 //! (ADR 0002): readers only see events whose writing transaction is older than every transaction still running.
 
-mod append;
-mod keys;
-mod read;
+mod backend;
 
-pub use append::APPENDER_LOCK;
+pub use backend::APPENDER_LOCK;
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection};
 
-use crate::{
-    AppendOutcome, Checkpoint, CommandMeta, EventStore, ExpectedVersion, NewEvent, Page,
-    RecordedEvent,
-};
-use crate::{StoreError, StreamId, db_error, hash};
+use crate::{StoreError, db_error};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -151,60 +143,4 @@ async fn realign_transaction_ids(conn: &mut PgConnection) -> Result<(), StoreErr
         );
     }
     Ok(())
-}
-
-#[async_trait]
-impl EventStore for PgStore {
-    #[tracing::instrument(skip_all, fields(backend = "postgres", stream = %stream, command_id = %meta.command_id))]
-    async fn append(
-        &self,
-        stream: &StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-        meta: &CommandMeta,
-    ) -> Result<AppendOutcome, StoreError> {
-        append::append(&self.pool, stream, expected, events, meta).await
-    }
-
-    async fn find_command(
-        &self,
-        command_id: uuid::Uuid,
-        fingerprint: Option<&str>,
-    ) -> Result<Option<AppendOutcome>, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(db_error::map)?;
-        read::find_command(&mut conn, command_id, fingerprint).await
-    }
-
-    async fn read_stream(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
-        read::read_stream(&self.pool, stream, None).await
-    }
-
-    async fn read_stream_as_of(
-        &self,
-        stream: &StreamId,
-        as_of: DateTime<Utc>,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        read::read_stream(&self.pool, stream, Some(as_of)).await
-    }
-
-    async fn read_all(&self, after: &Checkpoint, limit: usize) -> Result<Page, StoreError> {
-        read::read_all(&self.pool, after, limit).await
-    }
-
-    async fn head(&self) -> Result<Checkpoint, StoreError> {
-        read::head(&self.pool).await
-    }
-
-    async fn verify_stream(&self, stream: &StreamId) -> Result<hash::Verification, StoreError> {
-        let events = self.read_stream(stream).await?;
-        Ok(hash::verify_chain(stream, &events))
-    }
-
-    async fn oldest_open_append(&self) -> Result<Option<Duration>, StoreError> {
-        read::oldest_open_append(&self.pool).await
-    }
-
-    fn backend(&self) -> &'static str {
-        "postgres"
-    }
 }

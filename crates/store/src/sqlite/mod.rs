@@ -1,25 +1,17 @@
 //! The SQLite event store, the embedded default. The global order is kept by a single writer (ADR 0002): every
 //! append runs in `BEGIN IMMEDIATE` on one dedicated connection, so positions are assigned in commit order.
 
-mod append;
-mod keys;
-mod read;
+mod backend;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use crate::{
-    AppendOutcome, Checkpoint, CommandMeta, EventStore, ExpectedVersion, NewEvent, Page,
-    RecordedEvent,
-};
-use crate::{StoreError, StreamId, db_error, hash};
+use crate::StoreError;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
@@ -111,57 +103,5 @@ fn create_parent_dir(file: &Path) -> Result<(), StoreError> {
             ))
         }),
         _ => Ok(()),
-    }
-}
-
-#[async_trait]
-impl EventStore for SqliteStore {
-    #[tracing::instrument(skip_all, fields(backend = "sqlite", stream = %stream, command_id = %meta.command_id))]
-    async fn append(
-        &self,
-        stream: &StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-        meta: &CommandMeta,
-    ) -> Result<AppendOutcome, StoreError> {
-        append::append(&self.writer, stream, expected, events, meta).await
-    }
-
-    async fn find_command(
-        &self,
-        command_id: uuid::Uuid,
-        fingerprint: Option<&str>,
-    ) -> Result<Option<AppendOutcome>, StoreError> {
-        let mut conn = self.reader.acquire().await.map_err(db_error::map)?;
-        read::find_command(&mut conn, command_id, fingerprint).await
-    }
-
-    async fn read_stream(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
-        read::read_stream(&self.reader, stream, None).await
-    }
-
-    async fn read_stream_as_of(
-        &self,
-        stream: &StreamId,
-        as_of: DateTime<Utc>,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        read::read_stream(&self.reader, stream, Some(as_of)).await
-    }
-
-    async fn read_all(&self, after: &Checkpoint, limit: usize) -> Result<Page, StoreError> {
-        read::read_all(&self.reader, after, limit).await
-    }
-
-    async fn head(&self) -> Result<Checkpoint, StoreError> {
-        read::head(&self.reader).await
-    }
-
-    async fn verify_stream(&self, stream: &StreamId) -> Result<hash::Verification, StoreError> {
-        let events = self.read_stream(stream).await?;
-        Ok(hash::verify_chain(stream, &events))
-    }
-
-    fn backend(&self) -> &'static str {
-        "sqlite"
     }
 }

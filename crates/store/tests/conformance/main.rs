@@ -30,6 +30,7 @@ macro_rules! conformance_tests {
                 immutability::the_database_refuses_update_delete_and_truncate_on_events_and_commands,
                 tamper::an_altered_payload_is_reported_as_a_hash_mismatch_at_its_version,
                 tamper::an_altered_prev_hash_is_reported_as_a_broken_link,
+                tamper::an_append_after_a_forged_negative_version_is_refused_as_corrupt,
                 paging::paging_through_read_all_covers_every_event_exactly_once_for_any_page_size,
                 paging::head_is_the_checkpoint_of_the_last_readable_event,
                 paging::read_stream_as_of_returns_only_events_recorded_up_to_that_instant,
@@ -58,3 +59,24 @@ macro_rules! conformance_tests {
 
 conformance_tests!(sqlite, crate::harness::make_sqlite_store);
 conformance_tests!(postgres, crate::harness::make_pg_store);
+conformance_tests!(
+    sqlite_group_commit,
+    crate::cases::group_commit::sqlite_store
+);
+conformance_tests!(postgres_group_commit, crate::cases::group_commit::pg_store);
+
+/// What only a group commit can show, on each backend.
+macro_rules! group_commit_tests {
+    ($backend:ident, $factory:path) => {
+        mod $backend {
+            conformance_tests!(@cases $factory;
+                group_commit::concurrent_appends_to_different_streams_share_one_transaction,
+                group_commit::a_streams_commands_in_one_batch_apply_in_arrival_order,
+                group_commit::a_failing_command_in_a_batch_fails_only_itself,
+                group_commit::a_conflict_in_a_batch_is_answered_alone_and_the_batch_still_commits_once,
+            );
+        }
+    };
+}
+group_commit_tests!(sqlite_group_commit_only, crate::harness::make_sqlite_store);
+group_commit_tests!(postgres_group_commit_only, crate::harness::make_pg_store);

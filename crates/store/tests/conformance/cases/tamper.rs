@@ -1,10 +1,10 @@
 //! Invariant 5: whoever bypasses the database's protection still cannot alter history unnoticed.
 
 use serde_json::json;
-use store::ExpectedVersion;
 use store::hash::TamperKind;
+use store::{ExpectedVersion, StoreError};
 
-use crate::fixtures::{event, meta, new_stream};
+use crate::fixtures::{event, events, meta, new_stream};
 use crate::harness::TestDb;
 
 async fn three_events(db: &TestDb) -> store::StreamId {
@@ -71,4 +71,51 @@ pub async fn an_altered_prev_hash_is_reported_as_a_broken_link(db: &TestDb) {
     assert_eq!(link.actual, forged);
     let stored = db.store.read_stream(&stream).await.expect("read");
     assert_eq!(link.expected, stored[0].hash);
+}
+
+/// The head of a stream is read, never repaired: a stored version that could not have been written (here a
+/// negative one, forged with the CHECK constraint out of the way) makes an append refuse as corrupt on both
+/// backends, instead of being clamped to "no events yet" and letting the append write a second version 1.
+pub async fn an_append_after_a_forged_negative_version_is_refused_as_corrupt(db: &TestDb) {
+    let stream = new_stream();
+    db.store
+        .append(&stream, ExpectedVersion::NoStream, events(1), &meta())
+        .await
+        .expect("append");
+    let lift_check = if db.is_postgres() {
+        "ALTER TABLE events DROP CONSTRAINT events_version_positive"
+    } else {
+        "PRAGMA ignore_check_constraints = ON"
+    };
+    db.tamper(&format!(
+        "{lift_check}; UPDATE events SET version = -1 WHERE stream_id = '{stream}'"
+    ))
+    .await;
+
+    let command = meta();
+    for expected in [ExpectedVersion::Any, ExpectedVersion::NoStream] {
+        let refused = db
+            .store
+            .append(&stream, expected, events(1), &command)
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Corrupt(_))),
+            "{expected:?}: {refused:?}"
+        );
+    }
+    assert_eq!(
+        db.store
+            .find_command(command.command_id, None)
+            .await
+            .expect("find"),
+        None,
+        "nothing was recorded"
+    );
+    assert!(
+        matches!(
+            db.store.read_stream(&stream).await,
+            Err(StoreError::Corrupt(_))
+        ),
+        "reading the forged row is refused as well"
+    );
 }
