@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 pub use builder::LogBuilder;
-pub use db::LogDb;
+pub use crate::db::LogDb;
 
 /// Why the log could not do what it was asked.
 #[derive(Debug, thiserror::Error)]
