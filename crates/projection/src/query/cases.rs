@@ -2,11 +2,10 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use ::db::DbRow;
 use utoipa::{IntoParams, ToSchema};
 
-use super::Filter;
+use super::{Filter, rows};
 use super::limits;
 use crate::db::day_number;
 use crate::model::case_list::level_str;
@@ -178,13 +177,10 @@ impl Projections {
             });
         }
         let where_sql = f.where_sql();
-        let total: i64 = f
-            .apply(sqlx::query(&format!(
-                "SELECT COUNT(*) AS n FROM case_list{where_sql}"
-            )))
-            .fetch_one(&self.db.pool)
-            .await?
-            .try_get("n")?;
+        let count = format!("SELECT COUNT(*) AS n FROM case_list{where_sql}");
+        let total: i64 = rows!(self.db, f, &count, |r| Ok(r.try_get::<i64, _>("n")?))?
+            .into_iter()
+            .sum();
 
         let desc = q.order.unwrap_or_default() == SortOrder::Desc;
         let dir = if desc { "DESC" } else { "ASC" };
@@ -202,11 +198,7 @@ impl Projections {
         let sql = format!(
             "SELECT {COLUMNS} FROM case_list{where_sql} ORDER BY {order}, case_id LIMIT {per_page} OFFSET {offset}"
         );
-        let rows = f.apply(sqlx::query(&sql)).fetch_all(&self.db.pool).await?;
-        let mut items = rows
-            .iter()
-            .map(|r| case_row(r, t))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut items = rows!(self.db, f, &sql, |r| case_row(r, t))?;
         self.attach_deadlines(&mut items, t).await?;
         Ok(CasePage {
             total,
@@ -235,7 +227,19 @@ impl Projections {
              FROM case_deadlines WHERE case_id IN ({}) ORDER BY case_id, due_day, deadline_key",
             params.join(", ")
         );
-        for r in f.apply(sqlx::query(&sql)).fetch_all(&self.db.pool).await? {
+        let deadlines = rows!(self.db, f, &sql, |r| deadline_row(r, today))?;
+        for (case_id, row) in deadlines {
+            if let Some(c) = items.iter_mut().find(|c| c.case_id == case_id) {
+                c.deadlines.push(row);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn deadline_row(r: &impl DbRow, today: i64) -> Result<(String, DeadlineRow), ProjectionError> {
+    {
+        {
             let case_id: String = r.try_get("case_id")?;
             let status: String = r.try_get("status")?;
             let due_day: i64 = r.try_get("due_day")?;
@@ -251,15 +255,12 @@ impl Projections {
                 days_overdue: (pending && due_day < today).then_some(today - due_day),
                 superseded_miss: r.try_get("superseded_miss")?,
             };
-            if let Some(c) = items.iter_mut().find(|c| c.case_id == case_id) {
-                c.deadlines.push(row);
-            }
+            Ok((case_id, row))
         }
-        Ok(())
     }
 }
 
-fn case_row(r: &AnyRow, today: i64) -> Result<CaseRow, ProjectionError> {
+fn case_row(r: &impl DbRow, today: i64) -> Result<CaseRow, ProjectionError> {
     let pending_day: Option<i64> = r.try_get("pending_due_day")?;
     let days_overdue = pending_day.map_or(0, |d| (today - d).max(0));
     Ok(CaseRow {
