@@ -12,7 +12,7 @@
 //! - **One time encoding per backend** ([`time`]): `timestamptz` on PostgreSQL, INTEGER Unix microseconds
 //!   (UTC) on SQLite.
 //!
-//! There is no `sqlx::Any`: each statement is written once and compiled per backend by [`on_pool!`] /
+//! There is no type-erased `Any` driver: each statement is written once and compiled per backend by [`on_pool!`] /
 //! [`on_tx!`]; row decoding and binding are generic through [`DbRow`] and [`Bind`] (ADR 0014).
 
 pub mod locks;
