@@ -208,7 +208,6 @@ const TABLE_EXISTS_PG: &str = "SELECT 1 FROM information_schema.tables \
      WHERE table_schema = current_schema() AND table_name = $1";
 const TABLE_EXISTS_SQLITE: &str = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1";
 
-
 fn failed(component: Component, e: sqlx::migrate::MigrateError) -> Error {
     Error::Migrate(format!(
         "applying the {} migrations failed: {e}",

@@ -43,15 +43,20 @@ pub async fn open(role: Role, url: &str, settings: &PoolSettings) -> Result<Pool
             let target = sqlite_target(role, url)?;
             let max = settings.max_connections_for(role, Backend::Sqlite);
             let timeout = settings.acquire_timeout_for(role, Backend::Sqlite);
-            Ok(Pool::Sqlite(sqlite_pool(role, &target, max, timeout).await?))
+            Ok(Pool::Sqlite(
+                sqlite_pool(role, &target, max, timeout).await?,
+            ))
         }
     }
 }
 
 /// A PostgreSQL URL's options, or a configuration error that says what is wrong with it.
 pub fn pg_options(url: &str) -> Result<PgConnectOptions, Error> {
-    PgConnectOptions::from_str(url)
-        .map_err(|e| Error::Config(format!("invalid PostgreSQL URL (URL PostgreSQL không hợp lệ): {e}")))
+    PgConnectOptions::from_str(url).map_err(|e| {
+        Error::Config(format!(
+            "invalid PostgreSQL URL (URL PostgreSQL không hợp lệ): {e}"
+        ))
+    })
 }
 
 /// One direct connection, bounded by [`CONNECT_TIMEOUT`]: an unroutable address would otherwise hang for
@@ -136,15 +141,20 @@ pub async fn sqlite_pool(
         .max_connections(max_connections.max(1))
         .acquire_timeout(acquire_timeout);
     if target.in_memory {
-        pool = pool.min_connections(1).idle_timeout(None).max_lifetime(None);
+        pool = pool
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None);
     }
-    pool.connect_with(target.options.clone()).await.map_err(|e| {
-        Error::Unavailable(format!(
-            "{}: cannot open SQLite database `{}`: {e}",
-            role.as_str(),
-            target.options.get_filename().display()
-        ))
-    })
+    pool.connect_with(target.options.clone())
+        .await
+        .map_err(|e| {
+            Error::Unavailable(format!(
+                "{}: cannot open SQLite database `{}`: {e}",
+                role.as_str(),
+                target.options.get_filename().display()
+            ))
+        })
 }
 
 fn create_parent_dir(file: &Path) -> Result<(), Error> {

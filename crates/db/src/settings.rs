@@ -93,8 +93,10 @@ impl PoolSettings {
 
     /// The acquire timeout in effect for `role` on `backend`.
     pub fn acquire_timeout_for(&self, role: Role, backend: Backend) -> Duration {
-        self.acquire_timeout_secs
-            .map_or_else(|| role.default_acquire_timeout(backend), Duration::from_secs)
+        self.acquire_timeout_secs.map_or_else(
+            || role.default_acquire_timeout(backend),
+            Duration::from_secs,
+        )
     }
 }
 

@@ -196,12 +196,12 @@ impl LogDb {
     }
 }
 
-const HEAD: &str =
-    "SELECT leaf_index, checkpoint_tx, checkpoint_pos FROM tlog_leaves ORDER BY leaf_index DESC LIMIT 1";
+const HEAD: &str = "SELECT leaf_index, checkpoint_tx, checkpoint_pos FROM tlog_leaves ORDER BY leaf_index DESC LIMIT 1";
 
 /// [`LogDb::head`] inside a write transaction, to see whether another builder moved it meanwhile.
 pub(crate) async fn head_in(tx: &mut Tx) -> Result<LogHead, LogError> {
-    let row = on_tx!(tx, t => sqlx::query(HEAD).fetch_optional(&mut **t).await?.map(|r| head_row(&r)));
+    let row =
+        on_tx!(tx, t => sqlx::query(HEAD).fetch_optional(&mut **t).await?.map(|r| head_row(&r)));
     row.unwrap_or(Ok(LogHead::default()))
 }
 
@@ -293,11 +293,13 @@ pub(crate) async fn insert_checkpoint(tx: &mut Tx, row: &CheckpointRow) -> Resul
 /// Whether a checkpoint of `size` is stored already.
 pub(crate) async fn checkpoint_exists(tx: &mut Tx, size: u64) -> Result<bool, LogError> {
     let size = to_i64(size)?;
-    Ok(on_tx!(tx, t => sqlx::query("SELECT tree_size FROM tlog_checkpoints WHERE tree_size = $1")
+    Ok(
+        on_tx!(tx, t => sqlx::query("SELECT tree_size FROM tlog_checkpoints WHERE tree_size = $1")
         .bind(size)
         .fetch_optional(&mut **t)
         .await?
-        .is_some()))
+        .is_some()),
+    )
 }
 
 fn leaf_row(r: &impl DbRow) -> Result<LeafRow, LogError> {

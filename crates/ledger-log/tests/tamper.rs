@@ -186,15 +186,22 @@ impl World {
     /// A connection that bypasses the append-only triggers, as an insider's superuser session would.
     async fn insider(&self) -> Insider {
         let mut conn = match self.backend {
-            Backend::Postgres => {
-                Insider::Pg(sqlx::PgConnection::connect(&self.url).await.expect("connect"))
-            }
-            Backend::Sqlite => {
-                Insider::Lite(sqlx::SqliteConnection::connect(&self.url).await.expect("connect"))
-            }
+            Backend::Postgres => Insider::Pg(
+                sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect"),
+            ),
+            Backend::Sqlite => Insider::Lite(
+                sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect"),
+            ),
         };
         match self.backend {
-            Backend::Postgres => conn.run("SET session_replication_role = replica", &[]).await,
+            Backend::Postgres => {
+                conn.run("SET session_replication_role = replica", &[])
+                    .await
+            }
             Backend::Sqlite => {
                 conn.run("DROP TRIGGER events_refuse_update", &[]).await;
                 conn.run("DROP TRIGGER events_refuse_delete", &[]).await;

@@ -63,7 +63,10 @@ impl Db {
     }
 
     /// A read model's checkpoint row, outside any transaction.
-    pub(crate) async fn checkpoint(&self, name: &str) -> Result<Option<CheckpointRow>, ProjectionError> {
+    pub(crate) async fn checkpoint(
+        &self,
+        name: &str,
+    ) -> Result<Option<CheckpointRow>, ProjectionError> {
         on_pool!(&self.pool, p => sqlx::query(SELECT_CHECKPOINT)
             .bind(name)
             .fetch_optional(p)

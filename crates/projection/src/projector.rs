@@ -10,10 +10,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use ::db::Tx;
 use async_trait::async_trait;
 use bus::{BatchError, Delivery, EventHandler, HandlerError};
 use domain::Event;
-use ::db::Tx;
 use store::{Checkpoint, RecordedEvent};
 
 use crate::db::{read_checkpoint, write_checkpoint};

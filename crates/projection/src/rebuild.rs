@@ -73,7 +73,11 @@ async fn rebuild_one(
     let generation = generation();
     let mut tx = db.begin_write().await?;
     for table in model.tables() {
-        execute(&mut tx, &format!("DROP TABLE IF EXISTS {}", table.name("_shadow"))).await?;
+        execute(
+            &mut tx,
+            &format!("DROP TABLE IF EXISTS {}", table.name("_shadow")),
+        )
+        .await?;
         for ddl in table.ddl("_shadow", &generation) {
             execute(&mut tx, &ddl).await?;
         }

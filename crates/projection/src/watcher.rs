@@ -8,10 +8,10 @@
 
 use std::time::Duration;
 
+use ::db::{DbRow, on_pool};
 use chrono::{NaiveDate, Utc};
 use command::{CaseService, CommandRequest, RequestMeta, ServiceError};
 use domain::{CaseId, Command, DeadlineKey, RecordDeadlineMissed};
-use ::db::{DbRow, on_pool};
 use uuid::Uuid;
 
 use crate::db::day_number;

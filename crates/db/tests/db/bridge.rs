@@ -26,7 +26,9 @@ const OLD: [Old; 3] = [
         tracking: "CREATE TABLE IF NOT EXISTS projection_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
         record: "INSERT INTO projection_migrations (version, name) VALUES (1, 'checkpoints')",
         schema_pg: include_str!("../../../../migrations/projection-postgres/1001_checkpoints.sql"),
-        schema_sqlite: include_str!("../../../../migrations/projection-sqlite/1001_checkpoints.sql"),
+        schema_sqlite: include_str!(
+            "../../../../migrations/projection-sqlite/1001_checkpoints.sql"
+        ),
         data: "INSERT INTO projection_checkpoints (name, version, checkpoint_tx, checkpoint_pos, updated_at) \
                VALUES ('case_list', 2, 41, 42, '2026-01-01T00:00:00+00:00')",
         count: "SELECT COUNT(*) FROM projection_checkpoints WHERE checkpoint_pos = 42",
@@ -61,7 +63,11 @@ async fn migrate_the_old_way(pool: &db::Pool, old: &Old) {
         Backend::Postgres => old.schema_pg,
         Backend::Sqlite => old.schema_sqlite,
     };
-    raw(pool, &format!("BEGIN; {}; {schema}; {}; COMMIT;", old.tracking, old.record)).await;
+    raw(
+        pool,
+        &format!("BEGIN; {}; {schema}; {}; COMMIT;", old.tracking, old.record),
+    )
+    .await;
     raw(pool, old.data).await;
 }
 
@@ -77,7 +83,9 @@ async fn a_database_migrated_by_the_old_runners_is_bridged_not_migrated_again() 
             for start in 1..=2 {
                 db::migrate::run(old.component, &pool)
                     .await
-                    .unwrap_or_else(|e| panic!("{backend:?} {:?} start {start}: {e}", old.component));
+                    .unwrap_or_else(|e| {
+                        panic!("{backend:?} {:?} start {start}: {e}", old.component)
+                    });
             }
             let version = *old.component.range().start();
             assert_eq!(
@@ -86,9 +94,21 @@ async fn a_database_migrated_by_the_old_runners_is_bridged_not_migrated_again() 
                 "{backend:?} {:?}: recorded once as bridged (execution_time -1), never applied",
                 old.component
             );
-            assert_eq!(scalar(&pool, old.count).await, 1, "{backend:?} {:?}: the data is kept", old.component);
             assert_eq!(
-                scalar(&pool, &format!("SELECT COUNT(*) FROM {}", old.component.legacy().expect("legacy").table)).await,
+                scalar(&pool, old.count).await,
+                1,
+                "{backend:?} {:?}: the data is kept",
+                old.component
+            );
+            assert_eq!(
+                scalar(
+                    &pool,
+                    &format!(
+                        "SELECT COUNT(*) FROM {}",
+                        old.component.legacy().expect("legacy").table
+                    )
+                )
+                .await,
                 1,
                 "the old tracking table is left as it was"
             );
@@ -104,7 +124,9 @@ async fn a_new_database_is_migrated_by_the_set_and_has_no_old_tracking_table() {
         for old in &OLD {
             let fresh = Fresh::new(backend).await;
             let pool = fresh.open(old.role).await;
-            db::migrate::run(old.component, &pool).await.expect("migrate");
+            db::migrate::run(old.component, &pool)
+                .await
+                .expect("migrate");
             let rows = applied(&pool).await;
             assert_eq!(rows.len(), 1, "{rows:?}");
             assert_eq!(rows[0].0, *old.component.range().start());
@@ -123,7 +145,11 @@ async fn an_old_tracking_table_naming_an_unknown_version_is_refused_with_its_nam
         let fresh = Fresh::new(backend).await;
         let pool = fresh.open(Role::ReadModels).await;
         migrate_the_old_way(&pool, &OLD[0]).await;
-        raw(&pool, "INSERT INTO projection_migrations (version, name) VALUES (7, 'from the future')").await;
+        raw(
+            &pool,
+            "INSERT INTO projection_migrations (version, name) VALUES (7, 'from the future')",
+        )
+        .await;
         let err = db::migrate::run(Component::ReadModels, &pool)
             .await
             .expect_err("an unknown version is refused");

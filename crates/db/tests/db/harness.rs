@@ -32,7 +32,6 @@ fn with_database(url: &str, database: &str) -> String {
 #[derive(Debug)]
 pub struct Fresh {
     pub url: String,
-    pub backend: db::Backend,
     pg_name: Option<String>,
     _slot: Option<SemaphorePermit<'static>>,
 }
@@ -46,7 +45,6 @@ impl Fresh {
                     .join("nested");
                 Fresh {
                     url: format!("sqlite://{}?mode=rwc", dir.join("petition.db").display()),
-                    backend,
                     pg_name: None,
                     _slot: None,
                 }
@@ -64,7 +62,6 @@ impl Fresh {
                     .expect("create database");
                 Fresh {
                     url: with_database(&admin, &name),
-                    backend,
                     pg_name: Some(name),
                     _slot: Some(slot),
                 }
@@ -106,7 +103,8 @@ pub async fn scalar(pool: &db::Pool, sql: &str) -> i64 {
 
 /// The `_sqlx_migrations` rows as (version, success, execution_time), by version.
 pub async fn applied(pool: &db::Pool) -> Vec<(i64, bool, i64)> {
-    const SQL: &str = "SELECT version, success, execution_time FROM _sqlx_migrations ORDER BY version";
+    const SQL: &str =
+        "SELECT version, success, execution_time FROM _sqlx_migrations ORDER BY version";
     db::on_pool!(pool, p => sqlx::query_as::<_, (i64, bool, i64)>(SQL).fetch_all(p).await)
         .expect("read _sqlx_migrations")
 }

@@ -25,7 +25,9 @@ fn literals(text: &str) -> Vec<i64> {
     let bytes: Vec<char> = text.chars().collect();
     let mut i = 0;
     while i < bytes.len() {
-        let starts = bytes[i].is_ascii_digit() && (i == 0 || !(bytes[i - 1].is_alphanumeric() || bytes[i - 1] == '_' || bytes[i - 1] == '$'));
+        let starts = bytes[i].is_ascii_digit()
+            && (i == 0
+                || !(bytes[i - 1].is_alphanumeric() || bytes[i - 1] == '_' || bytes[i - 1] == '$'));
         if !starts {
             i += 1;
             continue;
@@ -37,7 +39,11 @@ fn literals(text: &str) -> Vec<i64> {
         let word: String = bytes[i..j].iter().filter(|c| **c != '_').collect();
         let value = match word.strip_prefix("0x") {
             Some(hex) => i64::from_str_radix(hex, 16).ok(),
-            None => word.trim_end_matches("i64").trim_end_matches("i32").parse().ok(),
+            None => word
+                .trim_end_matches("i64")
+                .trim_end_matches("i32")
+                .parse()
+                .ok(),
         };
         out.extend(value);
         i = j;
@@ -67,7 +73,10 @@ fn every_advisory_lock_id_in_the_workspace_is_registered() {
             // A lock taken with literal ids, or a constant naming one (`const …LOCK…: i32 = 0x504C`).
             let relevant = if let Some(at) = lower.find("pg_advisory") {
                 Some(&line[at..])
-            } else if lower.contains("const") && lower.contains("lock") && (lower.contains(": i64") || lower.contains(": i32")) {
+            } else if lower.contains("const")
+                && lower.contains("lock")
+                && (lower.contains(": i64") || lower.contains(": i32"))
+            {
                 line.split_once('=').map(|(_, v)| v)
             } else {
                 None
@@ -96,5 +105,9 @@ fn no_two_registered_locks_share_an_id() {
     assert_eq!(ids.len(), locks::SINGLE_KEY.len());
     let classes: HashSet<i32> = locks::TWO_KEY_CLASSES.iter().copied().collect();
     assert_eq!(classes.len(), locks::TWO_KEY_CLASSES.len());
-    assert_eq!(locks::STORE_APPENDERS_CLASS, 20545, "part of the on-disk protocol (ADR 0002)");
+    assert_eq!(
+        locks::STORE_APPENDERS_CLASS,
+        20545,
+        "part of the on-disk protocol (ADR 0002)"
+    );
 }

@@ -20,7 +20,10 @@ fn every_migration_lies_in_its_components_range_and_the_ranges_are_disjoint() {
                     c.range()
                 );
             }
-            assert!(m.ignore_missing, "{c:?}: the other sets' versions are not an error");
+            assert!(
+                m.ignore_missing,
+                "{c:?}: the other sets' versions are not an error"
+            );
         }
     }
     for a in Component::ALL {
@@ -39,7 +42,11 @@ fn every_migration_lies_in_its_components_range_and_the_ranges_are_disjoint() {
 fn both_backends_have_the_same_versions_per_component() {
     for c in Component::ALL {
         let versions = |b: Backend| c.migrator(b).iter().map(|m| m.version).collect::<Vec<_>>();
-        assert_eq!(versions(Backend::Postgres), versions(Backend::Sqlite), "{c:?}");
+        assert_eq!(
+            versions(Backend::Postgres),
+            versions(Backend::Sqlite),
+            "{c:?}"
+        );
     }
 }
 
@@ -65,7 +72,11 @@ async fn all_sets_share_one_database_in_any_order_and_rerun_as_no_ops() {
                 .unwrap_or_else(|e| panic!("{backend:?} {c:?}: {e}"));
         }
         let rows = applied(&pool).await;
-        assert_eq!(rows.len(), total, "{backend:?}: every migration once: {rows:?}");
+        assert_eq!(
+            rows.len(),
+            total,
+            "{backend:?}: every migration once: {rows:?}"
+        );
         assert!(rows.iter().all(|(_, ok, t)| *ok && *t >= 0), "{rows:?}");
         pool.close().await;
         fresh.drop_database().await;
@@ -77,7 +88,9 @@ async fn a_changed_migration_of_a_set_is_still_refused() {
     for backend in BACKENDS {
         let fresh = Fresh::new(backend).await;
         let pool = fresh.open(Role::ReadModels).await;
-        db::migrate::run(Component::ReadModels, &pool).await.expect("migrate");
+        db::migrate::run(Component::ReadModels, &pool)
+            .await
+            .expect("migrate");
         const TAMPER: &str = "UPDATE _sqlx_migrations SET checksum = $1 WHERE version = 1001";
         db::on_pool!(&pool, p => sqlx::query(TAMPER).bind(vec![0u8]).execute(p).await.map(drop))
             .expect("tamper");

@@ -37,7 +37,9 @@ impl Db {
     /// Like [`Self::connect`], with the pool sized by `pool` (on SQLite the default is one connection,
     /// which keeps claims strictly serialised).
     pub async fn connect_with(url: &str, pool: &PoolSettings) -> Result<Db> {
-        let pool = db::open(Role::Notifier, url, pool).await.map_err(db_error)?;
+        let pool = db::open(Role::Notifier, url, pool)
+            .await
+            .map_err(db_error)?;
         db::migrate::run(Component::Notifier, &pool)
             .await
             .map_err(db_error)?;
@@ -53,7 +55,9 @@ impl Db {
 fn db_error(e: db::Error) -> NotifierError {
     match e {
         db::Error::Sqlx(e) => NotifierError::Database(e),
-        db::Error::Unavailable(m) => NotifierError::Database(sqlx::Error::Io(std::io::Error::other(m))),
+        db::Error::Unavailable(m) => {
+            NotifierError::Database(sqlx::Error::Io(std::io::Error::other(m)))
+        }
         db::Error::Config(m) | db::Error::Migrate(m) => NotifierError::Config(m),
     }
 }

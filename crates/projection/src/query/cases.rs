@@ -1,12 +1,12 @@
 //! The case list: filters, sorting and paging over `case_list`, with each case's deadlines.
 
+use ::db::DbRow;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use ::db::DbRow;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Filter, rows};
 use super::limits;
+use super::{Filter, rows};
 use crate::db::day_number;
 use crate::model::case_list::level_str;
 use crate::schema::Val;
@@ -238,26 +238,22 @@ impl Projections {
 }
 
 fn deadline_row(r: &impl DbRow, today: i64) -> Result<(String, DeadlineRow), ProjectionError> {
-    {
-        {
-            let case_id: String = r.try_get("case_id")?;
-            let status: String = r.try_get("status")?;
-            let due_day: i64 = r.try_get("due_day")?;
-            // Stored at fold time from `CaseState::is_pending_duty`, so suspension is respected.
-            let pending = r.try_get::<i64, _>("pending")? == 1;
-            let row = DeadlineRow {
-                key: r.try_get("deadline_key")?,
-                due: r.try_get("due")?,
-                status,
-                status_on: r.try_get("status_on")?,
-                rule_id: r.try_get("rule_id")?,
-                explanation: r.try_get("explanation")?,
-                days_overdue: (pending && due_day < today).then_some(today - due_day),
-                superseded_miss: r.try_get("superseded_miss")?,
-            };
-            Ok((case_id, row))
-        }
-    }
+    let case_id: String = r.try_get("case_id")?;
+    let status: String = r.try_get("status")?;
+    let due_day: i64 = r.try_get("due_day")?;
+    // Stored at fold time from `CaseState::is_pending_duty`, so suspension is respected.
+    let pending = r.try_get::<i64, _>("pending")? == 1;
+    let row = DeadlineRow {
+        key: r.try_get("deadline_key")?,
+        due: r.try_get("due")?,
+        status,
+        status_on: r.try_get("status_on")?,
+        rule_id: r.try_get("rule_id")?,
+        explanation: r.try_get("explanation")?,
+        days_overdue: (pending && due_day < today).then_some(today - due_day),
+        superseded_miss: r.try_get("superseded_miss")?,
+    };
+    Ok((case_id, row))
 }
 
 fn case_row(r: &impl DbRow, today: i64) -> Result<CaseRow, ProjectionError> {

@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
 use ::db::DbRow;
+use chrono::{DateTime, NaiveDate, Utc};
 use store::{Checkpoint, EventStore};
 
 use super::Filter;

@@ -5,9 +5,9 @@
 //! the level competent for it. Severity adds: days overdue, +30 prolonged, +20 per appeal or
 //! re-denunciation, +30 continuing after effect, +30 group, +15 above the competent level.
 
+use ::db::DbRow;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use ::db::DbRow;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Filter;

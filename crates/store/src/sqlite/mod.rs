@@ -5,7 +5,6 @@ mod append;
 mod keys;
 mod read;
 
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use db::migrate::Component;
