@@ -110,7 +110,7 @@ impl LogBuilder {
         .await?;
 
         let mut tx = self.db.begin_write().await?;
-        if db::head(&mut *tx).await? != head {
+        if db::head_in(&mut tx).await? != head {
             tx.rollback().await?;
             return Ok(Step::Lost);
         }
@@ -178,7 +178,7 @@ impl LogBuilder {
             signed_at: store::hash::format_recorded_at(Utc::now()),
         };
         let mut tx = self.db.begin_write().await?;
-        if self_exists(&mut tx, size).await? {
+        if db::checkpoint_exists(&mut tx, size).await? {
             tx.rollback().await?;
             return Ok(None);
         }
@@ -274,21 +274,6 @@ impl LogBuilder {
             }
         }
     }
-}
-
-async fn self_exists(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    size: u64,
-) -> Result<bool, LogError> {
-    let size =
-        i64::try_from(size).map_err(|_| LogError::Invalid("tree size out of range".into()))?;
-    Ok(
-        sqlx::query("SELECT tree_size FROM tlog_checkpoints WHERE tree_size = $1")
-            .bind(size)
-            .fetch_optional(&mut **tx)
-            .await?
-            .is_some(),
-    )
 }
 
 /// The tracking code the event assigns, if it is the first event of a case that carries one.

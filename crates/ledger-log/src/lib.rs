@@ -21,8 +21,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+pub use crate::db::LogDb;
 pub use builder::LogBuilder;
-pub use db::LogDb;
 
 /// Why the log could not do what it was asked.
 #[derive(Debug, thiserror::Error)]

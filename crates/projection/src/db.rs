@@ -1,119 +1,46 @@
-//! The read models' database: one `sqlx::Any` pool over PostgreSQL or SQLite, the projection's own
-//! migrations (kept apart from the store's), and the checkpoint rows.
+//! The read models' database: a typed pool opened by the shared `db` crate, which also runs the projection's
+//! migrations (`migrations/projection-<backend>/`, versions 1001–1999 in `_sqlx_migrations`; a database
+//! migrated by the old runner, tracked in `projection_migrations`, is bridged), and the checkpoint rows.
 //!
 //! Every read-model column is TEXT or BIGINT and every date is stored both as ISO text (for display and
-//! ordering) and, where arithmetic is needed, as a day number, so the same SQL runs on both backends.
+//! ordering) and, where arithmetic is needed, as a day number, so the same SQL runs on both backends: each
+//! statement is written once and compiled per backend by `on_pool!` / `on_tx!`.
 
+use ::db::migrate::Component;
+use ::db::{DbRow, Pool, PoolSettings, Role, Tx, on_pool, on_tx};
 use chrono::{NaiveDate, Utc};
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Row, Transaction};
 use store::Checkpoint;
 
 use crate::ProjectionError;
 
 /// Which database the read models live in; a few statements differ (row locks, advisory locks).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Postgres,
-    Sqlite,
-}
+pub use ::db::Backend;
 
-/// The projection's migrations per backend, applied in order and recorded in `projection_migrations`.
-/// sqlx's own migrator is not used because the store's migrations share the database and its table.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "checkpoints",
-    include_str!("../../../migrations/projection-postgres/0001_checkpoints.sql"),
-    include_str!("../../../migrations/projection-sqlite/0001_checkpoints.sql"),
-)];
-
-/// A pool and the backend it talks to.
+/// The read models' pool. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Db {
-    pub(crate) pool: AnyPool,
+    pub(crate) pool: Pool,
     pub(crate) backend: Backend,
 }
 
 impl Db {
-    pub async fn connect(url: &str) -> Result<Self, ProjectionError> {
-        sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else {
-            return Err(ProjectionError::Config(
-                "unsupported database URL scheme: use postgres:// or sqlite://".into(),
-            ));
-        };
-        // SQLite allows one writer at a time: a small pool avoids piling up writers that only wait.
-        let max = if backend == Backend::Sqlite { 4 } else { 10 };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .connect(url)
-            .await?;
-        let db = Self { pool, backend };
-        if backend == Backend::Sqlite {
-            // WAL lets the HTTP queries read while a projection writes; the busy timeout makes writers wait.
-            sqlx::query("PRAGMA journal_mode = WAL")
-                .execute(&db.pool)
-                .await?;
-        }
-        db.migrate().await?;
-        Ok(db)
-    }
-
-    /// Applies the pending migrations. On PostgreSQL an advisory lock serializes concurrent starts.
-    pub async fn migrate(&self) -> Result<(), ProjectionError> {
-        let mut tx = self.begin_write().await?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock(7400412001)")
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS projection_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
-        )
-        .execute(&mut *tx)
-        .await?;
-        for (version, name, pg, sqlite) in MIGRATIONS {
-            let done = sqlx::query("SELECT version FROM projection_migrations WHERE version = $1")
-                .bind(*version)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if done.is_some() {
-                continue;
-            }
-            let script = if self.backend == Backend::Postgres {
-                pg
-            } else {
-                sqlite
-            };
-            for statement in script
-                .split(';')
-                .map(str::trim)
-                .filter(|s| !strip_comments(s).is_empty())
-            {
-                sqlx::query(statement).execute(&mut *tx).await?;
-            }
-            sqlx::query("INSERT INTO projection_migrations (version, name) VALUES ($1, $2)")
-                .bind(*version)
-                .bind(*name)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+    /// Opens the database at `url` with the pool sized by `pool` and applies the projection's migrations.
+    pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Self, ProjectionError> {
+        let pool = ::db::open(Role::ReadModels, url, pool)
+            .await
+            .map_err(db_error)?;
+        ::db::migrate::run(Component::ReadModels, &pool)
+            .await
+            .map_err(db_error)?;
+        let backend = pool.backend();
+        Ok(Self { pool, backend })
     }
 
     /// A transaction that will write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
     /// deferred transaction that read first cannot wait for the lock once the store (same file) has
     /// committed meanwhile, and would fail instead of queueing behind the busy timeout.
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Postgres => self.pool.begin().await,
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-        }
+    pub(crate) async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        self.pool.begin_write().await
     }
 
     /// The placeholder style for statements with many parameters: `$n` on PostgreSQL, bare `?` on SQLite
@@ -134,15 +61,25 @@ impl Db {
             ""
         }
     }
+
+    /// A read model's checkpoint row, outside any transaction.
+    pub(crate) async fn checkpoint(
+        &self,
+        name: &str,
+    ) -> Result<Option<CheckpointRow>, ProjectionError> {
+        on_pool!(&self.pool, p => sqlx::query(SELECT_CHECKPOINT)
+            .bind(name)
+            .fetch_optional(p)
+            .await?
+            .map(|r| checkpoint_row(&r))
+            .transpose())
+    }
 }
 
-fn strip_comments(s: &str) -> String {
-    s.lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_owned()
+/// Runs one statement without parameters (DDL, mostly) in `tx`.
+pub(crate) async fn execute(tx: &mut Tx, sql: &str) -> Result<(), ProjectionError> {
+    on_tx!(tx, t => sqlx::query(sql).execute(&mut **t).await.map(drop))?;
+    Ok(())
 }
 
 /// A read model's checkpoint row.
@@ -152,23 +89,24 @@ pub struct CheckpointRow {
     pub checkpoint: Checkpoint,
 }
 
+const SELECT_CHECKPOINT: &str =
+    "SELECT version, checkpoint_tx, checkpoint_pos FROM projection_checkpoints WHERE name = $1";
+
 pub(crate) async fn read_checkpoint(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx,
     db: &Db,
     name: &str,
 ) -> Result<Option<CheckpointRow>, ProjectionError> {
-    let sql = format!(
-        "SELECT version, checkpoint_tx, checkpoint_pos FROM projection_checkpoints WHERE name = $1{}",
-        db.for_update()
-    );
-    let row = sqlx::query(&sql)
+    let sql = format!("{SELECT_CHECKPOINT}{}", db.for_update());
+    on_tx!(tx, t => sqlx::query(&sql)
         .bind(name)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.map(|r| checkpoint_row(&r)).transpose()
+        .fetch_optional(&mut **t)
+        .await?
+        .map(|r| checkpoint_row(&r))
+        .transpose())
 }
 
-pub(crate) fn checkpoint_row(r: &AnyRow) -> Result<CheckpointRow, ProjectionError> {
+pub(crate) fn checkpoint_row(r: &impl DbRow) -> Result<CheckpointRow, ProjectionError> {
     let tx: i64 = r.try_get("checkpoint_tx")?;
     Ok(CheckpointRow {
         version: r.try_get("version")?,
@@ -180,12 +118,14 @@ pub(crate) fn checkpoint_row(r: &AnyRow) -> Result<CheckpointRow, ProjectionErro
 }
 
 pub(crate) async fn write_checkpoint(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx,
     name: &str,
     version: i64,
     checkpoint: Checkpoint,
 ) -> Result<(), ProjectionError> {
-    sqlx::query(
+    let transaction = i64::try_from(checkpoint.transaction_id).unwrap_or(i64::MAX);
+    let now = Utc::now().to_rfc3339();
+    on_tx!(tx, t => sqlx::query(
         "INSERT INTO projection_checkpoints (name, version, checkpoint_tx, checkpoint_pos, updated_at)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (name) DO UPDATE SET version = excluded.version, checkpoint_tx = excluded.checkpoint_tx,
@@ -193,15 +133,45 @@ pub(crate) async fn write_checkpoint(
     )
     .bind(name)
     .bind(version)
-    .bind(i64::try_from(checkpoint.transaction_id).unwrap_or(i64::MAX))
+    .bind(transaction)
     .bind(checkpoint.global_position)
-    .bind(Utc::now().to_rfc3339())
-    .execute(&mut **tx)
-    .await?;
+    .bind(now.as_str())
+    .execute(&mut **t)
+    .await
+    .map(drop))?;
     Ok(())
+}
+
+/// `(case_id, fold)` of the snapshot rows `sql` selects, with `ids` bound in order.
+pub(crate) async fn snapshots(
+    tx: &mut Tx,
+    sql: &str,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, ProjectionError> {
+    on_tx!(tx, t => {
+        let mut q = sqlx::query(sql);
+        for id in ids {
+            q = q.bind(id.as_str());
+        }
+        q.fetch_all(&mut **t)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("case_id")?, r.try_get("fold")?)))
+            .collect()
+    })
 }
 
 /// Days since 1970-01-01: date arithmetic that both backends do the same way.
 pub fn day_number(date: NaiveDate) -> i64 {
     date.signed_duration_since(NaiveDate::default()).num_days()
+}
+
+pub(crate) fn db_error(e: ::db::Error) -> ProjectionError {
+    match e {
+        ::db::Error::Sqlx(e) => ProjectionError::Database(e),
+        ::db::Error::Unavailable(m) => {
+            ProjectionError::Database(sqlx::Error::Io(std::io::Error::other(m)))
+        }
+        ::db::Error::Config(m) | ::db::Error::Migrate(m) => ProjectionError::Config(m),
+    }
 }

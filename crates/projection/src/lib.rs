@@ -20,7 +20,9 @@ pub use model::Model;
 pub use projector::Projector;
 pub use rebuild::{RebuildReport, rebuild, rebuild_stale};
 
-use crate::db::{Db, read_checkpoint, write_checkpoint};
+use ::db::{PoolSettings, locks};
+
+use crate::db::{Db, execute, read_checkpoint, write_checkpoint};
 
 /// The read models' database, shared by the consumers, the HTTP queries, the watcher and rebuilds.
 /// Cheap to clone.
@@ -33,7 +35,12 @@ impl Projections {
     /// Opens the read models' database (`postgres://…` or `sqlite://…`; it may be the store's own),
     /// applies the projection's migrations and creates any read model's tables that do not exist yet.
     pub async fn connect(url: &str) -> Result<Self, ProjectionError> {
-        let db = Db::connect(url).await?;
+        Self::connect_with(url, &PoolSettings::default()).await
+    }
+
+    /// Like [`Self::connect`], with the pool sized by `pool`.
+    pub async fn connect_with(url: &str, pool: &PoolSettings) -> Result<Self, ProjectionError> {
+        let db = Db::connect(url, pool).await?;
         let projections = Self { db };
         projections.ensure_tables().await?;
         Ok(projections)
@@ -49,11 +56,7 @@ impl Projections {
     async fn ensure_tables(&self) -> Result<(), ProjectionError> {
         for model in Model::ALL {
             let mut tx = self.db.begin_write().await?;
-            if self.db.backend == db::Backend::Postgres {
-                sqlx::query("SELECT pg_advisory_xact_lock(7400412002)")
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            tx.advisory_lock(locks::READ_MODEL_TABLES).await?;
             if read_checkpoint(&mut tx, &self.db, model.name())
                 .await?
                 .is_some()
@@ -62,11 +65,9 @@ impl Projections {
             }
             let generation = generation();
             for table in model.tables() {
-                sqlx::query(&format!("DROP TABLE IF EXISTS {}", table.name("")))
-                    .execute(&mut *tx)
-                    .await?;
+                execute(&mut tx, &format!("DROP TABLE IF EXISTS {}", table.name(""))).await?;
                 for ddl in table.ddl("", &generation) {
-                    sqlx::query(&ddl).execute(&mut *tx).await?;
+                    execute(&mut tx, &ddl).await?;
                 }
             }
             write_checkpoint(
@@ -85,9 +86,7 @@ impl Projections {
     pub async fn stale(&self) -> Result<Vec<Model>, ProjectionError> {
         let mut stale = Vec::new();
         for model in Model::ALL {
-            let mut tx = self.db.pool.begin().await?;
-            let row = read_checkpoint(&mut tx, &self.db, model.name()).await?;
-            tx.commit().await?;
+            let row = self.db.checkpoint(model.name()).await?;
             if row.is_none_or(|r| r.version != model.version()) {
                 stale.push(model);
             }

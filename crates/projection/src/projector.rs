@@ -10,10 +10,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use ::db::Tx;
 use async_trait::async_trait;
 use bus::{BatchError, Delivery, EventHandler, HandlerError};
 use domain::Event;
-use sqlx::{Any, Row, Transaction};
 use store::{Checkpoint, RecordedEvent};
 
 use crate::db::{read_checkpoint, write_checkpoint};
@@ -157,13 +157,10 @@ impl Projections {
 
     /// The checkpoint a read model has reached.
     pub async fn checkpoint(&self, model: Model) -> Result<Option<Checkpoint>, ProjectionError> {
-        let row = sqlx::query("SELECT version, checkpoint_tx, checkpoint_pos FROM projection_checkpoints WHERE name = $1")
-            .bind(model.name())
-            .fetch_optional(&self.db.pool)
-            .await?;
-        Ok(row
-            .map(|r| crate::db::checkpoint_row(&r))
-            .transpose()?
+        Ok(self
+            .db
+            .checkpoint(model.name())
+            .await?
             .map(|r| r.checkpoint)
             .filter(|c| *c != Checkpoint::START))
     }
@@ -171,7 +168,7 @@ impl Projections {
 
 /// Loads the snapshots of `case_ids` into the cache (cases without one start from the empty fold).
 async fn load_folds(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx,
     model: Model,
     suffix: &str,
     case_ids: &[String],
@@ -184,13 +181,7 @@ async fn load_folds(
             model.snapshots().name(suffix),
             params.join(", ")
         );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(id.as_str());
-        }
-        for r in q.fetch_all(&mut **tx).await? {
-            let case_id: String = r.try_get("case_id")?;
-            let text: String = r.try_get("fold")?;
+        for (case_id, text) in crate::db::snapshots(tx, &sql, chunk).await? {
             let fold: CaseFold = serde_json::from_str(&text)
                 .map_err(|e| ProjectionError::Decode(format!("snapshot of case {case_id}: {e}")))?;
             cache.insert(case_id, fold);
@@ -201,7 +192,7 @@ async fn load_folds(
 
 /// Rewrites every row (and the snapshot) of the cases a batch touched.
 async fn write_cases(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx,
     prefix: char,
     model: Model,
     suffix: &str,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use store::{Checkpoint, EventStore};
 
-use crate::db::{Backend, write_checkpoint};
+use crate::db::{Backend, execute, write_checkpoint};
 use crate::model::Model;
 use crate::projector::{FoldCache, Target};
 use crate::{ProjectionError, Projections, generation};
@@ -73,11 +73,13 @@ async fn rebuild_one(
     let generation = generation();
     let mut tx = db.begin_write().await?;
     for table in model.tables() {
-        sqlx::query(&format!("DROP TABLE IF EXISTS {}", table.name("_shadow")))
-            .execute(&mut *tx)
-            .await?;
+        execute(
+            &mut tx,
+            &format!("DROP TABLE IF EXISTS {}", table.name("_shadow")),
+        )
+        .await?;
         for ddl in table.ddl("_shadow", &generation) {
-            sqlx::query(&ddl).execute(&mut *tx).await?;
+            execute(&mut tx, &ddl).await?;
         }
     }
     tx.commit().await?;
@@ -101,22 +103,16 @@ async fn rebuild_one(
     let mut tx = db.begin_write().await?;
     if db.backend == Backend::Postgres {
         // Serializes with the live consumer, which locks this row in every batch.
-        sqlx::query("SELECT name FROM projection_checkpoints WHERE name = $1 FOR UPDATE")
-            .bind(model.name())
-            .execute(&mut *tx)
-            .await?;
+        crate::db::read_checkpoint(&mut tx, db, model.name()).await?;
     }
     for table in model.tables() {
-        sqlx::query(&format!("DROP TABLE IF EXISTS {}", table.name("")))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(&format!(
+        execute(&mut tx, &format!("DROP TABLE IF EXISTS {}", table.name(""))).await?;
+        let rename = format!(
             "ALTER TABLE {} RENAME TO {}",
             table.name("_shadow"),
             table.name("")
-        ))
-        .execute(&mut *tx)
-        .await?;
+        );
+        execute(&mut tx, &rename).await?;
     }
     write_checkpoint(&mut tx, model.name(), model.version(), checkpoint).await?;
     tx.commit().await?;

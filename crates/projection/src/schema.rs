@@ -4,8 +4,7 @@
 //! The DDL lives here rather than in migrations on purpose: a read model's shape is versioned with its
 //! code (`VERSION`), and a new shape is rolled out by rebuilding into fresh shadow tables and swapping.
 
-use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use ::db::{DbRow, Tx, on_tx};
 
 use crate::ProjectionError;
 
@@ -22,7 +21,7 @@ fn placeholder(prefix: char, n: usize) -> String {
     }
 }
 
-/// A column's type. Only TEXT and BIGINT are used, so `sqlx::Any` decodes them alike on both backends.
+/// A column's type. Only TEXT and BIGINT are used, so both backends decode them alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Col {
     Text,
@@ -110,7 +109,7 @@ impl Table {
     /// ([`crate::db::Db::placeholder`]).
     pub async fn replace_cases(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut Tx,
         prefix: char,
         suffix: &str,
         case_ids: &[&str],
@@ -123,11 +122,13 @@ impl Table {
                 "DELETE FROM {table} WHERE case_id IN ({})",
                 params.join(", ")
             );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            q.execute(&mut **tx).await?;
+            on_tx!(&mut *tx, t => {
+                let mut q = sqlx::query(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.execute(&mut **t).await.map(drop)
+            })?;
         }
         let names: Vec<&str> = self.columns.iter().map(|(n, _)| *n).collect();
         let per_statement = (MAX_BINDS / names.len()).max(1);
@@ -151,20 +152,22 @@ impl Table {
                 names.join(", "),
                 tuples.join(", ")
             );
-            let mut q = sqlx::query(&sql);
-            for v in chunk.iter().flatten() {
-                q = match v {
-                    Val::Text(t) => q.bind(t.clone()),
-                    Val::Int(i) => q.bind(*i),
-                };
-            }
-            q.execute(&mut **tx).await?;
+            on_tx!(&mut *tx, t => {
+                let mut q = sqlx::query(&sql);
+                for v in chunk.iter().flatten() {
+                    q = match v {
+                        Val::Text(s) => q.bind(s.as_deref()),
+                        Val::Int(i) => q.bind(*i),
+                    };
+                }
+                q.execute(&mut **t).await.map(drop)
+            })?;
         }
         Ok(())
     }
 
     /// One row as text, for comparing two builds of the same read model.
-    pub fn row_text(&self, row: &AnyRow) -> Result<String, ProjectionError> {
+    pub fn row_text(&self, row: &impl DbRow) -> Result<String, ProjectionError> {
         let mut parts = Vec::with_capacity(self.columns.len());
         for (name, col) in self.columns {
             let v = match col {

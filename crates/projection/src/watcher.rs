@@ -8,10 +8,10 @@
 
 use std::time::Duration;
 
+use ::db::{DbRow, on_pool};
 use chrono::{NaiveDate, Utc};
 use command::{CaseService, CommandRequest, RequestMeta, ServiceError};
 use domain::{CaseId, Command, DeadlineKey, RecordDeadlineMissed};
-use sqlx::Row;
 use uuid::Uuid;
 
 use crate::db::day_number;
@@ -90,17 +90,19 @@ impl Watcher {
     /// domain's one definition, [`domain::CaseState::overdue_deadlines`], on the case loaded from the
     /// store, so a lagging read model can neither invent nor hide a miss.
     pub async fn run_once(&self, today: NaiveDate) -> Result<WatchOutcome, ProjectionError> {
-        let rows = sqlx::query(
+        let candidates: Vec<String> = on_pool!(&self.projections.db.pool, p => sqlx::query(
             "SELECT d.case_id, MIN(d.due_day) AS first_due FROM case_deadlines d \
              WHERE d.status = 'open' AND d.pending = 1 AND d.due_day < $1 \
              GROUP BY d.case_id ORDER BY first_due, d.case_id",
         )
         .bind(day_number(today))
-        .fetch_all(&self.projections.db.pool)
-        .await?;
+        .fetch_all(p)
+        .await?
+        .iter()
+        .map(|r| r.try_get("case_id"))
+        .collect::<Result<_, sqlx::Error>>()?);
         let mut outcome = WatchOutcome::default();
-        for r in rows {
-            let case_id: String = r.try_get("case_id")?;
+        for case_id in candidates {
             let Ok(case_uuid) = case_id.parse::<Uuid>() else {
                 tracing::error!(%case_id, "unreadable case id in case_deadlines");
                 outcome.failed += 1;

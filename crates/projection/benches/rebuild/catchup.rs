@@ -85,11 +85,12 @@ pub async fn append_interleaved(
 
 /// Empties one read model: without its checkpoint row, `connect` recreates its tables.
 async fn reset(url: &str, model: Model) -> Bench<Projections> {
-    let pool = sqlx::AnyPool::connect(url).await?;
-    sqlx::query("DELETE FROM projection_checkpoints WHERE name = $1")
+    let pool = db::open(db::Role::ReadModels, url, &db::PoolSettings::default()).await?;
+    db::on_pool!(&pool, p => sqlx::query("DELETE FROM projection_checkpoints WHERE name = $1")
         .bind(model.name())
-        .execute(&pool)
-        .await?;
+        .execute(p)
+        .await
+        .map(drop))?;
     pool.close().await;
     Ok(Projections::connect(url).await?)
 }

@@ -1,13 +1,12 @@
 //! The case list: filters, sorting and paging over `case_list`, with each case's deadlines.
 
+use ::db::DbRow;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use utoipa::{IntoParams, ToSchema};
 
-use super::Filter;
 use super::limits;
+use super::{Filter, rows};
 use crate::db::day_number;
 use crate::model::case_list::level_str;
 use crate::schema::Val;
@@ -178,13 +177,10 @@ impl Projections {
             });
         }
         let where_sql = f.where_sql();
-        let total: i64 = f
-            .apply(sqlx::query(&format!(
-                "SELECT COUNT(*) AS n FROM case_list{where_sql}"
-            )))
-            .fetch_one(&self.db.pool)
-            .await?
-            .try_get("n")?;
+        let count = format!("SELECT COUNT(*) AS n FROM case_list{where_sql}");
+        let total: i64 = rows!(self.db, f, &count, |r| Ok(r.try_get::<i64, _>("n")?))?
+            .into_iter()
+            .sum();
 
         let desc = q.order.unwrap_or_default() == SortOrder::Desc;
         let dir = if desc { "DESC" } else { "ASC" };
@@ -202,11 +198,7 @@ impl Projections {
         let sql = format!(
             "SELECT {COLUMNS} FROM case_list{where_sql} ORDER BY {order}, case_id LIMIT {per_page} OFFSET {offset}"
         );
-        let rows = f.apply(sqlx::query(&sql)).fetch_all(&self.db.pool).await?;
-        let mut items = rows
-            .iter()
-            .map(|r| case_row(r, t))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut items = rows!(self.db, f, &sql, |r| case_row(r, t))?;
         self.attach_deadlines(&mut items, t).await?;
         Ok(CasePage {
             total,
@@ -235,22 +227,8 @@ impl Projections {
              FROM case_deadlines WHERE case_id IN ({}) ORDER BY case_id, due_day, deadline_key",
             params.join(", ")
         );
-        for r in f.apply(sqlx::query(&sql)).fetch_all(&self.db.pool).await? {
-            let case_id: String = r.try_get("case_id")?;
-            let status: String = r.try_get("status")?;
-            let due_day: i64 = r.try_get("due_day")?;
-            // Stored at fold time from `CaseState::is_pending_duty`, so suspension is respected.
-            let pending = r.try_get::<i64, _>("pending")? == 1;
-            let row = DeadlineRow {
-                key: r.try_get("deadline_key")?,
-                due: r.try_get("due")?,
-                status,
-                status_on: r.try_get("status_on")?,
-                rule_id: r.try_get("rule_id")?,
-                explanation: r.try_get("explanation")?,
-                days_overdue: (pending && due_day < today).then_some(today - due_day),
-                superseded_miss: r.try_get("superseded_miss")?,
-            };
+        let deadlines = rows!(self.db, f, &sql, |r| deadline_row(r, today))?;
+        for (case_id, row) in deadlines {
             if let Some(c) = items.iter_mut().find(|c| c.case_id == case_id) {
                 c.deadlines.push(row);
             }
@@ -259,7 +237,26 @@ impl Projections {
     }
 }
 
-fn case_row(r: &AnyRow, today: i64) -> Result<CaseRow, ProjectionError> {
+fn deadline_row(r: &impl DbRow, today: i64) -> Result<(String, DeadlineRow), ProjectionError> {
+    let case_id: String = r.try_get("case_id")?;
+    let status: String = r.try_get("status")?;
+    let due_day: i64 = r.try_get("due_day")?;
+    // Stored at fold time from `CaseState::is_pending_duty`, so suspension is respected.
+    let pending = r.try_get::<i64, _>("pending")? == 1;
+    let row = DeadlineRow {
+        key: r.try_get("deadline_key")?,
+        due: r.try_get("due")?,
+        status,
+        status_on: r.try_get("status_on")?,
+        rule_id: r.try_get("rule_id")?,
+        explanation: r.try_get("explanation")?,
+        days_overdue: (pending && due_day < today).then_some(today - due_day),
+        superseded_miss: r.try_get("superseded_miss")?,
+    };
+    Ok((case_id, row))
+}
+
+fn case_row(r: &impl DbRow, today: i64) -> Result<CaseRow, ProjectionError> {
     let pending_day: Option<i64> = r.try_get("pending_due_day")?;
     let days_overdue = pending_day.map_or(0, |d| (today - d).max(0));
     Ok(CaseRow {

@@ -9,12 +9,24 @@ pub use stats_source::fold_as_of;
 pub mod timeline;
 pub mod watchlist;
 
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::{Any, Row};
+use ::db::DbRow;
 
 use crate::schema::Val;
 use crate::{Model, ProjectionError, Projections};
+
+/// Runs `sql` with a [`Filter`]'s values bound on the read models' pool and maps every row with the
+/// closure-like body (which returns a `Result`); the body is compiled once per backend.
+macro_rules! rows {
+    ($db:expr, $filter:expr, $sql:expr, |$r:ident| $body:expr) => {
+        ::db::on_pool!(&$db.pool, p => {
+            let rows = $filter.apply(sqlx::query($sql)).fetch_all(p).await?;
+            rows.iter()
+                .map(|$r| -> Result<_, $crate::ProjectionError> { $body })
+                .collect::<Result<Vec<_>, $crate::ProjectionError>>()
+        })
+    };
+}
+pub(crate) use rows;
 
 /// Collects a WHERE clause and its bound values.
 #[derive(Debug, Default)]
@@ -42,10 +54,8 @@ impl Filter {
         }
     }
 
-    pub fn apply<'q>(
-        &self,
-        mut q: Query<'q, Any, AnyArguments<'q>>,
-    ) -> Query<'q, Any, AnyArguments<'q>> {
+    /// Binds the collected values, in order, to a query of either backend.
+    pub fn apply<'q, Q: ::db::Bind<'q>>(&self, mut q: Q) -> Q {
         for v in &self.binds {
             q = match v {
                 Val::Text(t) => q.bind(t.clone()),
@@ -63,8 +73,8 @@ impl Projections {
         let mut out = Vec::new();
         for table in model.tables() {
             let sql = format!("SELECT {} FROM {}", table.select_list(), table.name(""));
-            for row in sqlx::query(&sql).fetch_all(&self.db.pool).await? {
-                let mut text = table.row_text(&row)?;
+            let rows = rows!(self.db, Filter::default(), &sql, |row| {
+                let mut text = table.row_text(row)?;
                 if table.base.ends_with("_snapshots") {
                     // The snapshot JSON is compared through its decoded form, not its key order.
                     let fold: String = row.try_get("fold")?;
@@ -72,8 +82,9 @@ impl Projections {
                         .map_err(|e| ProjectionError::Decode(e.to_string()))?;
                     text = format!("{}|{}", table.base, value);
                 }
-                out.push(format!("{}:{text}", table.base));
-            }
+                Ok(format!("{}:{text}", table.base))
+            })?;
+            out.extend(rows);
         }
         out.sort();
         Ok(out)

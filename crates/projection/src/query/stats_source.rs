@@ -6,9 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use ::db::DbRow;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use store::{Checkpoint, EventStore};
 
 use super::Filter;
@@ -76,8 +75,7 @@ impl Projections {
              FROM stat_episodes{}",
             f.where_sql()
         );
-        let rows = f.apply(sqlx::query(&sql)).fetch_all(&self.db.pool).await?;
-        rows.iter().map(episode).collect()
+        super::rows!(self.db, f, &sql, |r| episode(r))
     }
 }
 
@@ -110,7 +108,7 @@ pub async fn fold_as_of(
     Ok(folds)
 }
 
-fn date(r: &AnyRow, col: &str) -> Result<Option<NaiveDate>, ProjectionError> {
+fn date(r: &impl DbRow, col: &str) -> Result<Option<NaiveDate>, ProjectionError> {
     let s: Option<String> = r.try_get(col)?;
     s.map(|s| {
         s.parse()
@@ -119,12 +117,12 @@ fn date(r: &AnyRow, col: &str) -> Result<Option<NaiveDate>, ProjectionError> {
     .transpose()
 }
 
-fn flag(r: &AnyRow, col: &str) -> Result<Option<bool>, ProjectionError> {
+fn flag(r: &impl DbRow, col: &str) -> Result<Option<bool>, ProjectionError> {
     Ok(r.try_get::<Option<i64>, _>(col)?.map(|i| i == 1))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(
-    r: &AnyRow,
+    r: &impl DbRow,
     col: &str,
 ) -> Result<Option<T>, ProjectionError> {
     let s: Option<String> = r.try_get(col)?;
@@ -135,7 +133,7 @@ fn parse<T: serde::de::DeserializeOwned>(
     .transpose()
 }
 
-fn episode(r: &AnyRow) -> Result<Episode, ProjectionError> {
+fn episode(r: &impl DbRow) -> Result<Episode, ProjectionError> {
     Ok(Episode {
         agency: r.try_get("agency")?,
         kind: parse(r, "kind")?,

@@ -5,9 +5,9 @@
 //! the level competent for it. Severity adds: days overdue, +30 prolonged, +20 per appeal or
 //! re-denunciation, +30 continuing after effect, +30 group, +15 above the competent level.
 
+use ::db::DbRow;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Filter;
@@ -133,13 +133,10 @@ impl Projections {
              + 20 * (appeals + re_denunciations) + 30 * continued_after_effect + 30 * is_group + 15 * above_competent_level)"
         );
         let where_sql = f.where_sql();
-        let total: i64 = f
-            .apply(sqlx::query(&format!(
-                "SELECT COUNT(*) AS n FROM case_list{where_sql}"
-            )))
-            .fetch_one(&self.db.pool)
-            .await?
-            .try_get("n")?;
+        let count = format!("SELECT COUNT(*) AS n FROM case_list{where_sql}");
+        let total: i64 = super::rows!(self.db, f, &count, |r| Ok(r.try_get::<i64, _>("n")?))?
+            .into_iter()
+            .sum();
         let offset = i64::from(page - 1) * i64::from(per_page);
         let sql = format!(
             "SELECT case_id, tracking_code, kind, status, current_agency, competent_agency, level, received_on, \
@@ -147,8 +144,7 @@ impl Projections {
              is_group, above_competent_level, continued_after_effect, {severity} AS severity \
              FROM case_list{where_sql} ORDER BY severity DESC, case_id LIMIT {per_page} OFFSET {offset}"
         );
-        let mut items = Vec::new();
-        for r in f.apply(sqlx::query(&sql)).fetch_all(&self.db.pool).await? {
+        let items = super::rows!(self.db, f, &sql, |r| {
             let days_open: Option<i64> = r.try_get("days_open")?;
             let days_open = days_open.unwrap_or(0);
             let days_overdue: i64 = r.try_get("days_overdue")?;
@@ -171,7 +167,7 @@ impl Projections {
                     r.try_get::<i64, _>("above_competent_level")? == 1,
                 ),
             ];
-            items.push(WatchlistEntry {
+            Ok(WatchlistEntry {
                 case_id: r.try_get("case_id")?,
                 tracking_code: r.try_get("tracking_code")?,
                 kind: r.try_get("kind")?,
@@ -191,8 +187,8 @@ impl Projections {
                     .filter(|(_, on)| *on)
                     .map(|(n, _)| (*n).to_owned())
                     .collect(),
-            });
-        }
+            })
+        })?;
         Ok(Watchlist {
             today: today.to_string(),
             total,

@@ -36,11 +36,14 @@ async fn read_everything(db: &TestDb) -> Vec<RecordedEvent> {
 
 /// Empty read models in the same database: without their checkpoint rows, `connect` recreates the tables.
 async fn reset(db: &TestDb) -> Projections {
-    let pool = sqlx::AnyPool::connect(&db.url).await.expect("connect");
-    sqlx::query("DELETE FROM projection_checkpoints")
-        .execute(&pool)
+    let pool = db::open(db::Role::ReadModels, &db.url, &db::PoolSettings::default())
         .await
-        .expect("forget the checkpoints");
+        .expect("connect");
+    db::on_pool!(&pool, p => sqlx::query("DELETE FROM projection_checkpoints")
+        .execute(p)
+        .await
+        .map(drop))
+    .expect("forget the checkpoints");
     pool.close().await;
     Projections::connect(&db.url).await.expect("reconnect")
 }
@@ -210,7 +213,7 @@ async fn a_page_is_applied_in_one_transaction_on_postgres() {
         handler.handle_batch(&all).await.expect("page");
     }
     // Every row a page wrote carries the id of the one transaction that wrote it.
-    let pool = sqlx::AnyPool::connect(&db.url).await.expect("connect");
+    let pool = sqlx::PgPool::connect(&db.url).await.expect("connect");
     for table in [
         "case_list",
         "case_deadlines",

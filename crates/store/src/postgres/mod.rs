@@ -5,21 +5,17 @@ mod backend;
 
 pub use backend::APPENDER_LOCK;
 
-use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use db::migrate::Component;
+use db::{PoolSettings, Role};
+use sqlx::postgres::PgPool;
 use sqlx::{Connection, PgConnection};
 
 use crate::{StoreError, db_error};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
-
-/// How many connections [`PgStore::connect`] opens at most; use [`PgStore::from_pool`] to choose otherwise.
+/// How many connections [`PgStore::connect`] opens at most (the event store's default in `db::Role`); use
+/// [`PgStore::connect_with`] to choose otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
-
-/// How long [`PgStore::connect`] waits for the server to answer.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Server-side limits on the store's own sessions, so that a stuck appender (a frozen process, a lost network
 /// between two statements) cannot hold the read horizon back for longer than this (ADR 0002). An append is a
@@ -52,43 +48,25 @@ impl PgStore {
         url: &str,
         max_connections: u32,
     ) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Config(format!("invalid PostgreSQL URL: {e}")))?
+        Self::connect_with(url, &PoolSettings::with_max_connections(max_connections)).await
+    }
+
+    /// Like [`Self::connect`], with the pool sized by `pool` (the settings' event-store pool).
+    pub async fn connect_with(url: &str, pool: &PoolSettings) -> Result<Self, StoreError> {
+        let options = db::open::pg_options(url)
+            .map_err(open_error)?
             // `read_all`'s bounds change every page; a cached generic plan ignores them and scans the
             // whole table (about 1 s per page at a million events, against 9 ms with the index).
             .options([("plan_cache_mode", "force_custom_plan")]);
         // Migrations may legitimately run long: the limits apply to the pooled sessions only.
         let pooled = options.clone().options(SESSION_LIMITS);
-        let place = format!(
-            "{}:{}/{}",
-            options.get_host(),
-            options.get_port(),
-            options.get_database().unwrap_or_default()
-        );
-        // Bounded, because an unroutable address would otherwise hang for the operating system's TCP timeout.
-        let mut conn =
-            match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await
-            {
-                Ok(Ok(conn)) => conn,
-                Ok(Err(e)) => {
-                    return Err(StoreError::Unavailable(format!(
-                        "cannot connect to PostgreSQL at {place}: {e}"
-                    )));
-                }
-                Err(_) => {
-                    return Err(StoreError::Unavailable(format!(
-                        "cannot connect to PostgreSQL at {place}: no answer within {} s",
-                        CONNECT_TIMEOUT.as_secs()
-                    )));
-                }
-            };
+        let mut conn = db::open::pg_connect(Role::EventStore, &options)
+            .await
+            .map_err(open_error)?;
         migrate(&mut conn).await?;
         // Closing politely is a courtesy; the migrations are committed whether or not it succeeds.
         let _ = conn.close().await;
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_lazy_with(pooled);
+        let pool = db::open::pg_pool(Role::EventStore, pooled, pool);
         Ok(Self { pool })
     }
 
@@ -115,13 +93,24 @@ impl PgStore {
 }
 
 async fn migrate(conn: &mut PgConnection) -> Result<(), StoreError> {
-    MIGRATOR.run(&mut *conn).await.map_err(|e| {
-        StoreError::Config(format!(
-            "applying the PostgreSQL migrations failed: {e} (migrations run as the database owner: \
-             `petition migrate` with PETITION_MIGRATION_DATABASE_URL)"
-        ))
-    })?;
+    db::migrate::run_pg(Component::Store, conn)
+        .await
+        .map_err(|e| {
+            StoreError::Config(format!(
+                "{e} (PostgreSQL; migrations run as the database owner: \
+                 `petition migrate` with PETITION_MIGRATION_DATABASE_URL)"
+            ))
+        })?;
     realign_transaction_ids(conn).await
+}
+
+/// The store's error for a failure to open or migrate its database.
+pub(crate) fn open_error(e: db::Error) -> StoreError {
+    match e {
+        db::Error::Config(m) | db::Error::Migrate(m) => StoreError::Config(m),
+        db::Error::Unavailable(m) => StoreError::Unavailable(m),
+        db::Error::Sqlx(e) => db_error::map(e),
+    }
 }
 
 /// After a logical restore into a fresh cluster the server's transaction ids restart below the stored ones;
