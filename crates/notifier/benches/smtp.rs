@@ -20,7 +20,7 @@ mod smtp_sink;
 
 use std::time::{Duration, Instant};
 
-use bus::{EventSource, StoreTail};
+use feed::{EventSource, StoreTail};
 use domain::PetitionKind;
 
 use helpers::{Backend, TestCase, World, person, receive};

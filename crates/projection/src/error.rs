@@ -1,6 +1,6 @@
 //! The projection's error type; each variant says whether retrying can help.
 
-use bus::HandlerError;
+use feed::HandlerError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectionError {

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bus::{BatchError, Delivery, EventHandler, HandlerError};
+use feed::{BatchError, Delivery, EventHandler, HandlerError};
 use domain::Event;
 use sqlx::{Any, Row, Transaction};
 use store::{Checkpoint, RecordedEvent};

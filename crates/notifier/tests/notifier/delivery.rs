@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bus::Delivery;
+use feed::Delivery;
 use domain::PetitionKind;
 use notifier::{DeliveryStatus, Notifier, NotifierSettings};
 

@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use bus::{EventSource, StoreTail};
+use feed::{EventSource, StoreTail};
 use chrono::NaiveDate;
 use domain::{
     AgencyCode, CaseId, CaseState, Channel, Classify, Clocks, Command, ComplexityCriteria,

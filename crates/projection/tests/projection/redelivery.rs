@@ -1,6 +1,6 @@
 //! Redelivered events are skipped by the checkpoint and could not double-count anyway.
 
-use bus::Delivery;
+use feed::Delivery;
 use domain::{Outcome, PetitionKind};
 use projection::Model;
 use projection::query::stats::{Granularity, StatsQuery};
