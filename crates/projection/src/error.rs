@@ -29,6 +29,15 @@ pub enum ProjectionError {
     Config(String),
 }
 
+impl From<feed::case::CaseError> for ProjectionError {
+    fn from(e: feed::case::CaseError) -> Self {
+        match e {
+            feed::case::CaseError::Store(e) => ProjectionError::Store(e),
+            e @ feed::case::CaseError::Decode { .. } => ProjectionError::Decode(e.to_string()),
+        }
+    }
+}
+
 impl From<ProjectionError> for HandlerError {
     fn from(e: ProjectionError) -> Self {
         match e {

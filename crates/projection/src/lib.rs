@@ -12,13 +12,16 @@ mod projector;
 pub mod query;
 mod rebuild;
 mod schema;
-mod snapshot;
 pub mod watcher;
 
 pub use error::ProjectionError;
 pub use model::Model;
 pub use projector::Projector;
 pub use rebuild::{RebuildReport, rebuild, rebuild_stale};
+
+use std::sync::Arc;
+
+use store::EventStore;
 
 use crate::db::{Db, read_checkpoint, write_checkpoint};
 
@@ -27,6 +30,8 @@ use crate::db::{Db, read_checkpoint, write_checkpoint};
 #[derive(Debug, Clone)]
 pub struct Projections {
     pub(crate) db: Db,
+    /// Where a case whose snapshot cannot be decoded is refolded from (see [`Projections::with_store`]).
+    pub(crate) store: Option<Arc<dyn EventStore>>,
 }
 
 impl Projections {
@@ -34,9 +39,16 @@ impl Projections {
     /// applies the projection's migrations and creates any read model's tables that do not exist yet.
     pub async fn connect(url: &str) -> Result<Self, ProjectionError> {
         let db = Db::connect(url).await?;
-        let projections = Self { db };
+        let projections = Self { db, store: None };
         projections.ensure_tables().await?;
         Ok(projections)
+    }
+
+    /// The event store the read models are folded from: a case whose snapshot does not decode (corrupt,
+    /// or of another shape) is then refolded from it instead of stopping the consumer.
+    pub fn with_store(mut self, store: Arc<dyn EventStore>) -> Self {
+        self.store = Some(store);
+        self
     }
 
     /// Which backend holds the read models.
