@@ -170,7 +170,7 @@ async fn load_folds(
     for chunk in case_ids.chunks(500) {
         let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT case_id, fold FROM {} WHERE case_id IN ({})",
+            "SELECT case_id, version, fold FROM {} WHERE case_id IN ({})",
             model.snapshots().name(suffix),
             params.join(", ")
         );
