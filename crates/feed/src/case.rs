@@ -42,7 +42,9 @@ pub enum CaseError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A stored event could not be decoded: corruption, or an event newer than this build.
-    #[error("stored event {event_id} ({event_type} v{schema_version}, case version {version}) cannot be decoded: {reason}")]
+    #[error(
+        "stored event {event_id} ({event_type} v{schema_version}, case version {version}) cannot be decoded: {reason}"
+    )]
     Decode {
         event_id: Uuid,
         event_type: String,
@@ -109,7 +111,10 @@ pub fn decode_all(recorded: &[RecordedEvent], personal: Personal) -> Result<Vec<
 }
 
 /// Decodes and folds stored events (of one case, in order) into `F`.
-pub fn fold<F: Fold>(recorded: Vec<RecordedEvent>, personal: Personal) -> Result<Loaded<F>, CaseError> {
+pub fn fold<F: Fold>(
+    recorded: Vec<RecordedEvent>,
+    personal: Personal,
+) -> Result<Loaded<F>, CaseError> {
     let events = decode_all(&recorded, personal)?;
     let mut state = F::default();
     for (r, e) in recorded.iter().zip(&events) {

@@ -44,7 +44,11 @@ fn receive() -> Command {
         signatory_count: 1,
         related_case: None,
         decision_date_learned: None,
-        tracking_code: TrackingCode::generate(PetitionKind::Complaint, 2026, [1, 2, 3, 4, 5, 6, 7, 8]),
+        tracking_code: TrackingCode::generate(
+            PetitionKind::Complaint,
+            2026,
+            [1, 2, 3, 4, 5, 6, 7, 8],
+        ),
         referrer: None,
     })
 }
@@ -136,10 +140,17 @@ async fn a_case_loads_now_up_to_a_version_an_event_or_an_instant() {
         Horizon::Event(Uuid::now_v7()),
         Horizon::AsOf(between - chrono::TimeDelta::hours(1)),
     ] {
-        let nothing = load(&store, case_id, horizon, Personal::Omit).await.expect("load");
+        let nothing = load(&store, case_id, horizon, Personal::Omit)
+            .await
+            .expect("load");
         assert!(nothing.is_none(), "{horizon:?}");
     }
-    let unknown = load(&store, CaseId::from_uuid(Uuid::now_v7()), Horizon::Now, Personal::Omit);
+    let unknown = load(
+        &store,
+        CaseId::from_uuid(Uuid::now_v7()),
+        Horizon::Now,
+        Personal::Omit,
+    );
     assert!(unknown.await.expect("load").is_none());
 }
 
@@ -148,8 +159,12 @@ async fn the_personal_part_is_opened_only_when_asked() {
     let store = SqliteStore::in_memory().await.expect("store");
     let case_id = CaseId::from_uuid(Uuid::now_v7());
     record(&store, case_id, receive()).await;
-    let with = load(&store, case_id, Horizon::Now, Personal::Include).await.expect("load");
-    let without = load(&store, case_id, Horizon::Now, Personal::Omit).await.expect("load");
+    let with = load(&store, case_id, Horizon::Now, Personal::Include)
+        .await
+        .expect("load");
+    let without = load(&store, case_id, Horizon::Now, Personal::Omit)
+        .await
+        .expect("load");
     assert!(with.expect("exists").state.petitioners().is_some());
     assert!(without.expect("exists").state.petitioners().is_none());
 }
@@ -167,7 +182,12 @@ async fn an_undecodable_event_is_named_not_skipped() {
         personal: None,
     };
     store
-        .append(&stream_of(case_id), ExpectedVersion::Exact(1), vec![alien.clone()], &meta())
+        .append(
+            &stream_of(case_id),
+            ExpectedVersion::Exact(1),
+            vec![alien.clone()],
+            &meta(),
+        )
         .await
         .expect("append");
     let error = load(&store, case_id, Horizon::Now, Personal::Omit)
@@ -178,14 +198,19 @@ async fn an_undecodable_event_is_named_not_skipped() {
         "{error}"
     );
     // Up to the version before it, the case still loads.
-    let before = load(&store, case_id, Horizon::Version(1), Personal::Omit).await.expect("load");
+    let before = load(&store, case_id, Horizon::Version(1), Personal::Omit)
+        .await
+        .expect("load");
     assert_eq!(before.expect("exists").state.version, 1);
 }
 
 #[tokio::test]
 async fn every_case_folds_as_of_an_instant() {
     let store = SqliteStore::in_memory().await.expect("store");
-    let (a, b) = (CaseId::from_uuid(Uuid::now_v7()), CaseId::from_uuid(Uuid::now_v7()));
+    let (a, b) = (
+        CaseId::from_uuid(Uuid::now_v7()),
+        CaseId::from_uuid(Uuid::now_v7()),
+    );
     record(&store, a, receive()).await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     let between = Utc::now();
@@ -207,6 +232,10 @@ fn case_streams_are_named_in_one_place() {
     assert_eq!(stream.as_str(), format!("case-{}", Uuid::from(case_id)));
     assert_eq!(case_of(&stream), Some(case_id));
     for other in ["notifications-0190", "privacy-x", "case-not-a-uuid"] {
-        assert_eq!(case_of(&StreamId::parse(other).expect("stream")), None, "{other}");
+        assert_eq!(
+            case_of(&StreamId::parse(other).expect("stream")),
+            None,
+            "{other}"
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use store::{Checkpoint, EventStore};
 
-use crate::{SourceError, Delivery, EventHandler, EventSource, HandlerError, RunOutcome};
+use crate::{Delivery, EventHandler, EventSource, HandlerError, RunOutcome, SourceError};
 
 /// Tails `read_all` from the handler's own checkpoint and hands each page to
 /// [`EventHandler::handle_batch`] (by default one event at a time). A failure stops the page, and the

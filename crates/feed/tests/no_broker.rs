@@ -7,7 +7,14 @@ use std::process::Command;
 fn dependents(package: &str, forbidden: &str) -> String {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let out = Command::new(cargo)
-        .args(["tree", "--offline", "--edges", "normal,build,dev", "--prefix", "none"])
+        .args([
+            "tree",
+            "--offline",
+            "--edges",
+            "normal,build,dev",
+            "--prefix",
+            "none",
+        ])
         .args(["--package", package, "--invert", forbidden])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -28,7 +35,10 @@ fn dependents(package: &str, forbidden: &str) -> String {
 fn readers_compile_without_a_broker() {
     for package in ["feed", "projection", "notifier"] {
         let found = dependents(package, "async-nats");
-        assert!(found.is_empty(), "{package} depends on async-nats through:\n{found}");
+        assert!(
+            found.is_empty(),
+            "{package} depends on async-nats through:\n{found}"
+        );
     }
 }
 

@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bus::{ConsumerConfig, JetStreamSource, Relay, RelayConfig};
-use feed::{Delivery, EventHandler, EventSource, HandlerError};
 use command::http::{ApiToken, AppState, HttpConfig, TokenList};
 use command::{CaseService, SystemTime};
+use feed::{Delivery, EventHandler, EventSource, HandlerError};
 use secrecy::SecretString;
 use store::Checkpoint;
 use uuid::Uuid;

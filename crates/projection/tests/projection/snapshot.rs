@@ -19,7 +19,12 @@ async fn catch_up(projections: &Projections, db: &TestDb) {
     for handler in projections.handlers() {
         loop {
             let o = tail.run_once(&handler, 1000).await.expect("tail");
-            assert_eq!((o.retried, o.dead_lettered), (0, 0), "{} failed", handler.name());
+            assert_eq!(
+                (o.retried, o.dead_lettered),
+                (0, 0),
+                "{} failed",
+                handler.name()
+            );
             if o.handled == 0 {
                 break;
             }
@@ -39,10 +44,12 @@ enum Spoil {
 async fn spoil(db: &TestDb, case_id: &str, how: Spoil) {
     let pool = sqlx::AnyPool::connect(&db.url).await.expect("connect");
     for table in SNAPSHOT_TABLES {
-        let row = sqlx::query(&format!("SELECT fold FROM {table} WHERE case_id = '{case_id}'"))
-            .fetch_one(&pool)
-            .await
-            .expect("a snapshot exists");
+        let row = sqlx::query(&format!(
+            "SELECT fold FROM {table} WHERE case_id = '{case_id}'"
+        ))
+        .fetch_one(&pool)
+        .await
+        .expect("a snapshot exists");
         let fold: String = row.get("fold");
         let spoiled = match how {
             Spoil::Garbage => "{not json".to_owned(),
@@ -96,7 +103,9 @@ async fn recovers(backend: Backend, how: Spoil) {
         match refused {
             Err(e) => match e.error {
                 HandlerError::Permanent(m) => assert!(m.contains("snapshot of case"), "{m}"),
-                HandlerError::Transient(m) => panic!("{}: expected permanent, got {m}", handler.name()),
+                HandlerError::Transient(m) => {
+                    panic!("{}: expected permanent, got {m}", handler.name())
+                }
             },
             Ok(()) => panic!("{} applied an event on a corrupt snapshot", handler.name()),
         }
@@ -109,12 +118,20 @@ async fn recovers(backend: Backend, how: Spoil) {
         .await
         .expect("rebuild");
     assert_eq!(rebuilt.len(), 2);
-    assert_eq!(recovered, dumps(&projections).await, "recovered rows differ from a rebuild");
+    assert_eq!(
+        recovered,
+        dumps(&projections).await,
+        "recovered rows differ from a rebuild"
+    );
     // The spoiled snapshots were rewritten with the real fold.
     let pool = sqlx::AnyPool::connect(&db.url).await.expect("connect");
     for table in SNAPSHOT_TABLES {
         let sql = format!("SELECT fold FROM {table} WHERE case_id = '{a}'");
-        let fold: String = sqlx::query(&sql).fetch_one(&pool).await.expect("row").get("fold");
+        let fold: String = sqlx::query(&sql)
+            .fetch_one(&pool)
+            .await
+            .expect("row")
+            .get("fold");
         let fold: projection::fold::CaseFold = serde_json::from_str(&fold).expect("decodes");
         assert_eq!(fold.state.version, 4, "{table}");
     }
