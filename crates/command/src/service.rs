@@ -113,11 +113,6 @@ impl From<CaseError> for ServiceError {
     }
 }
 
-/// Decodes stored events into domain events, in order, personal part included (see [`feed::case`]).
-pub fn decode_events(recorded: &[RecordedEvent]) -> Result<Vec<Event>, ServiceError> {
-    Ok(case::decode_all(recorded, Personal::Include)?)
-}
-
 /// Reads and folds a case through [`feed::case`], personal part included; `None` for a case without
 /// events (within `horizon`).
 pub(crate) async fn load_case(
