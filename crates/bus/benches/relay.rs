@@ -12,10 +12,8 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, message::PublishMessage};
 use async_trait::async_trait;
-use bus::{
-    ConsumerConfig, Delivery, EventHandler, EventSource, HandlerError, JetStreamSource, Relay,
-    RelayConfig, StreamSettings, route::Route,
-};
+use bus::{ConsumerConfig, JetStreamSource, Relay, RelayConfig, StreamSettings, route::Route};
+use feed::{Delivery, EventHandler, EventSource, HandlerError};
 use serde_json::json;
 use store::{Checkpoint, CommandMeta, EventStore, ExpectedVersion, NewEvent, StreamId};
 use uuid::Uuid;

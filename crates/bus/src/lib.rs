@@ -1,11 +1,9 @@
-//! How committed events reach everybody else.
+//! How committed events reach other processes: NATS JetStream.
 //!
-//! The store is the truth; this crate carries it. [`EventHandler`] is what a consumer (a projection, the
-//! notifier, the deadline watcher) implements; an [`EventSource`] feeds it, either from NATS JetStream
-//! (a durable pull consumer, production) or by tailing the store in-process (the embedded default).
-//! Both give the same guarantees to a handler: every event, in the store's global order, at least once.
-//! A handler makes redelivery harmless by storing its [`store::Checkpoint`] in the same transaction as
-//! its own rows, and skipping any delivery at or before it.
+//! The store is the truth; this crate carries it over NATS. The consumer port (`feed::EventHandler`,
+//! `feed::EventSource`, the in-process `feed::StoreTail`) lives in the `feed` crate, next to the store, so
+//! readers compile without async-nats; here [`JetStreamSource`] implements `feed::EventSource` over a
+//! durable pull consumer, for consumers in other processes.
 //!
 //! The [`relay`] publishes the store to JetStream; [`cloudevents`] and [`subject`] define the wire format;
 //! [`status`] reports how far each part is behind; [`compare`] checks that the stream still holds exactly the
@@ -13,26 +11,21 @@
 
 pub mod cloudevents;
 pub mod compare;
-mod consumer;
 pub mod jetstream;
 pub mod metrics;
 pub mod relay;
 pub mod route;
-mod signal;
 pub mod status;
 mod stream;
 pub mod subject;
-mod tail;
 
 pub use compare::{
     CompareOptions, CompareReport, Divergence, DivergenceKind, Verdict, compare_stream,
 };
-pub use consumer::{
-    BatchError, BusError, Delivery, EventHandler, EventSource, HandlerError, RunOutcome,
-};
+/// Errors of the relay and the JetStream source: the feed's source error, so a caller handles one type
+/// whichever source feeds its handler.
+pub type BusError = feed::SourceError;
 pub use jetstream::{ConsumerConfig, JetStreamSource};
 pub use relay::{LeaseConfig, Relay, RelayConfig, RelayOutcome};
-pub use signal::SignallingStore;
 pub use status::{BusStatus, bus_status};
 pub use stream::{StreamSettings, connect, ensure_stream};
-pub use tail::StoreTail;

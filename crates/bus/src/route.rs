@@ -4,10 +4,14 @@
 //! has `to_agency`; `petition.accepted` has `agency`), so the route of an event is folded over its stream:
 //! each event's fields override what earlier events of the same case said. The fold depends only on the
 //! store, so republishing an event always yields the same subject. A small cache keeps the last route per
-//! stream; on a miss the stream is read back from the store.
+//! stream; on a miss the stream is read back from the store through `feed::case` (the one way to load a
+//! case). The route folds the raw payloads rather than the decoded `CaseState`, on purpose: every event is
+//! published, even one this build cannot decode (a newer schema during a rolling upgrade), and the subjects
+//! of events already in the stream must not change (`compare-stream` recomputes them). See ADR 0011.
 
 use std::collections::HashMap;
 
+use feed::case::{Horizon, read};
 use serde_json::Value;
 use store::{EventStore, RecordedEvent, StoreError, StreamId};
 
@@ -72,11 +76,9 @@ impl Router {
         let before = match self.last.get(&event.stream_id) {
             Some((version, route)) if *version + 1 == event.version => route.clone(),
             _ if event.version <= 1 => Route::default(),
-            _ => store
-                .read_stream(&event.stream_id)
+            _ => read(store, &event.stream_id, Horizon::Version(event.version - 1))
                 .await?
                 .iter()
-                .take_while(|e| e.version < event.version)
                 .fold(Route::default(), |route, e| route.after(&e.payload)),
         };
         let route = before.after(&event.payload);

@@ -84,7 +84,9 @@ pub fn ce_source(agency: &str) -> String {
 
 /// The case id of a stream (`case-<uuid>` → `<uuid>`); other streams are their own subject.
 pub fn case_subject(stream_id: &str) -> &str {
-    stream_id.strip_prefix("case-").unwrap_or(stream_id)
+    stream_id
+        .strip_prefix(store::CASE_STREAM_PREFIX)
+        .unwrap_or(stream_id)
 }
 
 #[cfg(test)]

@@ -8,9 +8,7 @@ pub mod privacy;
 mod service;
 mod time;
 
-pub use service::{
-    CaseService, CommandOutcome, CommandRequest, RequestMeta, ServiceError, decode_events,
-};
+pub use service::{CaseService, CommandOutcome, CommandRequest, RequestMeta, ServiceError};
 pub use time::{
     DATE_OUT_OF_RANGE, DateOutOfRange, FixedTime, MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR,
     SystemTime, TimeSource, check_date, check_instant, check_opt_date, check_opt_instant,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use domain::{AgencyDirectory, CaseId, CaseState, Command, DecideContext, DomainError, Event};
+use feed::case::{self, CaseError, Horizon, Personal};
 use store::{
     AppendOutcome, CommandMeta, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StoreError,
     StreamId,
@@ -92,25 +93,34 @@ pub enum ServiceError {
     Store(#[from] StoreError),
 }
 
-/// Decodes stored events into domain events, in order.
-pub fn decode_events(recorded: &[RecordedEvent]) -> Result<Vec<Event>, ServiceError> {
-    recorded
-        .iter()
-        .map(|r| {
-            Event::from_stored(
-                &r.event_type,
-                r.schema_version,
-                &r.payload,
-                r.personal.as_ref(),
-            )
-            .map_err(|e| ServiceError::Decode {
-                event_id: r.event_id,
-                event_type: r.event_type.clone(),
-                schema_version: r.schema_version,
-                reason: e.to_string(),
-            })
-        })
-        .collect()
+impl From<CaseError> for ServiceError {
+    fn from(e: CaseError) -> Self {
+        match e {
+            CaseError::Store(e) => ServiceError::Store(e),
+            CaseError::Decode {
+                event_id,
+                event_type,
+                schema_version,
+                reason,
+                ..
+            } => ServiceError::Decode {
+                event_id,
+                event_type,
+                schema_version,
+                reason,
+            },
+        }
+    }
+}
+
+/// Reads and folds a case through [`feed::case`], personal part included; `None` for a case without
+/// events (within `horizon`).
+pub(crate) async fn load_case(
+    store: &dyn EventStore,
+    case_id: CaseId,
+    horizon: Horizon,
+) -> Result<Option<case::Loaded>, ServiceError> {
+    Ok(case::load(store, case_id, horizon, Personal::Include).await?)
 }
 
 /// Loads, decides and appends. Cheap to clone; shared by every request handler.
@@ -182,12 +192,10 @@ impl CaseService {
         &self,
         case_id: CaseId,
     ) -> Result<(Vec<RecordedEvent>, CaseState), ServiceError> {
-        let recorded = self.store.read_stream(&stream_of(case_id)).await?;
-        if recorded.is_empty() {
-            return Err(ServiceError::NotFound(case_id));
-        }
-        let events = decode_events(&recorded)?;
-        Ok((recorded, CaseState::fold(&events)))
+        let loaded = load_case(self.store.as_ref(), case_id, Horizon::Now)
+            .await?
+            .ok_or(ServiceError::NotFound(case_id))?;
+        Ok((loaded.recorded, loaded.state))
     }
 
     /// The earlier case a repeat petition names (`related_case`), for the commands whose decision depends
@@ -201,11 +209,8 @@ impl CaseService {
         let (Command::Guide(_), Some(related)) = (command, state.related_case) else {
             return Ok(None);
         };
-        let recorded = self.store.read_stream(&stream_of(related)).await?;
-        if recorded.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(CaseState::fold(&decode_events(&recorded)?)))
+        let loaded = load_case(self.store.as_ref(), related, Horizon::Now).await?;
+        Ok(loaded.map(|l| l.state))
     }
 
     /// Executes one command; see the module documentation for the steps.
@@ -219,8 +224,10 @@ impl CaseService {
 
         let stream = stream_of(request.case_id);
         for attempt in 1..=MAX_ATTEMPTS {
-            let recorded = self.store.read_stream(&stream).await?;
-            let state = CaseState::fold(&decode_events(&recorded)?);
+            let state = load_case(self.store.as_ref(), request.case_id, Horizon::Now)
+                .await?
+                .map(|l| l.state)
+                .unwrap_or_default();
             let is_receive = matches!(request.command, Command::Receive(_));
             if !is_receive && state.version == 0 {
                 return Err(ServiceError::NotFound(request.case_id));
@@ -340,7 +347,7 @@ impl CaseService {
 
 /// The stream that holds one case.
 pub(crate) fn stream_of(case_id: CaseId) -> StreamId {
-    StreamId::for_case(case_id.into())
+    case::stream_of(case_id)
 }
 
 fn to_new_event(event: &Event) -> NewEvent {

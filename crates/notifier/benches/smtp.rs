@@ -20,8 +20,8 @@ mod smtp_sink;
 
 use std::time::{Duration, Instant};
 
-use bus::{EventSource, StoreTail};
 use domain::PetitionKind;
+use feed::{EventSource, StoreTail};
 
 use helpers::{Backend, TestCase, World, person, receive};
 

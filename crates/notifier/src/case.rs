@@ -1,7 +1,9 @@
 //! Reads a case from the event store as it stood right after one of its events: the notifier's only view
-//! of personal data, because bus deliveries (JetStream) never carry the personal part.
+//! of personal data, because bus deliveries (JetStream) never carry the personal part. Loading goes through
+//! `feed::case`, like every other reader of a case.
 
-use domain::{CaseState, Event};
+use domain::{CaseId, CaseState, Event};
+use feed::case::{self, CaseError, Horizon, Personal};
 use store::{EventStore, RecordedEvent, StreamId};
 use uuid::Uuid;
 
@@ -18,42 +20,44 @@ pub struct LoadedCase {
 
 /// The case id of a `case-<uuid>` stream; `None` for other streams (such as `notifications-…`).
 pub fn case_id_of(stream: &StreamId) -> Option<Uuid> {
-    stream
-        .as_str()
-        .strip_prefix("case-")
-        .and_then(|id| Uuid::parse_str(id).ok())
+    case::case_of(stream).map(Uuid::from)
 }
 
-fn decode(e: &RecordedEvent) -> Result<Event> {
-    Event::from_stored(
-        &e.event_type,
-        e.schema_version,
-        &e.payload,
-        e.personal.as_ref(),
-    )
-    .map_err(|err| NotifierError::Decode(format!("{} ({}): {err}", e.event_id, e.event_type)))
+impl From<CaseError> for NotifierError {
+    fn from(e: CaseError) -> Self {
+        match e {
+            CaseError::Store(e) => e.into(),
+            CaseError::Decode {
+                event_id,
+                event_type,
+                reason,
+                ..
+            } => NotifierError::Decode(format!("{event_id} ({event_type}): {reason}")),
+        }
+    }
 }
 
 /// Loads `case_id` up to `event_id`. The state is folded only that far, so a message about an old event
 /// (a retry, a preview) shows the case as it was then, not as it is now.
 pub async fn load(store: &dyn EventStore, case_id: Uuid, event_id: Uuid) -> Result<LoadedCase> {
-    let events = store.read_stream(&StreamId::for_case(case_id)).await?;
-    let mut state = CaseState::default();
-    for recorded in events {
-        let event = decode(&recorded)?;
-        state.apply(&event);
-        if recorded.event_id == event_id {
-            return Ok(LoadedCase {
-                case_id,
-                recorded,
-                event,
-                state,
-            });
-        }
-    }
-    Err(NotifierError::NotFound(format!(
-        "event {event_id} in case {case_id}"
-    )))
+    let loaded = case::load(
+        store,
+        CaseId::from_uuid(case_id),
+        Horizon::Event(event_id),
+        Personal::Include,
+    )
+    .await?;
+    let not_found = || NotifierError::NotFound(format!("event {event_id} in case {case_id}"));
+    let mut loaded = loaded.ok_or_else(not_found)?;
+    let (Some(recorded), Some(event)) = (loaded.recorded.pop(), loaded.events.pop()) else {
+        return Err(not_found());
+    };
+    Ok(LoadedCase {
+        case_id,
+        recorded,
+        event,
+        state: loaded.state,
+    })
 }
 
 /// Finds the case of an event by scanning the global order (for `preview` of an event never planned).

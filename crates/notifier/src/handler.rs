@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bus::{Delivery, EventHandler, HandlerError};
+use feed::{Delivery, EventHandler, HandlerError};
 use store::Checkpoint;
 
 use crate::case;

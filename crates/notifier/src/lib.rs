@@ -2,7 +2,7 @@
 //! e-mail (SMTP), SMS gateway and signed webhooks, with a SQL delivery log that makes delivery
 //! at-least-once with at most one duplicate per crash, and never reveals a denouncer.
 //!
-//! Entry points: [`Notifier::connect`], [`Notifier::handler`] (feed it with any `bus::EventSource`),
+//! Entry points: [`Notifier::connect`], [`Notifier::handler`] (feed it with any `feed::EventSource`),
 //! [`Notifier::run`] (the retry and digest loop), [`Notifier::retry_dead`], [`Notifier::preview`].
 //! See `docs/notifier.md` for channels, settings, delivery semantics and the webhook signature.
 
@@ -125,7 +125,7 @@ impl Notifier {
     }
 
     /// The bus consumer (durable name [`CONSUMER`]).
-    pub fn handler(&self) -> Arc<dyn bus::EventHandler> {
+    pub fn handler(&self) -> Arc<dyn feed::EventHandler> {
         Arc::new(NotifierHandler {
             inner: self.inner.clone(),
         })

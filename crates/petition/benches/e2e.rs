@@ -18,12 +18,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use bus::{
-    ConsumerConfig, Delivery, EventHandler, EventSource, HandlerError, JetStreamSource, Relay,
-    RelayConfig,
-};
+use bus::{ConsumerConfig, JetStreamSource, Relay, RelayConfig};
 use command::http::{ApiToken, AppState, HttpConfig, TokenList};
 use command::{CaseService, SystemTime};
+use feed::{Delivery, EventHandler, EventSource, HandlerError};
 use secrecy::SecretString;
 use store::Checkpoint;
 use uuid::Uuid;
@@ -69,7 +67,7 @@ async fn run(
     let id = Uuid::new_v4().simple().to_string()[..8].to_owned();
     let dir = std::env::temp_dir().join(format!("petition-bench-e2e-{id}"));
     std::fs::create_dir_all(&dir)?;
-    let signal = bus::SignallingStore::new(
+    let signal = feed::SignallingStore::new(
         store::connect(&format!("sqlite://{}/events.db", dir.display())).await?,
     );
     let store: Arc<dyn store::EventStore> = Arc::new(signal.clone());
@@ -213,7 +211,7 @@ async fn run_mail(samples: usize) -> anyhow::Result<(f64, f64, f64)> {
     };
     let notifier = notifier::Notifier::connect(&url, store.clone(), settings).await?;
     let (stop, stopping) = tokio::sync::watch::channel(false);
-    let tail = bus::StoreTail::new(store.clone()).with_idle(Duration::from_millis(10));
+    let tail = feed::StoreTail::new(store.clone()).with_idle(Duration::from_millis(10));
     let handler = notifier.handler();
     let tail_stop = stopping.clone();
     tokio::spawn(async move { tail.run(handler, tail_stop).await });

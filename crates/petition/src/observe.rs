@@ -409,7 +409,7 @@ mod tests {
     #[tokio::test]
     async fn the_wrappers_serve_uses_pass_the_oldest_open_append_through() {
         let store: Arc<dyn EventStore> =
-            Arc::new(bus::SignallingStore::new(TimedStore::wrap(Arc::new(Held))));
+            Arc::new(feed::SignallingStore::new(TimedStore::wrap(Arc::new(Held))));
         assert_eq!(
             store.oldest_open_append().await.expect("age"),
             Some(Duration::from_secs(3)),

@@ -25,7 +25,8 @@ pub async fn connect(
     let url = settings.database_url();
     let projections = projection::Projections::connect(url.expose_secret())
         .await
-        .context("opening the read models")?;
+        .context("opening the read models")?
+        .with_store(store.clone());
     for report in projection::rebuild_stale(store, &projections)
         .await
         .context("rebuilding changed read models")?

@@ -7,8 +7,9 @@ use std::str::FromStr;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use clap::Args;
-use domain::{CaseId, CaseState};
-use store::{EventStore, RecordedEvent, StreamId};
+use domain::CaseId;
+use feed::case::{self, Horizon, Personal};
+use store::{EventStore, RecordedEvent};
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -25,20 +26,21 @@ pub struct ReplayArgs {
 pub async fn run(store: &dyn EventStore, args: ReplayArgs) -> anyhow::Result<()> {
     let case_id = CaseId::from_str(&args.case)
         .map_err(|_| anyhow::anyhow!("`{}` is not a case id (UUID)", args.case))?;
-    let stream = StreamId::for_case(case_id.into());
+    let stream = case::stream_of(case_id);
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
-    let recorded = match as_of {
-        Some(t) => store.read_stream_as_of(&stream, t).await?,
-        None => store.read_stream(&stream).await?,
-    };
-    if recorded.is_empty() {
+    let horizon = as_of.map_or(Horizon::Now, Horizon::AsOf);
+    let loaded = case::load(store, case_id, horizon, Personal::Include)
+        .await
+        .context("decoding the case's events")?;
+    let Some(case::Loaded {
+        recorded, state, ..
+    }) = loaded
+    else {
         bail!(
             "case {case_id} has no events{}",
             as_of.map(|t| format!(" as of {t}")).unwrap_or_default()
         );
-    }
-    let events = command::decode_events(&recorded).context("decoding the case's events")?;
-    let state = CaseState::fold(&events);
+    };
     // The stored rows (sealed personal data) are what the chain covers, not the opened events read here.
     let verification = store.verify_stream(&stream).await?;
     let evaluated_on = command::local_date(as_of.unwrap_or_else(Utc::now));

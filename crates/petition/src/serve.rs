@@ -32,7 +32,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     // Readers in this process (relay, in-process tails) are woken by our own appends, not only by polling;
     // every append is timed.
     let connected = crate::connect_with_keys(&settings).await?;
-    let signal = bus::SignallingStore::new(crate::observe::TimedStore::wrap(connected.events));
+    let signal = feed::SignallingStore::new(crate::observe::TimedStore::wrap(connected.events));
     // `store` returns personal data sealed: the relay, the read models and the bus never see it. Only the
     // command service and the notifier read through `sealed`, which opens it (ADR 0010).
     let store: Arc<dyn store::EventStore> = Arc::new(signal.clone());

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use bus::{EventHandler, EventSource};
+use feed::{EventHandler, EventSource};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -27,7 +27,7 @@ pub fn source(
             bus::ConsumerConfig::default(),
         )),
         None => {
-            let tail = bus::StoreTail::new(store);
+            let tail = feed::StoreTail::new(store);
             Arc::new(match wake {
                 Some(signal) => tail.with_wake(signal),
                 None => tail,

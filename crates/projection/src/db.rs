@@ -143,11 +143,12 @@ pub(crate) async fn write_checkpoint(
 }
 
 /// `(case_id, fold)` of the snapshot rows `sql` selects, with `ids` bound in order.
+/// The `(case_id, version, fold)` rows a snapshot query returns.
 pub(crate) async fn snapshots(
     tx: &mut Tx,
     sql: &str,
     ids: &[String],
-) -> Result<Vec<(String, String)>, ProjectionError> {
+) -> Result<Vec<(String, i64, String)>, ProjectionError> {
     on_tx!(tx, t => {
         let mut q = sqlx::query(sql);
         for id in ids {
@@ -156,7 +157,7 @@ pub(crate) async fn snapshots(
         q.fetch_all(&mut **t)
             .await?
             .iter()
-            .map(|r| Ok((r.try_get("case_id")?, r.try_get("fold")?)))
+            .map(|r| Ok((r.try_get("case_id")?, r.try_get("version")?, r.try_get("fold")?)))
             .collect()
     })
 }

@@ -1,6 +1,6 @@
 //! The projection's error type; each variant says whether retrying can help.
 
-use bus::HandlerError;
+use feed::HandlerError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectionError {
@@ -27,6 +27,15 @@ pub enum ProjectionError {
     /// A bad setting (URL scheme, unknown read model name).
     #[error("configuration: {0}")]
     Config(String),
+}
+
+impl From<feed::case::CaseError> for ProjectionError {
+    fn from(e: feed::case::CaseError) -> Self {
+        match e {
+            feed::case::CaseError::Store(e) => ProjectionError::Store(e),
+            e @ feed::case::CaseError::Decode { .. } => ProjectionError::Decode(e.to_string()),
+        }
+    }
 }
 
 impl From<ProjectionError> for HandlerError {

@@ -89,10 +89,12 @@ impl Episode {
     }
 }
 
-/// Everything the read models derive their rows from, for one case.
+/// Everything the read models derive their rows from, for one case. Stored as JSON as the case's snapshot
+/// (the domain's own `CaseState` included); a snapshot of another shape fails to decode and the case is
+/// refolded from the store.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CaseFold {
-    #[serde(with = "crate::snapshot")]
     pub state: CaseState,
     pub episodes: Vec<Episode>,
     pub last_event_at: Option<DateTime<Utc>>,
@@ -235,6 +237,12 @@ impl CaseFold {
     /// still, a recorded miss stays pending until the step is done, nothing is due on a case that is over.
     pub fn pending_due(&self) -> Option<NaiveDate> {
         self.state.pending_due()
+    }
+}
+
+impl feed::case::Fold for CaseFold {
+    fn apply(&mut self, recorded: &store::RecordedEvent, event: &Event) {
+        CaseFold::apply(self, event, recorded.recorded_at);
     }
 }
 

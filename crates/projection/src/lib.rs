@@ -12,7 +12,6 @@ mod projector;
 pub mod query;
 mod rebuild;
 mod schema;
-mod snapshot;
 pub mod watcher;
 
 pub use error::ProjectionError;
@@ -20,7 +19,10 @@ pub use model::Model;
 pub use projector::Projector;
 pub use rebuild::{RebuildReport, rebuild, rebuild_stale};
 
+use std::sync::Arc;
+
 use ::db::{PoolSettings, locks};
+use store::EventStore;
 
 use crate::db::{Db, execute, read_checkpoint, write_checkpoint};
 
@@ -29,6 +31,8 @@ use crate::db::{Db, execute, read_checkpoint, write_checkpoint};
 #[derive(Debug, Clone)]
 pub struct Projections {
     pub(crate) db: Db,
+    /// Where a case whose snapshot cannot be decoded is refolded from (see [`Projections::with_store`]).
+    pub(crate) store: Option<Arc<dyn EventStore>>,
 }
 
 impl Projections {
@@ -41,9 +45,16 @@ impl Projections {
     /// Like [`Self::connect`], with the pool sized by `pool`.
     pub async fn connect_with(url: &str, pool: &PoolSettings) -> Result<Self, ProjectionError> {
         let db = Db::connect(url, pool).await?;
-        let projections = Self { db };
+        let projections = Self { db, store: None };
         projections.ensure_tables().await?;
         Ok(projections)
+    }
+
+    /// The event store the read models are folded from: a case whose snapshot does not decode (corrupt,
+    /// or of another shape) is then refolded from it instead of stopping the consumer.
+    pub fn with_store(mut self, store: Arc<dyn EventStore>) -> Self {
+        self.store = Some(store);
+        self
     }
 
     /// Which backend holds the read models.

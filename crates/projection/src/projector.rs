@@ -12,9 +12,10 @@ use std::sync::Arc;
 
 use ::db::Tx;
 use async_trait::async_trait;
-use bus::{BatchError, Delivery, EventHandler, HandlerError};
-use domain::Event;
-use store::{Checkpoint, RecordedEvent};
+use domain::CaseId;
+use feed::case::{self, Horizon, Personal};
+use feed::{BatchError, Delivery, EventHandler, HandlerError};
+use store::{Checkpoint, EventStore, RecordedEvent};
 
 use crate::db::{read_checkpoint, write_checkpoint};
 use crate::fold::CaseFold;
@@ -71,12 +72,7 @@ impl Projections {
         if cache.len() > CACHE_LIMIT {
             cache.clear();
         }
-        let case_of = |e: &RecordedEvent| {
-            e.stream_id
-                .as_str()
-                .strip_prefix("case-")
-                .map(str::to_owned)
-        };
+        let case_of = |e: &RecordedEvent| case::case_of(&e.stream_id).map(|c| c.to_string());
         let mut missing: Vec<String> = fresh
             .iter()
             .filter_map(|e| case_of(e))
@@ -84,7 +80,8 @@ impl Projections {
             .collect();
         missing.sort();
         missing.dedup();
-        load_folds(&mut tx, model, suffix, &missing, cache).await?;
+        let store = self.store.as_deref();
+        load_folds(&mut tx, store, model, suffix, &missing, cache).await?;
         let mut dirty: Vec<String> = Vec::new();
         for recorded in &fresh {
             // Only case streams carry petitions; other streams (if any appear) just move the checkpoint.
@@ -102,18 +99,7 @@ impl Projections {
                     got: recorded.version,
                 });
             }
-            let event = Event::from_stored(
-                &recorded.event_type,
-                recorded.schema_version,
-                &recorded.payload,
-                None,
-            )
-            .map_err(|e| {
-                ProjectionError::Decode(format!(
-                    "{} v{}: {e}",
-                    recorded.event_type, recorded.version
-                ))
-            })?;
+            let event = case::decode(recorded, Personal::Omit)?;
             fold.apply(&event, recorded.recorded_at);
             if !dirty.contains(&case_id) {
                 dirty.push(case_id);
@@ -166,9 +152,13 @@ impl Projections {
     }
 }
 
-/// Loads the snapshots of `case_ids` into the cache (cases without one start from the empty fold).
+/// Loads the snapshots of `case_ids` into the cache (cases without one start from the empty fold). A
+/// snapshot that does not decode (corrupt, or written by a build with another shape of fold) is not
+/// trusted and not fatal: the case is refolded from the store up to the snapshot's version, and the
+/// batch rewrites the snapshot.
 async fn load_folds(
     tx: &mut Tx,
+    store: Option<&dyn EventStore>,
     model: Model,
     suffix: &str,
     case_ids: &[String],
@@ -177,17 +167,55 @@ async fn load_folds(
     for chunk in case_ids.chunks(500) {
         let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT case_id, fold FROM {} WHERE case_id IN ({})",
+            "SELECT case_id, version, fold FROM {} WHERE case_id IN ({})",
             model.snapshots().name(suffix),
             params.join(", ")
         );
-        for (case_id, text) in crate::db::snapshots(tx, &sql, chunk).await? {
-            let fold: CaseFold = serde_json::from_str(&text)
-                .map_err(|e| ProjectionError::Decode(format!("snapshot of case {case_id}: {e}")))?;
+        for (case_id, version, text) in crate::db::snapshots(tx, &sql, chunk).await? {
+            let fold = match serde_json::from_str::<CaseFold>(&text) {
+                Ok(fold) => fold,
+                Err(e) => refold(store, model, &case_id, version, &e.to_string()).await?,
+            };
             cache.insert(case_id, fold);
         }
     }
     Ok(())
+}
+
+/// Folds one case again from the store, up to `version`, in place of its undecodable snapshot.
+async fn refold(
+    store: Option<&dyn EventStore>,
+    model: Model,
+    case_id: &str,
+    version: i64,
+    reason: &str,
+) -> Result<CaseFold, ProjectionError> {
+    let Some(store) = store else {
+        return Err(ProjectionError::Decode(format!(
+            "snapshot of case {case_id} in {}: {reason}; no event store to refold it from",
+            model.name()
+        )));
+    };
+    tracing::warn!(
+        read_model = model.name(),
+        case_id,
+        version,
+        reason,
+        "undecodable snapshot; refolding the case from the store"
+    );
+    let id = CaseId::parse(case_id).map_err(|e| ProjectionError::Decode(e.to_string()))?;
+    let upto = u64::try_from(version).unwrap_or(0);
+    let loaded =
+        case::load_into::<CaseFold>(store, id, Horizon::Version(upto), Personal::Omit).await?;
+    let fold = loaded.map(|l| l.state).unwrap_or_default();
+    if fold.state.version != upto {
+        return Err(ProjectionError::Gap {
+            case_id: case_id.to_owned(),
+            have: fold.state.version,
+            got: upto,
+        });
+    }
+    Ok(fold)
 }
 
 /// Rewrites every row (and the snapshot) of the cases a batch touched.

@@ -4,6 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// The category prefix of case streams.
+pub const CASE_STREAM_PREFIX: &str = "case-";
+
 /// A stream name: `<category>-<id>`, e.g. `case-0190…`. ASCII letters, digits, `-`, `_`, `.`, `:`; 1..=200 chars.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -24,9 +27,16 @@ impl StreamId {
             )))
         }
     }
-    /// The stream of one case.
+    /// The stream of one case: `case-<uuid>`. With [`StreamId::case_id`], the one place that names case
+    /// streams (readers go through `feed::case`).
     pub fn for_case(case_id: Uuid) -> Self {
-        Self(format!("case-{case_id}"))
+        Self(format!("{CASE_STREAM_PREFIX}{case_id}"))
+    }
+    /// The case whose stream this is; `None` for other streams (`notifications-…`, `privacy-…`).
+    pub fn case_id(&self) -> Option<Uuid> {
+        self.0
+            .strip_prefix(CASE_STREAM_PREFIX)
+            .and_then(|id| Uuid::parse_str(id).ok())
     }
     pub fn as_str(&self) -> &str {
         &self.0

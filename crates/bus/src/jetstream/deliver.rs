@@ -8,7 +8,9 @@ use store::Checkpoint;
 
 use super::ConsumerConfig;
 use crate::cloudevents;
-use crate::{BusError, Delivery, EventHandler, HandlerError, RunOutcome, StreamSettings};
+use feed::{Delivery, EventHandler, HandlerError, RunOutcome};
+
+use crate::{BusError, StreamSettings};
 
 /// Header names added to a dead letter (beside the original ones).
 pub mod dlq_header {

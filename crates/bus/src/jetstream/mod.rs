@@ -24,7 +24,9 @@ use tokio::sync::{Mutex, watch};
 
 pub use deliver::dlq_header;
 
-use crate::{BusError, EventHandler, EventSource, HandlerError, RunOutcome, StreamSettings};
+use feed::{EventHandler, EventSource, HandlerError, RunOutcome};
+
+use crate::{BusError, StreamSettings};
 use deliver::{Ctx, Step, deliver};
 
 /// Redelivery policy of every consumer this source creates.

@@ -39,7 +39,7 @@ pub struct RelayConfig {
     /// Written into the lease so operators see who publishes; defaults to a random id.
     pub instance_id: String,
     /// Wakes the caught-up relay as soon as an append commits in this process (see
-    /// [`crate::SignallingStore`]), so `idle` is no longer a floor under end-to-end latency.
+    /// [`feed::SignallingStore`]), so `idle` is no longer a floor under end-to-end latency.
     pub wake: Option<watch::Receiver<u64>>,
 }
 
@@ -237,7 +237,7 @@ async fn pause_or_wake(
     }
     tokio::select! {
         _ = tokio::time::sleep(wait) => {}
-        _ = crate::signal::next(wake) => {}
+        _ = feed::next_signal(wake) => {}
         changed = shutdown.changed() => {
             if changed.is_err() {
                 return true;

@@ -7,10 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bus::{
-    ConsumerConfig, Delivery, EventHandler, EventSource, HandlerError, JetStreamSource, Relay,
-    StreamSettings,
-};
+use bus::{ConsumerConfig, JetStreamSource, Relay, StreamSettings};
+use feed::{Delivery, EventHandler, EventSource, HandlerError};
 use sqlx::SqlitePool;
 use store::Checkpoint;
 use tokio::sync::{Notify, watch};
@@ -216,7 +214,7 @@ async fn failures_are_retried_with_backoff_then_dead_lettered_without_losing_ord
         let js = connect(&nats).await;
         let source = JetStreamSource::new(js.clone(), StreamSettings::default(), fast_consumer());
         let handler: Arc<dyn EventHandler> = counter.clone();
-        let mut total = bus::RunOutcome::default();
+        let mut total = feed::RunOutcome::default();
         while total.handled + total.dead_lettered < order.len() {
             let o = source.run_once(&handler, 100).await.expect("run_once");
             total.handled += o.handled;

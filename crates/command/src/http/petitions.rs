@@ -18,7 +18,7 @@ use super::extract::{CommandHeaders, JsonBody, Path, Query};
 use super::views::{CaseView, CommandResponse, DeadlineView, EventView};
 use crate::{
     CommandOutcome, CommandRequest, RequestMeta, ServiceError, check_opt_date, check_opt_instant,
-    decode_events, local_date,
+    local_date,
 };
 
 /// Namespace deriving a new case's id from its command id, so a retried `receive` lands on the same case.
@@ -245,8 +245,10 @@ pub async fn get_case(
 ) -> Result<(HeaderMap, Json<CaseView>), ApiError> {
     let case_id = parse_case_id(&id)?;
     let as_of = q.checked()?;
-    let recorded = read(&app, case_id, as_of).await?;
-    let state = CaseState::fold(&decode_events(&recorded).map_err(ApiError::from)?);
+    let state = crate::service::load_case(app.service.store().as_ref(), case_id, horizon(as_of))
+        .await?
+        .ok_or(ServiceError::NotFound(case_id))?
+        .state;
     let as_of = as_of.map_or_else(|| app.service.today(), local_date);
     let mut headers = HeaderMap::new();
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", state.version)) {
@@ -377,16 +379,18 @@ async fn read(
     as_of: Option<DateTime<Utc>>,
 ) -> Result<Vec<store::RecordedEvent>, ApiError> {
     let stream = crate::service::stream_of(case_id);
-    let store = app.service.store();
-    let recorded = match as_of {
-        Some(t) => store.read_stream_as_of(&stream, t).await,
-        None => store.read_stream(&stream).await,
-    }
-    .map_err(|e| ApiError::from(crate::ServiceError::from(e)))?;
+    let recorded = feed::case::read(app.service.store().as_ref(), &stream, horizon(as_of))
+        .await
+        .map_err(|e| ApiError::from(crate::ServiceError::from(e)))?;
     if recorded.is_empty() {
         return Err(crate::ServiceError::NotFound(case_id).into());
     }
     Ok(recorded)
+}
+
+/// Now, or as of the instant a view asks for.
+fn horizon(as_of: Option<DateTime<Utc>>) -> feed::case::Horizon {
+    as_of.map_or(feed::case::Horizon::Now, feed::case::Horizon::AsOf)
 }
 
 fn parse_case_id(id: &str) -> Result<CaseId, ApiError> {

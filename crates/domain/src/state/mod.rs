@@ -174,8 +174,11 @@ pub struct DecisionSummary {
 /// Everything `decide` needs about a case, folded from its events by [`CaseState::apply`].
 ///
 /// Serializing it gives the public view: the petitioners are never serialized; read them through
-/// [`CaseState::petitioners`] where the caller's role allows.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// [`CaseState::petitioners`] where the caller's role allows. It deserializes back to the same state minus
+/// the petitioners (the read models keep it as their snapshot); an unknown field is refused, so a snapshot
+/// of another shape is refolded from the store rather than read wrongly.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseState {
     /// Number of events applied; the stream version the next append expects.

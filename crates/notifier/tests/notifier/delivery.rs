@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use bus::Delivery;
 use domain::PetitionKind;
+use feed::Delivery;
 use notifier::{DeliveryStatus, Notifier, NotifierSettings};
 
 use crate::helpers::{Backend, TestCase, World, person, receive, settings};

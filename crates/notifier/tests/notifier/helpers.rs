@@ -4,13 +4,13 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use bus::{EventSource, StoreTail};
 use chrono::NaiveDate;
 use domain::{
     AgencyCode, CaseId, CaseState, Channel, Classify, Clocks, Command, ComplexityCriteria,
     DecideContext, Email, FullName, Lang, Person, PetitionKind, Petitioners, Receive,
     StaticAgencyDirectory, Subject, Text, TrackingCode, decide,
 };
+use feed::{EventSource, StoreTail};
 use notifier::{Notifier, NotifierSettings, SmtpSettings, TlsMode};
 use store::{CommandMeta, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
 use uuid::Uuid;

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use bus::{Delivery, EventHandler, EventSource, HandlerError, StoreTail};
 use domain::{Clocks, StaticAgencyDirectory};
+use feed::{Delivery, EventHandler, EventSource, HandlerError, StoreTail};
 use projection::{Model, Projections};
 use store::{Checkpoint, CommandMeta, EventStore, ExpectedVersion, NewEvent, StreamId};
 use uuid::Uuid;

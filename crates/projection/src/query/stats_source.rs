@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ::db::DbRow;
 use chrono::{DateTime, NaiveDate, Utc};
-use store::{Checkpoint, EventStore};
+use store::EventStore;
 
 use super::Filter;
 use super::stats::{StatsQuery, StatsReport, compute};
@@ -79,33 +79,16 @@ impl Projections {
     }
 }
 
-/// Folds every case from the store's events recorded at or before `as_of`.
+/// Folds every case from the store's events recorded at or before `as_of` (through `feed::case`), by case id.
 pub async fn fold_as_of(
     store: &Arc<dyn EventStore>,
     as_of: DateTime<Utc>,
 ) -> Result<HashMap<String, CaseFold>, ProjectionError> {
-    let mut folds: HashMap<String, CaseFold> = HashMap::new();
-    let mut checkpoint = Checkpoint::START;
-    loop {
-        let page = store.read_all(&checkpoint, 5000).await?;
-        if page.events.is_empty() {
-            break;
-        }
-        for r in page.events.iter().filter(|r| r.recorded_at <= as_of) {
-            let Some(case_id) = r.stream_id.as_str().strip_prefix("case-") else {
-                continue;
-            };
-            let event =
-                domain::Event::from_stored(&r.event_type, r.schema_version, &r.payload, None)
-                    .map_err(|e| ProjectionError::Decode(e.to_string()))?;
-            folds
-                .entry(case_id.to_owned())
-                .or_default()
-                .apply(&event, r.recorded_at);
-        }
-        checkpoint = page.next;
-    }
-    Ok(folds)
+    let folds = feed::case::fold_all_as_of::<CaseFold>(store.as_ref(), as_of).await?;
+    Ok(folds
+        .into_iter()
+        .map(|(id, fold)| (id.to_string(), fold))
+        .collect())
 }
 
 fn date(r: &impl DbRow, col: &str) -> Result<Option<NaiveDate>, ProjectionError> {

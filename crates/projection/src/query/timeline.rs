@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use domain::{CaseState, Event};
+use feed::case::{self, Horizon, Loaded, Personal};
 use serde::Serialize;
-use store::{EventStore, StreamId};
+use store::EventStore;
 use utoipa::ToSchema;
 
 use crate::ProjectionError;
@@ -90,21 +90,19 @@ pub async fn timeline_page(
     as_of: Option<DateTime<Utc>>,
     page: TimelinePage,
 ) -> Result<Option<Timeline>, ProjectionError> {
-    let stream = StreamId::for_case(case_id);
-    let recorded = match as_of {
-        Some(t) => store.read_stream_as_of(&stream, t).await?,
-        None => store.read_stream(&stream).await?,
-    };
-    if recorded.is_empty() {
+    let horizon = as_of.map_or(Horizon::Now, Horizon::AsOf);
+    // The personal part is deliberately not decoded: an audit view shows facts, not identities.
+    let loaded = case::load(store.as_ref(), case_id.into(), horizon, Personal::Omit).await?;
+    let Some(Loaded {
+        recorded,
+        events: decoded,
+        state,
+    }) = loaded
+    else {
         return Ok(None);
-    }
-    let mut state = CaseState::default();
+    };
     let mut events = Vec::with_capacity(recorded.len().min(page.limit));
-    for r in &recorded {
-        // The personal part is deliberately not decoded: an audit view shows facts, not identities.
-        let event = Event::from_stored(&r.event_type, r.schema_version, &r.payload, None)
-            .map_err(|e| ProjectionError::Decode(e.to_string()))?;
-        state.apply(&event);
+    for (r, event) in recorded.iter().zip(&decoded) {
         if r.version < page.from_version || events.len() >= page.limit {
             continue;
         }

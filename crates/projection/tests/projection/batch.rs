@@ -1,8 +1,8 @@
 //! A live consumer applies a whole page per transaction: the rows are exactly those of one event at a time
 //! (and of a rebuild), overlapping pages are harmless, and a bad event stops its page where it is.
 
-use bus::{BatchError, Delivery, EventSource, HandlerError, StoreTail};
 use domain::PetitionKind;
+use feed::{BatchError, Delivery, EventSource, HandlerError, StoreTail};
 use projection::Projections;
 use proptest::prelude::*;
 use store::{Checkpoint, RecordedEvent};

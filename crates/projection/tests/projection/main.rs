@@ -10,6 +10,7 @@ mod case_list;
 mod http;
 pub mod rebuild;
 mod redelivery;
+mod snapshot;
 mod stats;
 mod timeline;
 mod watcher;

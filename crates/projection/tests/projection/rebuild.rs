@@ -1,7 +1,7 @@
 //! Rebuilding from scratch gives exactly the rows incremental updates gave, on fixed and random histories.
 
-use bus::{Delivery, EventSource, StoreTail};
 use domain::{CaseId, Command, Outcome, PetitionKind};
+use feed::{Delivery, EventSource, StoreTail};
 use projection::{Model, Projections};
 use proptest::prelude::*;
 

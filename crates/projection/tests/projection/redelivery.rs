@@ -1,7 +1,7 @@
 //! Redelivered events are skipped by the checkpoint and could not double-count anyway.
 
-use bus::Delivery;
 use domain::{Outcome, PetitionKind};
+use feed::Delivery;
 use projection::Model;
 use projection::query::stats::{Granularity, StatsQuery};
 

@@ -118,4 +118,32 @@ proptest! {
         prop_assert_eq!(&replayed, &run.events);
         prop_assert_eq!(CaseState::fold(&replayed), run.state);
     }
+
+    /// The read models keep `CaseState` as JSON: it must come back equal, field for field, minus the
+    /// petitioners, which are never serialized (personal data never reaches a read model).
+    #[test]
+    fn the_state_round_trips_through_serde(script in script()) {
+        let run = run(&script)?;
+        let without_personal: Vec<Event> = run.events.iter().cloned().map(|mut e| {
+            if let Event::PetitionReceived(r) = &mut e {
+                r.petitioners = None;
+            }
+            e
+        }).collect();
+        let state = CaseState::fold(&without_personal);
+        let json = serde_json::to_value(&state).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let decoded: CaseState = serde_json::from_value(json.clone())
+            .map_err(|e| TestCaseError::fail(format!("{e}: {json}")))?;
+        prop_assert_eq!(&decoded, &state);
+        // And the full state (with petitioners) serializes to exactly the same public JSON.
+        prop_assert_eq!(serde_json::to_value(&run.state).ok(), Some(json));
+        prop_assert!(decoded.petitioners().is_none());
+    }
+}
+
+#[test]
+fn a_state_with_an_unknown_field_is_refused() {
+    let mut json = serde_json::to_value(CaseState::default()).expect("serializes");
+    json["a_field_from_another_build"] = serde_json::json!(1);
+    assert!(serde_json::from_value::<CaseState>(json).is_err());
 }

@@ -38,7 +38,7 @@ impl SignallingStore {
 }
 
 /// Waits for the next signal; never returns once the signalling store is gone (readers fall back to polling).
-pub(crate) async fn next(wake: Option<&mut watch::Receiver<u64>>) {
+pub async fn next_signal(wake: Option<&mut watch::Receiver<u64>>) {
     if let Some(rx) = wake
         && rx.changed().await.is_ok()
     {

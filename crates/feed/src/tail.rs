@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use store::{Checkpoint, EventStore};
 
-use crate::{BusError, Delivery, EventHandler, EventSource, HandlerError, RunOutcome};
+use crate::{Delivery, EventHandler, EventSource, HandlerError, RunOutcome, SourceError};
 
 /// Tails `read_all` from the handler's own checkpoint and hands each page to
 /// [`EventHandler::handle_batch`] (by default one event at a time). A failure stops the page, and the
@@ -80,13 +80,13 @@ impl EventSource for StoreTail {
         &self,
         handler: &Arc<dyn EventHandler>,
         max: usize,
-    ) -> Result<RunOutcome, BusError> {
+    ) -> Result<RunOutcome, SourceError> {
         let mut outcome = RunOutcome::default();
         let name = handler.name();
         let from = handler
             .checkpoint()
             .await
-            .map_err(|e| BusError::Unavailable(e.to_string()))?
+            .map_err(|e| SourceError::Unavailable(e.to_string()))?
             .unwrap_or(Checkpoint::START);
         let page = self
             .store
@@ -135,7 +135,7 @@ impl EventSource for StoreTail {
         &self,
         handler: Arc<dyn EventHandler>,
         mut shutdown: tokio::sync::watch::Receiver<bool>,
-    ) -> Result<(), BusError> {
+    ) -> Result<(), SourceError> {
         let mut backoff = self.idle;
         let mut wake = self.wake.clone();
         loop {
@@ -155,7 +155,7 @@ impl EventSource for StoreTail {
                     // Caught up: sleep until the idle period ends or an append is signalled.
                     tokio::select! {
                         _ = tokio::time::sleep(self.idle) => {}
-                        _ = crate::signal::next(wake.as_mut()) => {}
+                        _ = crate::next_signal(wake.as_mut()) => {}
                         _ = shutdown.changed() => {}
                     }
                     Duration::ZERO

@@ -1,4 +1,5 @@
-//! The consumer abstraction shared by projections, the notifier and the deadline watcher.
+//! The consumer port shared by the read models, the notifier and the deadline watcher: what a handler
+//! implements and what a source (the in-process store tail here, JetStream in `bus`) promises it.
 
 use std::sync::Arc;
 
@@ -82,12 +83,13 @@ pub struct RunOutcome {
     pub dead_lettered: usize,
 }
 
-/// Errors of the source itself (not of the handler).
+/// Errors of the source itself (not of the handler). `bus` uses the same type (as `bus::SourceError`) for the
+/// relay and the JetStream source, so a caller handles one error whichever source feeds it.
 #[derive(Debug, thiserror::Error)]
-pub enum BusError {
+pub enum SourceError {
     #[error("event store: {0}")]
     Store(#[from] store::StoreError),
-    /// The broker is unreachable or refused an operation; retry later.
+    /// The broker (or the handler's own checkpoint store) is unreachable or refused an operation; retry later.
     #[error("broker unavailable: {0}")]
     Unavailable(String),
     #[error("bus configuration: {0}")]
@@ -102,7 +104,7 @@ pub trait EventSource: Send + Sync + std::fmt::Debug {
         &self,
         handler: &Arc<dyn EventHandler>,
         max: usize,
-    ) -> Result<RunOutcome, BusError>;
+    ) -> Result<RunOutcome, SourceError>;
 
     /// Runs until `shutdown` resolves: `run_once` in a loop, sleeping briefly when idle and backing off
     /// on errors.
@@ -110,5 +112,5 @@ pub trait EventSource: Send + Sync + std::fmt::Debug {
         &self,
         handler: Arc<dyn EventHandler>,
         shutdown: tokio::sync::watch::Receiver<bool>,
-    ) -> Result<(), BusError>;
+    ) -> Result<(), SourceError>;
 }
