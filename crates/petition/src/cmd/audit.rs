@@ -22,7 +22,7 @@ pub enum AuditCmd {
     CompareStream(CompareArgs),
     /// Write an audit bundle (one case, a range of leaves, or everything) for `petition-verify`: the events,
     /// the signed checkpoints, inclusion and consistency proofs, the log's public key. Exit 0 written, 2 not.
-    Export(crate::log_cmd::ExportArgs),
+    Export(crate::cmd::export::ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -54,8 +54,8 @@ pub async fn run(config: &Path, cmd: AuditCmd) -> i32 {
         AuditCmd::Export(args) => {
             let result = async {
                 let settings = Settings::load(config)?;
-                crate::init_tracing(&settings.log_format);
-                crate::log_cmd::export(&settings, &args).await
+                crate::cmd::init_tracing(&settings);
+                crate::cmd::export::export(&settings, &args).await
             };
             match result.await {
                 Ok(()) => 0,
@@ -70,12 +70,12 @@ pub async fn run(config: &Path, cmd: AuditCmd) -> i32 {
 
 async fn compare_stream(config: &Path, args: &CompareArgs) -> anyhow::Result<i32> {
     let settings = Settings::load(config)?;
-    crate::init_tracing(&settings.log_format);
+    crate::cmd::init_tracing(&settings);
     let Some(url) = settings.nats_url.as_deref() else {
         bail!("PETITION_NATS_URL is not set: the embedded default has no stream to compare with");
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let store = crate::connect(&settings).await?;
+    let store = crate::app::open::events(&settings).await?;
     // Unlike the long-running processes, an audit must fail rather than wait for an absent broker.
     let client = async_nats::ConnectOptions::new()
         .name("petition-audit")
