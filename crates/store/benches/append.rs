@@ -5,8 +5,8 @@
 //! `INSERT` per transaction into a plain table, measured in the same run on the same server, at concurrency
 //! 1, 16 and 64. It is a benchmark, not a test: it prints figures and asserts nothing.
 //!
-//! Run: `cargo bench -p store --bench append`. Environment: `PETITION_BENCH_DATABASE_URL` (else
-//! `PETITION_TEST_DATABASE_URL`, else the local default), `BENCH_CONCURRENCY=1,16,64`, `BENCH_SECONDS=3`,
+//! Run: `cargo bench -p store --bench append`. Environment: `BENCH_DATABASE_URL` (else
+//! `TEST_DATABASE_URL`, else the local default), `BENCH_CONCURRENCY=1,16,64`, `BENCH_SECONDS=3`,
 //! `BENCH_SQLITE=0` to skip the SQLite rows. A fresh database `bench_<random>` is created and dropped.
 
 use std::future::Future;
@@ -23,7 +23,7 @@ use store::postgres::PgStore;
 use store::{CommandMeta, EventStore, ExpectedVersion, NewEvent, StreamId};
 use uuid::Uuid;
 
-const URL_VAR: &str = "PETITION_BENCH_DATABASE_URL";
+const URL_VAR: &str = "BENCH_DATABASE_URL";
 const DEFAULT_URL: &str = "postgres://postgres:postgres@127.0.0.1:5432/postgres";
 /// Real case streams hold tens of events, so a worker starts a new case after this many appends rather than
 /// growing one unrealistically long stream.
@@ -45,7 +45,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn run() -> Result<()> {
     let admin_url = std::env::var(URL_VAR)
-        .or_else(|_| std::env::var("PETITION_TEST_DATABASE_URL"))
+        .or_else(|_| std::env::var("TEST_DATABASE_URL"))
         .unwrap_or_else(|_| DEFAULT_URL.to_owned());
     let levels: Vec<usize> = std::env::var("BENCH_CONCURRENCY")
         .unwrap_or_else(|_| "1,16,64".into())
