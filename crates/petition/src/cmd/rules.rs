@@ -205,9 +205,9 @@ mod tests {
 
     use super::{apply, differences};
 
-    const H2025: &str = include_str!("../../../rules/holidays/vn-2025.toml");
-    const H2026: &str = include_str!("../../../rules/holidays/vn-2026.toml");
-    const H2027: &str = include_str!("../../../rules/holidays/vn-2027.toml");
+    const H2025: &str = include_str!("../../../../rules/holidays/vn-2025.toml");
+    const H2026: &str = include_str!("../../../../rules/holidays/vn-2026.toml");
+    const H2027: &str = include_str!("../../../../rules/holidays/vn-2027.toml");
 
     fn date(s: &str) -> chrono::NaiveDate {
         s.parse().expect("date")
