@@ -9,10 +9,6 @@
 //! `cargo bench -p petition --bench e2e` — NATS from `BENCH_NATS_URL` (default
 //! `nats://127.0.0.1:4222`), SQLite store in a temp file; streams get unique names and are deleted after.
 
-#[allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
-#[path = "../../notifier/tests/notifier/smtp_sink.rs"]
-mod smtp_sink;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,6 +22,7 @@ use command::http::{ApiToken, AppState, HttpConfig, TokenList};
 use command::{CaseService, SystemTime};
 use secrecy::SecretString;
 use store::Checkpoint;
+use testkit::smtp_sink;
 use uuid::Uuid;
 
 const TOKEN: &str = "bench-token-0123456789abcdef";

@@ -26,6 +26,8 @@ struct Server {
     token: String,
     /// `http://host:port` of the metrics listener, when `PETITION_METRICS_LISTEN` is set.
     metrics: Option<String>,
+    /// What the server wrote to stderr before it was listening.
+    startup: Vec<String>,
 }
 
 impl Drop for Server {
@@ -45,9 +47,9 @@ fn start_server_with(dir: &Path, env: &[(&str, &str)]) -> Server {
         .env_remove("PETITION_DATABASE_URL")
         .env_remove("PETITION_TOKENS")
         .env_remove("PETITION_NATS_URL")
+        .env("PETITION_LOG", "warn")
         .envs(env.iter().copied())
         .env("PETITION_LISTEN", "127.0.0.1:0")
-        .env("PETITION_LOG", "warn")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -57,8 +59,10 @@ fn start_server_with(dir: &Path, env: &[(&str, &str)]) -> Server {
     let mut token = None;
     let mut base = None;
     let mut metrics = None;
+    let mut startup = Vec::new();
     while let Some(Ok(line)) = lines.next() {
         let line = line.trim().to_owned();
+        startup.push(line.clone());
         if token.is_none() && line.len() == 48 && line.bytes().all(|b| b.is_ascii_hexdigit()) {
             token = Some(line.clone());
         }
@@ -81,6 +85,7 @@ fn start_server_with(dir: &Path, env: &[(&str, &str)]) -> Server {
         base: base.expect("listening line"),
         token: token.expect("printed development token"),
         metrics,
+        startup,
     }
 }
 
@@ -458,7 +463,19 @@ async fn serve_with_smtp_set_in_the_environment_mails_the_petitioner_and_status_
             "no-reply@tiepdan.example.vn",
         ),
     ];
-    let server = start_server_with(&dir, &env);
+    let secret = "fingerprint-secret-never-printed-0123456789";
+    let mut serve_env = env.to_vec();
+    serve_env.extend([("PETITION_LOG", "info"), ("PETITION_FINGERPRINT_SECRET", secret)]);
+    let server = start_server_with(&dir, &serve_env);
+    // At start: the effective settings, secrets redacted, and the live channels.
+    let startup = server.startup.join("\n");
+    assert!(startup.contains("effective settings"), "{startup}");
+    assert!(!startup.contains(secret), "a secret was logged:\n{startup}");
+    assert!(startup.contains("notifier channels live"), "{startup}");
+    assert!(
+        startup.contains(&format!("127.0.0.1:{port} (tls none)")),
+        "{startup}"
+    );
     receive_with_email(&server, "binh@example.vn").await;
 
     let mails = smtpd.wait_for(1, Duration::from_secs(20)).await;
