@@ -30,7 +30,10 @@ fn the_readme_smtp_variables_reach_the_notifier_without_a_file() {
             ("PETITION_NOTIFIER__SMTP__HOST", "smtp.example.gov.vn"),
             ("PETITION_NOTIFIER__SMTP__PORT", "587"),
             ("PETITION_NOTIFIER__SMTP__TLS", "starttls"),
-            ("PETITION_NOTIFIER__SMTP__USERNAME", "no-reply@example.gov.vn"),
+            (
+                "PETITION_NOTIFIER__SMTP__USERNAME",
+                "no-reply@example.gov.vn",
+            ),
             ("PETITION_NOTIFIER__SMTP__PASSWORD", "hunter2-secret"),
             ("PETITION_NOTIFIER__SMTP__FROM", "no-reply@example.gov.vn"),
         ]),
@@ -95,12 +98,15 @@ fn a_misspelt_or_foreign_petition_variable_is_refused_not_dropped() {
 fn bad_values_are_refused_with_the_key_named() {
     for (name, value, says) in [
         ("PETITION_LOG_FORMAT", "yaml", "log_format"),
-        ("PETITION_DATABASE__POOLS__NOTIFIER", "0", "database.pools.notifier"),
+        (
+            "PETITION_DATABASE__POOLS__NOTIFIER",
+            "0",
+            "database.pools.notifier",
+        ),
         ("PETITION_LOG", "petition=loud", "PETITION_LOG"),
         ("PETITION_NATS_REPLICAS", "9", "PETITION_NATS_REPLICAS"),
     ] {
-        let err = Settings::load_from(no_file(), vars(&[(name, value)]))
-            .expect_err("refused");
+        let err = Settings::load_from(no_file(), vars(&[(name, value)])).expect_err("refused");
         let text = format!("{err:#}");
         assert!(text.contains(says), "{name}={value}: {text}");
     }
@@ -111,19 +117,34 @@ fn the_database_urls_are_shown_without_their_passwords() {
     let settings = Settings::load_from(
         no_file(),
         vars(&[
-            ("PETITION_DATABASE_URL", "postgres://svc:s3cret-one@db:5432/petition"),
-            ("PETITION_MIGRATION_DATABASE_URL", "postgres://owner:s3cret-two@db/petition"),
+            (
+                "PETITION_DATABASE_URL",
+                "postgres://svc:s3cret-one@db:5432/petition",
+            ),
+            (
+                "PETITION_MIGRATION_DATABASE_URL",
+                "postgres://owner:s3cret-two@db/petition",
+            ),
             ("PETITION_TOKENS", "a:auditor:*:0123456789abcdef"),
-            ("PETITION_NOTIFIER__WEBHOOK__URL", "https://portal.example.vn/hook"),
+            (
+                "PETITION_NOTIFIER__WEBHOOK__URL",
+                "https://portal.example.vn/hook",
+            ),
             ("PETITION_NOTIFIER__WEBHOOK__SECRET", "s3cret-three"),
-            ("PETITION_FINGERPRINT_SECRET", "s3cret-four-at-least-32-bytes-long"),
+            (
+                "PETITION_FINGERPRINT_SECRET",
+                "s3cret-four-at-least-32-bytes-long",
+            ),
         ]),
     )
     .expect("settings");
     let shown = settings.redacted();
     assert!(!shown.contains("s3cret"), "{shown}");
     assert!(!shown.contains("0123456789abcdef"), "{shown}");
-    assert!(shown.contains("postgres://[REDACTED]@db:5432/petition"), "{shown}");
+    assert!(
+        shown.contains("postgres://[REDACTED]@db:5432/petition"),
+        "{shown}"
+    );
 }
 
 /// The example with every commented-out `# key = value` and `# [table]` line made active.

@@ -51,7 +51,8 @@ pub struct TempDir {
 impl TempDir {
     pub fn new(label: &str) -> Self {
         let path = std::env::temp_dir().join(format!("{label}-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        std::fs::create_dir_all(&path)
+            .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
         Self { path }
     }
 }

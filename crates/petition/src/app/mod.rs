@@ -199,7 +199,14 @@ impl App {
         if let Some(log) = self.log {
             let nats = self.js.as_ref().map(|js| js.client());
             let (wake, stopping) = (self.signal.subscribe(), stop.stopping.clone());
-            log.spawn(&mut tasks, &self.settings, self.store.clone(), nats, wake, stopping);
+            log.spawn(
+                &mut tasks,
+                &self.settings,
+                self.store.clone(),
+                nats,
+                wake,
+                stopping,
+            );
         }
         let backend = self.store.backend();
         let nats = self.js.is_some();
@@ -209,7 +216,11 @@ impl App {
         }
         eprintln!(
             "petition-ledger listening on http://{addr} ({backend} store{}); console at http://{addr}/console; OpenAPI at http://{addr}/api/v1/openapi.json",
-            if nats { ", relaying to NATS JetStream" } else { "" }
+            if nats {
+                ", relaying to NATS JetStream"
+            } else {
+                ""
+            }
         );
         supervise(tasks, stop, shutdown).await
     }

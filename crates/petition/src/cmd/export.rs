@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use clap::Args;
 use crate::app::{open, wire::Log};
 use crate::settings::Settings;
+use anyhow::Context;
+use clap::Args;
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("scope").required(true).args(["case", "from", "all"])))]

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use clap::{Subcommand, ValueEnum};
 use crate::app::{open, wire};
 use crate::runtime::{Stop, Tasks, shutdown_signal, supervise};
 use crate::settings::Settings;
+use clap::{Subcommand, ValueEnum};
 
 #[derive(Debug, Subcommand)]
 pub enum NotifierCmd {

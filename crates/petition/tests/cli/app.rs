@@ -28,8 +28,7 @@ impl InProcess {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         env.push(("PETITION_DATA_DIR".into(), data.display().to_string()));
-        let settings =
-            Settings::load_from(&dir.path.join("none.toml"), env).expect("settings");
+        let settings = Settings::load_from(&dir.path.join("none.toml"), env).expect("settings");
         let app = App::build(settings).await.expect("build the app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -126,11 +125,47 @@ async fn the_in_process_read_models_keep_up_with_nats_stopped() {
 async fn a_stopped_app_stops_serving_and_run_returns_ok() {
     let app = InProcess::start(&[]).await;
     let base = app.base.clone();
-    let health = reqwest::get(format!("{base}/health")).await.expect("health");
+    let health = reqwest::get(format!("{base}/health"))
+        .await
+        .expect("health");
     assert_eq!(health.status(), 200);
     app.stop().await.expect("run returns Ok after shutdown");
     assert!(
         reqwest::get(format!("{base}/health")).await.is_err(),
         "nothing listens after run returned"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_in_process_app_on_postgres_and_nats_records_relays_and_reads_back() {
+    let db = testkit::db::PgDatabase::fresh("cli_app").await;
+    let nats = testkit::nats::NatsServer::start();
+    let app = InProcess::start(&[
+        ("PETITION_DATABASE_URL", db.url.as_str()),
+        ("PETITION_NATS_URL", nats.url.as_str()),
+        ("PETITION_DATABASE__POOLS__EVENT_STORE", "3"),
+    ])
+    .await;
+    let case = receive(&app, "Street lights on PostgreSQL").await;
+    assert!(
+        case_list_shows(&app, &[&case]).await,
+        "read back from PostgreSQL"
+    );
+    // The relay publishes the event to the stream of the app's own NATS.
+    let js = bus::connect(&nats.url, "cli-app-test").await.expect("nats");
+    let mut published = 0;
+    for _ in 0..100 {
+        if let Ok(mut stream) = js.get_stream("PETITION_EVENTS").await {
+            if let Ok(info) = stream.info().await {
+                published = info.state.messages;
+                if published >= 1 {
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(published, 1, "the relay published the one event");
+    app.stop().await.expect("graceful stop");
+    drop(db);
 }

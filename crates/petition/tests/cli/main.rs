@@ -465,7 +465,10 @@ async fn serve_with_smtp_set_in_the_environment_mails_the_petitioner_and_status_
     ];
     let secret = "fingerprint-secret-never-printed-0123456789";
     let mut serve_env = env.to_vec();
-    serve_env.extend([("PETITION_LOG", "info"), ("PETITION_FINGERPRINT_SECRET", secret)]);
+    serve_env.extend([
+        ("PETITION_LOG", "info"),
+        ("PETITION_FINGERPRINT_SECRET", secret),
+    ]);
     let server = start_server_with(&dir, &serve_env);
     // At start: the effective settings, secrets redacted, and the live channels.
     let startup = server.startup.join("\n");
@@ -480,8 +483,16 @@ async fn serve_with_smtp_set_in_the_environment_mails_the_petitioner_and_status_
 
     let mails = smtpd.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(mails.len(), 1, "the SMTP server received the receipt");
-    assert!(mails[0].contains("X-RcptTo: binh@example.vn"), "{}", mails[0]);
-    assert!(mails[0].contains("no-reply@tiepdan.example.vn"), "{}", mails[0]);
+    assert!(
+        mails[0].contains("X-RcptTo: binh@example.vn"),
+        "{}",
+        mails[0]
+    );
+    assert!(
+        mails[0].contains("no-reply@tiepdan.example.vn"),
+        "{}",
+        mails[0]
+    );
 
     let status = wait_for_email_count(&dir, &env, "sent", 1);
     assert_eq!(status["deliveries"]["email"]["sent"], 1, "{status:#}");
