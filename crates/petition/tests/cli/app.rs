@@ -155,12 +155,12 @@ async fn the_in_process_app_on_postgres_and_nats_records_relays_and_reads_back()
     let js = bus::connect(&nats.url, "cli-app-test").await.expect("nats");
     let mut published = 0;
     for _ in 0..100 {
-        if let Ok(mut stream) = js.get_stream("PETITION_EVENTS").await {
-            if let Ok(info) = stream.info().await {
-                published = info.state.messages;
-                if published >= 1 {
-                    break;
-                }
+        if let Ok(mut stream) = js.get_stream("PETITION_EVENTS").await
+            && let Ok(info) = stream.info().await
+        {
+            published = info.state.messages;
+            if published >= 1 {
+                break;
             }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
