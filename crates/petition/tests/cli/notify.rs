@@ -169,3 +169,22 @@ async fn serve_without_a_transport_records_logged_not_sent_and_status_says_log_o
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_misspelt_smtp_variable_stops_the_start_instead_of_sending_nothing() {
+    let dir = testkit::TempDir::new("petition-cli-misspelt");
+    let out = Command::new(BIN)
+        .args(["notifier", "status"])
+        .current_dir(&dir.path)
+        .env_remove("PETITION_DATABASE_URL")
+        .env("PETITION_NOTIFER__SMTP__HOST", "127.0.0.1")
+        .env("PETITION_LOG", "warn")
+        .output()
+        .expect("notifier status");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "a misspelt variable must not be ignored"
+    );
+    assert!(stderr.contains("unknown field `notifer`"), "{stderr}");
+}
