@@ -22,8 +22,22 @@ use command::http::HttpConfig;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::runtime::{Stop, Tasks, spawn_consumer, supervise};
-use crate::settings::Settings;
+use crate::settings::{LogFormat, Settings};
 use wire::Log;
+
+/// Logs to stderr with the settings' filter (`log`, `PETITION_LOG`) and format (`log_format`).
+pub fn init_tracing(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    // `Settings::load` has already checked that the filter parses.
+    let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match settings.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
 
 /// Open connections of the metrics listener: a scraper or two, not clients.
 const METRICS_MAX_CONNECTIONS: usize = 16;

@@ -5,7 +5,6 @@
 pub mod audit;
 pub mod bus;
 pub mod demo;
-pub mod export;
 pub mod notifier;
 pub mod privacy;
 pub mod projections;
@@ -18,8 +17,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::open;
-use crate::settings::{LogFormat, Settings};
+use crate::app::{init_tracing, open};
+use crate::settings::Settings;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -105,19 +104,5 @@ pub async fn main() -> anyhow::Result<()> {
             replay::run(store.as_ref(), args).await
         }
         Cmd::Audit(_) => unreachable!("dispatched above"),
-    }
-}
-
-/// Logs to stderr with the settings' filter (`log`, `PETITION_LOG`) and format.
-pub fn init_tracing(settings: &Settings) {
-    use tracing_subscriber::EnvFilter;
-    // `Settings::load` has already checked that the filter parses.
-    let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match settings.log_format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
     }
 }
