@@ -8,7 +8,7 @@
 #   CONTRACT_MAX_EXAMPLES  examples per operation and phase (default 12)
 #   CONTRACT_MAX_TIME      schemathesis' time budget per backend, in seconds (default 80)
 #   CONTRACT_BACKENDS      `sqlite postgres` (default) or one of them
-#   PETITION_TEST_DATABASE_URL  an admin URL of the PostgreSQL server (default: postgres@127.0.0.1:5432)
+#   TEST_DATABASE_URL  an admin URL of the PostgreSQL server (default: postgres@127.0.0.1:5432)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -19,7 +19,7 @@ VENV="$ROOT/target/contract-venv"
 MAX_EXAMPLES="${CONTRACT_MAX_EXAMPLES:-12}"
 MAX_TIME="${CONTRACT_MAX_TIME:-80}"
 BACKENDS="${CONTRACT_BACKENDS:-sqlite postgres}"
-ADMIN_URL="${PETITION_TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
+ADMIN_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
 TOKEN="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 # Static tokens are configured by their SHA-256 only, with roles and a scope (docs/access-control.md): every
 # role for the whole state, so that the policy lets schemathesis reach every operation.
@@ -44,8 +44,8 @@ if ! venv_ready; then
     "openapi-spec-validator==$OSV_VERSION" "schemathesis==$ST_VERSION"
 fi
 
-BIN="${PETITION_BIN:-$ROOT/target/debug/petition}"
-if [ -z "${PETITION_BIN:-}" ]; then cargo build --quiet --locked -p petition; fi
+BIN="${CONTRACT_BIN:-$ROOT/target/debug/petition}"
+if [ -z "${CONTRACT_BIN:-}" ]; then cargo build --quiet --locked -p petition; fi
 
 # --- one backend -------------------------------------------------------------------------------------
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/services.sh
 
 # Trust auth ignores the password; a freshly installed cluster checks it (scripts/services.sh sets it).
-export PETITION_TEST_DATABASE_URL="${PETITION_TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
-export PETITION_TEST_NATS_URL="${PETITION_TEST_NATS_URL:-nats://127.0.0.1:4222}"
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
+export TEST_NATS_URL="${TEST_NATS_URL:-nats://127.0.0.1:4222}"
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "cargo is required: install Rust from https://rustup.rs" >&2
@@ -21,6 +21,12 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
 fi
+# The e-mail end-to-end test delivers to a real SMTP server process: Debian's aiosmtpd.
+if [ ! -x /usr/bin/aiosmtpd ]; then
+  echo "[test] installing python3-aiosmtpd from Debian's packages (the SMTP server of the e-mail test)" >&2
+  SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-aiosmtpd >/dev/null
+fi
 if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
   npm ci --prefix tests/oidc --no-audit --no-fund
 fi
@@ -31,5 +37,5 @@ cargo test --workspace --locked --no-fail-fast "$@"
 # The OpenAPI document as a contract, against the binary the tests just built: openapi-spec-validator and
 # schemathesis (time-bounded) on SQLite and PostgreSQL. Set CONTRACT=0 to skip.
 if [ "${CONTRACT:-1}" != "0" ]; then
-  PETITION_BIN="$PWD/target/debug/petition" bash scripts/contract.sh
+  CONTRACT_BIN="$PWD/target/debug/petition" bash scripts/contract.sh
 fi

@@ -294,12 +294,12 @@ async fn wait_for(db: &LogDb, size: u64) {
     panic!("no checkpoint of size {size}");
 }
 
-/// NATS at `PETITION_TEST_NATS_URL` (default `nats://127.0.0.1:4222`); fails, never skips, when it is down.
+/// NATS at `TEST_NATS_URL` (default `nats://127.0.0.1:4222`); fails, never skips, when it is down.
 #[tokio::test]
 async fn checkpoints_are_published_on_nats() {
     use futures::StreamExt as _;
     let nats =
-        std::env::var("PETITION_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+        std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
     let client = async_nats::connect(&nats).await.expect("NATS is reachable");
     let subject = format!("test.tlog.{}", Uuid::new_v4().simple());
     let mut sub = client.subscribe(subject.clone()).await.expect("subscribe");

@@ -1,7 +1,7 @@
 //! Issue 13, item 7: build the log over a real store, keep a checkpoint, tamper with the events the way an insider
 //! with a superuser connection would, re-export, and let the verifier catch every change.
 //!
-//! PostgreSQL at `PETITION_TEST_DATABASE_URL` (default `postgres://postgres:postgres@127.0.0.1:5432/postgres`),
+//! PostgreSQL at `TEST_DATABASE_URL` (default `postgres://postgres:postgres@127.0.0.1:5432/postgres`),
 //! one fresh database per test; the tampering connection sets `session_replication_role = replica`, which
 //! switches the append-only triggers off. SQLite: the tampering connection drops the triggers.
 
@@ -31,7 +31,7 @@ async fn fresh_url(backend: Backend) -> String {
                 .display()
         ),
         Backend::Postgres => {
-            let admin = std::env::var("PETITION_TEST_DATABASE_URL").unwrap_or_else(|_| {
+            let admin = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
                 "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned()
             });
             let name = format!("tlog_test_{}", Uuid::new_v4().simple());

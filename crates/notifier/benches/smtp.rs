@@ -7,7 +7,7 @@
 //!    returning to the SMTP sink accepting the mail, p50 / p99.
 //!
 //! Run: `cargo bench -p notifier --bench smtp` (`NOTIFIER_BENCH_N` messages, default 500; the delivery log
-//! on SQLite, or on PostgreSQL when `NOTIFIER_BENCH_PG=1`, using `PETITION_TEST_DATABASE_URL`).
+//! on SQLite, or on PostgreSQL when `NOTIFIER_BENCH_PG=1`, using `TEST_DATABASE_URL`).
 
 #![allow(clippy::unwrap_used)]
 

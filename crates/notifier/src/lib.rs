@@ -84,6 +84,16 @@ impl Notifier {
         store: Arc<dyn EventStore>,
         settings: NotifierSettings,
     ) -> Result<Self> {
+        Self::connect_with(db_url, &db::PoolSettings::default(), store, settings).await
+    }
+
+    /// Like [`Self::connect`], with the delivery log's pool sized by `pool`.
+    pub async fn connect_with(
+        db_url: &str,
+        pool: &db::PoolSettings,
+        store: Arc<dyn EventStore>,
+        settings: NotifierSettings,
+    ) -> Result<Self> {
         let templates = templates::Templates::load(settings.templates_dir.as_deref())?;
         let directory = match &settings.agencies_file {
             Some(path) => StaticAgencyDirectory::load(path)
@@ -106,7 +116,7 @@ impl Notifier {
             .as_ref()
             .map(channel::webhook::WebhookChannel::new)
             .transpose()?;
-        let db = log::Db::connect(db_url).await?;
+        let db = log::Db::connect_with(db_url, pool).await?;
         let inner = Inner {
             db,
             store,

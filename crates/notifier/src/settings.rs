@@ -30,7 +30,9 @@ pub struct NotifierSettings {
     /// A directory of `vi/<template>.j2` and `en/<template>.j2` files overriding the embedded templates.
     pub templates_dir: Option<PathBuf>,
     /// The agency directory (`rules/agencies.toml`) for agency names and supervising inspectorates;
-    /// `None` uses the embedded copy.
+    /// `None` uses the embedded copy. Not a key of `[notifier]`: the binary sets it from `[rules] agencies`,
+    /// the one agency directory of the process.
+    #[serde(skip)]
     pub agencies_file: Option<PathBuf>,
     /// Attempts per delivery before it is dead (default 8).
     pub max_attempts: u32,

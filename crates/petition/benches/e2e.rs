@@ -6,12 +6,8 @@
 //! `receive` to the acknowledgement e-mail being accepted by a local SMTP server (store tail → notifier →
 //! lettre → SMTP), one petition at a time.
 //!
-//! `cargo bench -p petition --bench e2e` — NATS from `PETITION_BENCH_NATS_URL` (default
+//! `cargo bench -p petition --bench e2e` — NATS from `BENCH_NATS_URL` (default
 //! `nats://127.0.0.1:4222`), SQLite store in a temp file; streams get unique names and are deleted after.
-
-#[allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
-#[path = "../../notifier/tests/notifier/smtp_sink.rs"]
-mod smtp_sink;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,6 +20,7 @@ use command::{CaseService, SystemTime};
 use feed::{Delivery, EventHandler, EventSource, HandlerError};
 use secrecy::SecretString;
 use store::Checkpoint;
+use testkit::smtp_sink;
 use uuid::Uuid;
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
@@ -288,7 +285,7 @@ async fn run_mail(samples: usize) -> anyhow::Result<(f64, f64, f64)> {
 #[tokio::main]
 async fn main() {
     let nats_url =
-        std::env::var("PETITION_BENCH_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+        std::env::var("BENCH_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
     let samples: usize = std::env::var("BENCH_SAMPLES")
         .ok()
         .and_then(|s| s.parse().ok())

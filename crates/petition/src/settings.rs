@@ -1,5 +1,10 @@
 //! One typed settings tree: defaults, then an optional `petition.toml`, then `PETITION_*` environment
-//! variables. With nothing set at all, the embedded default runs on SQLite under `./data`.
+//! variables, `__` separating the levels (`PETITION_NOTIFIER__SMTP__HOST` is `notifier.smtp.host`,
+//! `PETITION_DATABASE__POOLS__READ_MODELS` is `database.pools.read_models`). There is no second list of
+//! keys: every `PETITION_*` variable is a key of this tree and an unknown one is refused at start, so a
+//! misspelt variable cannot be silently dropped. The only exception is [`CONFIG_VAR`], which names the
+//! file itself; other tools (tests, benches, scripts) use variables without the prefix. With nothing set
+//! at all, the embedded default runs on SQLite under `./data`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,20 +14,25 @@ use command::http::ApiToken;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-/// Every setting of the binary. Environment variables are the upper-case names with the `PETITION_` prefix.
+/// The prefix of every settings variable.
+pub const ENV_PREFIX: &str = "PETITION_";
+/// The variable naming the settings file (`--config`); the one `PETITION_*` variable that is not a key.
+pub const CONFIG_VAR: &str = "PETITION_CONFIG";
+
+/// Every setting of the binary; `deploy/petition.example.toml` lists each key (a test checks it).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// `postgres://…` for production, `sqlite://…` for the embedded default (`PETITION_DATABASE_URL`).
     pub database_url: Option<SecretString>,
-    /// The same database as its owner, for the event store's migrations (`PETITION_MIGRATION_DATABASE_URL`).
-    /// Production connects as a service role that may only read and append (deploy/postgres/); without this,
+    /// The same database as its owner, for the migrations (`PETITION_MIGRATION_DATABASE_URL`). Production
+    /// connects as a service role that may only read and append (deploy/postgres/); without this,
     /// migrations run with `database_url`.
     pub migration_database_url: Option<SecretString>,
-    /// Pooled PostgreSQL connections of the event store on this node (`PETITION_DATABASE_MAX_CONNECTIONS`).
-    #[serde(default = "default_max_connections")]
-    pub database_max_connections: u32,
-    /// Where the embedded default keeps its database and development token (`PETITION_DATA_DIR`).
+    /// `[database]`: pool sizes per role.
+    #[serde(default)]
+    pub database: DatabaseSettings,
+    /// Where the embedded default keeps its database, keys and development token (`PETITION_DATA_DIR`).
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
     /// Address to listen on (`PETITION_LISTEN`).
@@ -34,30 +44,26 @@ pub struct Settings {
     /// Static bearer tokens (service accounts), comma-separated `actor:role[+role…]:agency-or-*:sha256-hex`
     /// entries (`PETITION_TOKENS`). Only the SHA-256 of each token is kept; see docs/access-control.md.
     pub tokens: Option<SecretString>,
-    /// An OpenID Connect provider whose access tokens are accepted: `[oidc]` in the file (issuer, audience,
-    /// claims; see docs/access-control.md).
+    /// An OpenID Connect provider whose access tokens are accepted: `[oidc]` (docs/access-control.md).
     #[serde(default)]
     pub oidc: Option<command::http::oidc::OidcSettings>,
     /// A Cedar policy file replacing the shipped `rules/access/policy.cedar` (`PETITION_ACCESS_POLICY`); it is
     /// validated against the shipped schema at start.
     pub access_policy: Option<PathBuf>,
-    /// A rulebook file replacing the shipped one (`PETITION_RULEBOOK`).
-    pub rulebook: Option<PathBuf>,
-    /// A directory of holiday calendars replacing the shipped ones (`PETITION_HOLIDAYS_DIR`).
-    pub holidays_dir: Option<PathBuf>,
-    /// An agency directory file replacing the shipped one (`PETITION_AGENCIES`).
-    pub agencies: Option<PathBuf>,
+    /// `[rules]`: the rulebook, holiday calendars and agency directory, used by the command path (decide)
+    /// and the notifier alike.
+    #[serde(default)]
+    pub rules: RulesSettings,
     /// Maximum request body in bytes (`PETITION_BODY_LIMIT_BYTES`).
     #[serde(default = "default_body_limit")]
     pub body_limit_bytes: usize,
-    /// NATS server(s) for the JetStream relay and consumers (`PETITION_NATS_URL`); without it the
-    /// embedded default runs consumers in-process and publishes nothing.
+    /// NATS server(s) for the JetStream relay (`PETITION_NATS_URL`); without it nothing is published.
+    /// `serve`'s own consumers always read the store; JetStream consumers are for other processes.
     pub nats_url: Option<String>,
     /// Replicas of the JetStream streams: 1 on one server, 3 on a cluster (`PETITION_NATS_REPLICAS`).
     #[serde(default = "default_replicas")]
     pub nats_replicas: usize,
-    /// The notifier: `[notifier]` in the file, `PETITION_NOTIFIER__SMTP__HOST`-style variables (see
-    /// `docs/notifier.md`). With nothing set, e-mails are written to the log instead of sent.
+    /// `[notifier]` (docs/notifier.md). With no transport set, e-mails are written to the log, not sent.
     #[serde(default)]
     pub notifier: notifier::NotifierSettings,
     /// The key file holding the key-encryption keys of personal data and the fingerprint secret
@@ -67,13 +73,100 @@ pub struct Settings {
     /// The secret keying request fingerprints (`PETITION_FINGERPRINT_SECRET`, at least 32 bytes), when it
     /// should not come from the key file. The same on every server of a deployment.
     pub fingerprint_secret: Option<SecretString>,
-    /// The transparency log: `[tlog]` in the file, `PETITION_TLOG__ORIGIN`-style variables (see
-    /// `docs/audit.md`). On by default, with a signing key generated in the data directory.
+    /// `[tlog]`: the transparency log (docs/audit.md). On by default, with a key generated in the data directory.
     #[serde(default)]
     pub tlog: ledger_log::LogSettings,
+    /// The log filter, in `tracing`'s `EnvFilter` syntax (`PETITION_LOG`, e.g. `debug` or `info,sqlx=warn`).
+    #[serde(default = "default_log")]
+    pub log: String,
     /// `text` or `json` logs (`PETITION_LOG_FORMAT`).
-    #[serde(default = "default_log_format")]
-    pub log_format: String,
+    #[serde(default)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+/// `[rules]`: the data the statutory clocks and the agency checks are computed from. Each replaces the
+/// copy shipped in the binary (from `rules/`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesSettings {
+    /// A rulebook file (`PETITION_RULES__RULEBOOK`).
+    pub rulebook: Option<PathBuf>,
+    /// A directory of holiday calendars (`PETITION_RULES__HOLIDAYS_DIR`).
+    pub holidays_dir: Option<PathBuf>,
+    /// An agency directory file (`PETITION_RULES__AGENCIES`): agency codes for the command path, names
+    /// and supervising inspectorates for the notifier.
+    pub agencies: Option<PathBuf>,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `[database.pools]`: connections per role on this node.
+    pub pools: PoolSizes,
+}
+
+/// The most connections each role's pool opens on this node (`PETITION_DATABASE__POOLS__EVENT_STORE`, …).
+/// Size the event store to the concurrent writers the node serves; the others need few. An unset role takes
+/// the default of `db::Role::default_max_connections` for its backend (on SQLite the notifier's pool stays one
+/// connection, which keeps its claims serialised).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PoolSizes {
+    /// The event store (commands, the relay, the consumers' reads).
+    pub event_store: Option<u32>,
+    /// The read models (case list, statistics).
+    pub read_models: Option<u32>,
+    /// The notifier's delivery log.
+    pub notifier: Option<u32>,
+    /// The transparency log's tables.
+    pub transparency_log: Option<u32>,
+}
+
+impl PoolSizes {
+    fn validate(&self) -> anyhow::Result<()> {
+        for role in db::Role::ALL {
+            if let Some(size) = self.size(role)
+                && (size == 0 || size > 1000)
+            {
+                bail!("database.pools.{} must be between 1 and 1000, not {size}", role.as_str());
+            }
+        }
+        Ok(())
+    }
+
+    fn size(&self, role: db::Role) -> Option<u32> {
+        match role {
+            db::Role::EventStore => self.event_store,
+            db::Role::ReadModels => self.read_models,
+            db::Role::Notifier => self.notifier,
+            db::Role::TransparencyLog => self.transparency_log,
+        }
+    }
+
+    /// The pool settings `crates/db` opens `role`'s pool with.
+    pub fn for_role(&self, role: db::Role) -> db::PoolSettings {
+        db::PoolSettings {
+            max_connections: self.size(role),
+            ..db::PoolSettings::default()
+        }
+    }
+
+    /// The event store's size (PostgreSQL; on SQLite the store keeps its one writer and a few readers).
+    pub fn event_store_size(&self) -> u32 {
+        self.event_store.unwrap_or(store::postgres::DEFAULT_MAX_CONNECTIONS)
+    }
 }
 
 fn default_data_dir() -> PathBuf {
@@ -85,82 +178,46 @@ fn default_listen() -> SocketAddr {
 fn default_body_limit() -> usize {
     command::http::DEFAULT_BODY_LIMIT_BYTES
 }
-fn default_max_connections() -> u32 {
-    store::postgres::DEFAULT_MAX_CONNECTIONS
-}
 fn default_replicas() -> usize {
     1
 }
-fn default_log_format() -> String {
-    "text".into()
-}
-
-/// Every key of [`Settings`]; only these are read from `PETITION_*` variables, because other tools of the
-/// project (`PETITION_LOG`, `PETITION_CONFIG`, the tests' `PETITION_TEST_*`) share the prefix. The nested
-/// `[notifier]` table is read from `PETITION_NOTIFIER__…` variables, `__` separating the levels
-/// (`PETITION_NOTIFIER__SMTP__HOST` is `notifier.smtp.host`).
-const KEYS: &[&str] = &[
-    "database_url",
-    "migration_database_url",
-    "database_max_connections",
-    "data_dir",
-    "listen",
-    "metrics_listen",
-    "tokens",
-    "access_policy",
-    "rulebook",
-    "holidays_dir",
-    "agencies",
-    "body_limit_bytes",
-    "log_format",
-    "nats_url",
-    "nats_replicas",
-    "key_file",
-    "fingerprint_secret",
-];
-
-/// The prefix (after `PETITION_`, lower-cased) of the variables setting the `[notifier]` table.
-const NESTED_NOTIFIER: &str = "notifier__";
-/// The same for the `[tlog]` table (`PETITION_TLOG__CHECKPOINT_INTERVAL_SECS` is `tlog.checkpoint_interval_secs`).
-const NESTED_TLOG: &str = "tlog__";
-
-fn known_env() -> config::Map<String, String> {
-    std::env::vars()
-        .filter(|(name, _)| {
-            name.strip_prefix("PETITION_").is_some_and(|key| {
-                let key = key.to_ascii_lowercase();
-                KEYS.contains(&key.as_str())
-                    || key.starts_with(NESTED_NOTIFIER)
-                    || key.starts_with(NESTED_TLOG)
-            })
-        })
-        .collect()
+fn default_log() -> String {
+    "info,sqlx=warn".into()
 }
 
 impl Settings {
-    /// Reads `config_file` (if it exists) and the environment.
+    /// Reads `config_file` (if it exists) and the process environment.
     pub fn load(config_file: &Path) -> anyhow::Result<Self> {
-        let settings = config::Config::builder()
+        Self::load_from(config_file, std::env::vars())
+    }
+
+    /// Reads `config_file` (if it exists) and the given variables, as if they were the environment.
+    pub fn load_from(
+        config_file: &Path,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let env: config::Map<String, String> = vars
+            .into_iter()
+            .filter(|(name, _)| name.starts_with(ENV_PREFIX) && name != CONFIG_VAR)
+            .collect();
+        let mut settings = config::Config::builder()
             .add_source(config::File::from(config_file).required(false))
             .add_source(
-                config::Environment::with_prefix("PETITION")
+                config::Environment::with_prefix(ENV_PREFIX.trim_end_matches('_'))
                     .prefix_separator("_")
                     .separator("__")
-                    .source(Some(known_env())),
+                    .source(Some(env)),
             )
             .build()
-            .context("reading settings")?
+            .with_context(|| format!("reading settings ({} and PETITION_* variables)", config_file.display()))?
             .try_deserialize::<Settings>()
-            .context("invalid settings")?;
-        if settings.log_format != "text" && settings.log_format != "json" {
-            bail!(
-                "PETITION_LOG_FORMAT must be `text` or `json`, not `{}`",
-                settings.log_format
-            );
-        }
-        if settings.database_max_connections == 0 || settings.database_max_connections > 1000 {
-            bail!("PETITION_DATABASE_MAX_CONNECTIONS must be between 1 and 1000");
-        }
+            .with_context(|| {
+                format!(
+                    "invalid settings in {} or the PETITION_* variables (every PETITION_* variable but {CONFIG_VAR} must be a settings key; `__` separates levels)",
+                    config_file.display()
+                )
+            })?;
+        settings.database.pools.validate()?;
         settings
             .tlog
             .validate()
@@ -168,6 +225,10 @@ impl Settings {
         if settings.nats_replicas == 0 || settings.nats_replicas > 5 {
             bail!("PETITION_NATS_REPLICAS must be between 1 and 5");
         }
+        tracing_subscriber::EnvFilter::try_new(&settings.log)
+            .with_context(|| format!("PETITION_LOG `{}` is not a log filter", settings.log))?;
+        // The notifier reads the agency directory of `[rules]`: one directory for the whole process.
+        settings.notifier.agencies_file = settings.rules.agencies.clone();
         Ok(settings)
     }
 
@@ -208,4 +269,30 @@ impl Settings {
         }
         Ok(Some(tokens))
     }
+
+    /// The effective settings as one line for the start-up log: every secret (database passwords, tokens,
+    /// SMTP password, webhook secret, fingerprint secret) is shown as `[REDACTED]`, and the database URLs
+    /// without their user information.
+    pub fn redacted(&self) -> String {
+        let url = redact_url(self.database_url().expose_secret());
+        let owner = self
+            .migration_database_url
+            .as_ref()
+            .map(|u| redact_url(u.expose_secret()));
+        format!("database={url} migration_database={owner:?} {self:?}")
+    }
 }
+
+/// `scheme://user:password@host/db` → `scheme://[REDACTED]@host/db`.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}[REDACTED]{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+#[path = "settings_tests.rs"]
+mod tests;

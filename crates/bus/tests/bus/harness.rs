@@ -43,7 +43,7 @@ pub async fn sqlite_store_at() -> (Arc<dyn EventStore>, String) {
 }
 
 pub fn pg_admin_url() -> String {
-    std::env::var("PETITION_TEST_DATABASE_URL")
+    std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
 }
 
@@ -64,7 +64,7 @@ pub fn with_database(url: &str, database: &str) -> String {
 pub async fn postgres_store() -> (Arc<dyn EventStore>, String) {
     let mut admin = sqlx::PgConnection::connect(&pg_admin_url())
         .await
-        .expect("PostgreSQL must be reachable (set PETITION_TEST_DATABASE_URL)");
+        .expect("PostgreSQL must be reachable (set TEST_DATABASE_URL)");
     let database = format!("petition_bus_test_{}", Uuid::new_v4().simple());
     sqlx::raw_sql(&format!("CREATE DATABASE {database}"))
         .execute(&mut admin)

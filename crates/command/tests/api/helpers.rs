@@ -1,6 +1,6 @@
 //! Test harness: a real server on port 0, backed by a fresh PostgreSQL database per test.
 //!
-//! PostgreSQL comes from `PETITION_TEST_DATABASE_URL` (default: the local server). If it is unreachable
+//! PostgreSQL comes from `TEST_DATABASE_URL` (default: the local server). If it is unreachable
 //! the tests fail with a clear message; they never skip.
 
 use std::sync::Arc;
@@ -32,7 +32,7 @@ pub fn today_instant() -> DateTime<Utc> {
 }
 
 pub fn admin_url() -> String {
-    std::env::var("PETITION_TEST_DATABASE_URL")
+    std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
@@ -135,7 +135,7 @@ pub async fn fresh_database(backend: Backend) -> (String, String) {
             let admin = admin_url();
             let database = format!("api_{}", Uuid::new_v4().simple());
             let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|e| {
-                panic!("PostgreSQL is unreachable at {admin} ({e}); start it with scripts/services.sh or set PETITION_TEST_DATABASE_URL")
+                panic!("PostgreSQL is unreachable at {admin} ({e}); start it with scripts/services.sh or set TEST_DATABASE_URL")
             });
             sqlx::query(&format!("CREATE DATABASE {database}"))
                 .execute(&mut conn)

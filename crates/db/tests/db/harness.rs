@@ -12,7 +12,7 @@ static PG_SLOTS: Semaphore = Semaphore::const_new(3);
 pub const BACKENDS: [db::Backend; 2] = [db::Backend::Sqlite, db::Backend::Postgres];
 
 pub fn pg_admin_url() -> String {
-    std::env::var("PETITION_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
 }
 
 fn with_database(url: &str, database: &str) -> String {
@@ -54,7 +54,7 @@ impl Fresh {
                 let admin = pg_admin_url();
                 let mut conn = sqlx::PgConnection::connect(&admin)
                     .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL is unreachable ({e}): start it or set PETITION_TEST_DATABASE_URL"));
+                    .unwrap_or_else(|e| panic!("PostgreSQL is unreachable ({e}): start it or set TEST_DATABASE_URL"));
                 let name = format!("db_test_{}", Uuid::new_v4().simple());
                 sqlx::query(&format!("CREATE DATABASE {name}"))
                     .execute(&mut conn)

@@ -34,12 +34,12 @@ pub fn temp_sqlite_url(name: &str) -> String {
 
 /// A fresh database for one test; fails (never skips) when PostgreSQL is unreachable.
 pub async fn fresh_postgres_url() -> String {
-    let admin = std::env::var("PETITION_TEST_DATABASE_URL")
+    let admin = std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned());
     let name = format!("notifier_test_{}", Uuid::new_v4().simple());
     let pool = sqlx::PgPool::connect(&admin)
         .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at PETITION_TEST_DATABASE_URL is unreachable: {e}"));
+        .unwrap_or_else(|e| panic!("PostgreSQL at TEST_DATABASE_URL is unreachable: {e}"));
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&pool)
         .await

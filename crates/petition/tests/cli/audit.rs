@@ -5,43 +5,13 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-use store::{CommandMeta, EventStore, ExpectedVersion, NewEvent, StreamId};
-use uuid::Uuid;
 
 use super::{BIN, start_nats};
 
-async fn record_case(store: &dyn EventStore) {
-    let case = Uuid::now_v7();
-    let meta = CommandMeta {
-        command_id: Uuid::now_v7(),
-        fingerprint: None,
-        actor: "officer-1".into(),
-        correlation_id: Uuid::now_v7(),
-        causation_id: None,
-        rulebook_version: None,
-    };
-    let event = |event_type: &str, payload: Value| NewEvent {
-        event_id: Uuid::now_v7(),
-        event_type: event_type.into(),
-        schema_version: 1,
-        payload,
-        personal: None,
-    };
-    store
-        .append(
-            &StreamId::for_case(case),
-            ExpectedVersion::NoStream,
-            vec![
-                event(
-                    "petition.received",
-                    json!({"receiving_agency": "UBND-HN", "kind": "feedback"}),
-                ),
-                event("petition.accepted", json!({"agency": "UBND-HN"})),
-            ],
-            &meta,
-        )
-        .await
-        .expect("append");
+/// Records one case through the real command service (one `petition.received` event).
+async fn record_case(service: &command::CaseService) {
+    let today = chrono::Utc::now().date_naive();
+    testkit::service::receive_feedback(service, "UBND-HN", today).await;
 }
 
 fn audit(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
@@ -75,8 +45,9 @@ async fn compare_stream_exits_0_identical_1_divergent_2_when_it_cannot_compare()
     let nats = start_nats(&dir);
     let database = format!("sqlite://{}/events.db", dir.display());
     let store = store::connect(&database).await.expect("store");
-    for _ in 0..3 {
-        record_case(store.as_ref()).await;
+    let service = testkit::service::case_service(store.clone());
+    for _ in 0..6 {
+        record_case(&service).await;
     }
     let js = bus::connect(&nats.url, "cli-test").await.expect("nats");
     bus::ensure_stream(&js, &bus::StreamSettings::default())
@@ -102,7 +73,8 @@ async fn compare_stream_exits_0_identical_1_divergent_2_when_it_cannot_compare()
     );
 
     // One more event the relay has not published: behind, not divergent, unless --strict.
-    record_case(store.as_ref()).await;
+    record_case(&service).await;
+    record_case(&service).await;
     let out = audit(&dir, &env, &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");

@@ -1,18 +1,16 @@
 //! The binary as a user runs it: `petition serve` with no settings (embedded SQLite under ./data, a printed
 //! development token), a complaint taken through several steps over HTTP, a graceful SIGTERM, and
-//! `petition replay` reading the case back from the store alone; notifications through a real SMTP server
-//! configured by environment variables, and `petition notifier status` counting them.
+//! `petition replay` reading the case back from the store alone, and the relay with NATS; notifications are
+//! in `notify.rs`. Tests that only need HTTP build the app in-process (`app.rs`).
 
-// The notifier's in-test SMTP server: real SMTP over TCP, every accepted message kept.
-#[allow(dead_code)]
-#[path = "../../../notifier/tests/notifier/smtp_sink.rs"]
-mod smtp_sink;
-
+mod app;
 mod audit;
 mod export;
 mod fd_limit;
 mod metrics;
+mod notify;
 mod openapi;
+mod relay;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -30,6 +28,8 @@ struct Server {
     token: String,
     /// `http://host:port` of the metrics listener, when `PETITION_METRICS_LISTEN` is set.
     metrics: Option<String>,
+    /// What the server wrote to stderr before it was listening.
+    startup: Vec<String>,
 }
 
 impl Drop for Server {
@@ -56,9 +56,9 @@ fn start_server_as(mut command: Command, dir: &Path, env: &[(&str, &str)]) -> Se
         .env_remove("PETITION_DATABASE_URL")
         .env_remove("PETITION_TOKENS")
         .env_remove("PETITION_NATS_URL")
+        .env("PETITION_LOG", "warn")
         .envs(env.iter().copied())
         .env("PETITION_LISTEN", "127.0.0.1:0")
-        .env("PETITION_LOG", "warn")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -68,8 +68,10 @@ fn start_server_as(mut command: Command, dir: &Path, env: &[(&str, &str)]) -> Se
     let mut token = None;
     let mut base = None;
     let mut metrics = None;
+    let mut startup = Vec::new();
     while let Some(Ok(line)) = lines.next() {
         let line = line.trim().to_owned();
+        startup.push(line.clone());
         if token.is_none() && line.len() == 48 && line.bytes().all(|b| b.is_ascii_hexdigit()) {
             token = Some(line.clone());
         }
@@ -92,6 +94,7 @@ fn start_server_as(mut command: Command, dir: &Path, env: &[(&str, &str)]) -> Se
         base: base.expect("listening line"),
         token: token.expect("printed development token"),
         metrics,
+        startup,
     }
 }
 
@@ -275,133 +278,9 @@ async fn serve_with_no_settings_records_a_complaint_that_replay_explains() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A `nats-server` with JetStream on a free port and its own store directory, stopped on drop.
-struct Nats {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Nats {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_nats(dir: &Path) -> Nats {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let bin = [
-        "/usr/sbin/nats-server",
-        "/usr/bin/nats-server",
-        "/usr/local/bin/nats-server",
-    ]
-    .into_iter()
-    .find(|p| Path::new(p).exists())
-    .unwrap_or("nats-server");
-    let child = Command::new(bin)
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-        .arg(dir.join("nats"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nats-server must be installed (scripts/services.sh installs it)");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Nats {
-        child,
-        url: format!("nats://127.0.0.1:{port}"),
-    }
-}
-
-#[tokio::test]
-async fn serve_with_nats_relays_a_burst_and_bus_status_shows_no_lag() {
-    let dir = std::env::temp_dir().join(format!("petition-cli-nats-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let nats = start_nats(&dir);
-    let server = start_server_with(
-        &dir,
-        &[
-            ("PETITION_NATS_URL", nats.url.as_str()),
-            ("PETITION_METRICS_LISTEN", "127.0.0.1:0"),
-        ],
-    );
-
-    let client = reqwest::Client::new();
-    let burst = 25;
-    for i in 0..burst {
-        let r = client
-            .post(format!("{}/api/v1/petitions", server.base))
-            .bearer_auth(&server.token)
-            .json(&json!({
-                "kind": "feedback", "channel": "online", "receiving_agency": "UBND-HN",
-                "subject": format!("Street lights {i}"), "content": "Broken street lights.", "signatory_count": 1
-            }))
-            .send()
-            .await
-            .expect("receive");
-        assert_eq!(r.status(), 201);
-    }
-
-    let mut last = String::new();
-    for _ in 0..100 {
-        let out = Command::new(BIN)
-            .args(["bus", "status"])
-            .current_dir(&dir)
-            .env("PETITION_NATS_URL", &nats.url)
-            .env("PETITION_LOG", "warn")
-            .output()
-            .expect("bus status");
-        last = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stream = last
-            .lines()
-            .find(|l| l.starts_with("stream "))
-            .unwrap_or_default();
-        if out.status.success()
-            && stream
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .ends_with(&[&burst.to_string(), "0"])
-        {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let stream = last
-        .lines()
-        .find(|l| l.starts_with("stream "))
-        .unwrap_or_default();
-    let columns: Vec<&str> = stream.split_whitespace().collect();
-    assert!(
-        columns.ends_with(&[&burst.to_string(), "0"]),
-        "every event relayed, zero lag:\n{last}"
-    );
-
-    let metrics = client
-        .get(format!(
-            "{}/metrics",
-            server.metrics.as_deref().expect("metrics listener")
-        ))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    assert!(
-        metrics.contains(&format!("petition_relay_published_total {burst}")),
-        "{metrics}"
-    );
-    drop(server);
-    drop(nats);
-    let _ = std::fs::remove_dir_all(&dir);
+/// A `nats-server` of the test's own (the test kit's guard).
+fn start_nats(_dir: &Path) -> testkit::nats::NatsServer {
+    testkit::nats::NatsServer::start()
 }
 
 /// Posts one complaint whose petitioner gave an e-mail address; returns its case id.
@@ -424,140 +303,4 @@ async fn receive_with_email(server: &Server, email: &str) -> String {
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.expect("json");
     body["case_id"].as_str().expect("case id").to_owned()
-}
-
-/// `petition notifier status [--json]` in `dir` with `env`; its stdout.
-fn notifier_status(dir: &Path, env: &[(&str, &str)], json: bool) -> String {
-    let mut command = Command::new(BIN);
-    command.args(["notifier", "status"]);
-    if json {
-        command.arg("--json");
-    }
-    let out = command
-        .current_dir(dir)
-        .env_remove("PETITION_DATABASE_URL")
-        .env_remove("PETITION_NATS_URL")
-        .envs(env.iter().copied())
-        .env("PETITION_LOG", "warn")
-        .output()
-        .expect("notifier status");
-    assert!(
-        out.status.success(),
-        "notifier status failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Polls `notifier status --json` until the e-mail deliveries in `status` reach `n`; returns the JSON.
-fn wait_for_email_count(dir: &Path, env: &[(&str, &str)], status: &str, n: u64) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..100 {
-        last = serde_json::from_str(&notifier_status(dir, env, true)).expect("status JSON");
-        if last["deliveries"]["email"][status] == n {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    last
-}
-
-/// The numbers of the text table's row for `label` (`email`, `total`), by status column.
-fn table_row(text: &str, label: &str) -> Vec<(String, String)> {
-    let mut table = text.lines().skip_while(|l| !l.starts_with("deliveries"));
-    let header: Vec<&str> = table
-        .next()
-        .expect("a deliveries table")
-        .split_whitespace()
-        .skip(1)
-        .collect();
-    let row: Vec<&str> = table
-        .find(|l| l.split_whitespace().next() == Some(label))
-        .unwrap_or_else(|| panic!("no {label} row in\n{text}"))
-        .split_whitespace()
-        .skip(1)
-        .collect();
-    header
-        .into_iter()
-        .map(str::to_owned)
-        .zip(row.into_iter().map(str::to_owned))
-        .collect()
-}
-
-fn column(row: &[(String, String)], status: &str) -> String {
-    row.iter()
-        .find(|(s, _)| s == status)
-        .map(|(_, n)| n.clone())
-        .unwrap_or_default()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_with_smtp_set_in_the_environment_mails_the_petitioner_and_status_counts_it_sent() {
-    let dir = std::env::temp_dir().join(format!("petition-cli-smtp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let sink = smtp_sink::SmtpSink::start().await;
-    let port = sink.port.to_string();
-    // Exactly the variables the README documents.
-    let env = [
-        ("PETITION_NOTIFIER__SMTP__HOST", "127.0.0.1"),
-        ("PETITION_NOTIFIER__SMTP__PORT", port.as_str()),
-        ("PETITION_NOTIFIER__SMTP__TLS", "none"),
-        (
-            "PETITION_NOTIFIER__SMTP__FROM",
-            "no-reply@tiepdan.example.vn",
-        ),
-    ];
-    let server = start_server_with(&dir, &env);
-    receive_with_email(&server, "binh@example.vn").await;
-
-    let mails = sink.wait_for(1, Duration::from_secs(10)).await;
-    assert_eq!(mails.len(), 1, "the SMTP server received the receipt");
-    assert_eq!(mails[0].rcpt, ["binh@example.vn"]);
-    let data = String::from_utf8_lossy(&mails[0].data);
-    assert!(data.contains("no-reply@tiepdan.example.vn"), "{data}");
-
-    let status = wait_for_email_count(&dir, &env, "sent", 1);
-    assert_eq!(status["deliveries"]["email"]["sent"], 1, "{status:#}");
-    assert_eq!(status["total"]["logged"], 0, "{status:#}");
-    assert_eq!(status["channels"]["email"]["live"], true, "{status:#}");
-    assert_eq!(status["log_only"], false, "{status:#}");
-
-    let text = notifier_status(&dir, &env, false);
-    assert!(
-        text.contains(&format!("smtp 127.0.0.1:{port} (tls none)")),
-        "{text}"
-    );
-    let email = table_row(&text, "email");
-    assert_eq!(column(&email, "sent"), "1", "{text}");
-    assert_eq!(column(&email, "logged"), "0", "{text}");
-    drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_without_a_transport_records_logged_not_sent_and_status_says_log_only() {
-    let dir = std::env::temp_dir().join(format!("petition-cli-logonly-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let server = start_server_with(&dir, &[]);
-    receive_with_email(&server, "binh@example.vn").await;
-
-    let status = wait_for_email_count(&dir, &[], "logged", 1);
-    assert_eq!(status["deliveries"]["email"]["logged"], 1, "{status:#}");
-    assert_eq!(status["total"]["sent"], 0, "{status:#}");
-    assert_eq!(status["log_only"], true, "{status:#}");
-    assert_eq!(
-        status["channels"]["email"]["mode"], "log_only",
-        "{status:#}"
-    );
-
-    let text = notifier_status(&dir, &[], false);
-    assert!(text.contains("log only"), "{text}");
-    let total = table_row(&text, "total");
-    assert_eq!(column(&total, "sent"), "0", "{text}");
-    assert_eq!(column(&total, "logged"), "1", "{text}");
-    assert!(text.contains("nothing was transmitted"), "{text}");
-    drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
 }

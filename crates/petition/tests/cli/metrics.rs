@@ -10,47 +10,6 @@ use uuid::Uuid;
 
 use crate::{Server, receive_with_email, start_server_with};
 
-fn admin_url() -> String {
-    std::env::var("PETITION_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// The admin URL with its database name replaced (the URL must name a database, e.g. `/postgres`).
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    match query {
-        Some(q) => format!("{server}/{db}?{q}"),
-        None => format!("{server}/{db}"),
-    }
-}
-
-/// A fresh PostgreSQL database for one test; its URL.
-async fn fresh_database() -> (String, String) {
-    let admin = admin_url();
-    let name = format!("cli_metrics_{}", Uuid::new_v4().simple());
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("PostgreSQL is unreachable at {admin} ({e}); start it with scripts/services.sh or set PETITION_TEST_DATABASE_URL")
-        });
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create test database");
-    (with_database(&admin, &name), name)
-}
-
-async fn drop_database(name: &str) {
-    if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url()).await {
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await;
-    }
-}
-
 async fn scrape(server: &Server) -> String {
     let at = server.metrics.as_deref().expect("a metrics listener");
     let response = reqwest::get(format!("{at}/metrics")).await.expect("scrape");
@@ -92,7 +51,8 @@ async fn scrape_until(server: &Server, done: impl Fn(&str) -> bool) -> String {
 
 #[tokio::test]
 async fn the_metrics_listener_shows_routes_statuses_appends_lag_and_no_ids() {
-    let (url, database) = fresh_database().await;
+    let database = testkit::db::PgDatabase::fresh("cli_metrics").await;
+    let url = database.url.clone();
     let dir =
         std::env::temp_dir().join(format!("petition-cli-metrics-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -304,7 +264,7 @@ async fn the_metrics_listener_shows_routes_statuses_appends_lag_and_no_ids() {
     );
 
     drop(server);
-    drop_database(&database).await;
+    drop(database);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

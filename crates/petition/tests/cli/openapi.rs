@@ -1,4 +1,4 @@
-//! The OpenAPI document `petition serve` publishes (command API and read models merged) is a contract:
+//! The OpenAPI document the app publishes (command API and read models merged) is a contract:
 //! its structure is checked here without external tools; scripts/contract.sh adds
 //! openapi-spec-validator and schemathesis against the running server.
 
@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::start_server;
+use super::app::InProcess;
 
 /// Statuses every operation can answer, whatever it does: a bad or repeated header (400), a request
 /// not received in time (408), an unsupported content coding (415), a caught panic (500).
@@ -25,10 +25,8 @@ fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
 
 #[tokio::test]
 async fn the_served_openapi_document_states_every_parameter_answer_and_bound() {
-    let dir = std::env::temp_dir().join(format!("petition-openapi-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let server = start_server(&dir);
+    // The real app, built in-process on port 0.
+    let server = InProcess::start(&[]).await;
     let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", server.base))
         .await
         .expect("GET openapi.json")

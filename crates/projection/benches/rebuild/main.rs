@@ -3,13 +3,13 @@
 //! Generates a history of ≥ 1,000,000 events (93,000 cases through realistic lifecycles, decided by the real
 //! domain with the shipped rulebook), appends it to a store, then measures in the same run: a raw sequential
 //! `read_all` of every event, a full rebuild of each read model, and p50/p99 latencies of the statistics,
-//! watchlist and case-list queries. SQLite by default; `PETITION_BENCH_DATABASE_URL` selects another
-//! database (it must be empty). `PETITION_BENCH_CASES` changes the number of cases (`0` skips this part).
+//! watchlist and case-list queries. SQLite by default; `BENCH_DATABASE_URL` selects another
+//! database (it must be empty). `BENCH_CASES` changes the number of cases (`0` skips this part).
 //!
 //! Then a live consumer's catch-up through the store tail ([`catchup`]), in its own database
-//! (`PETITION_BENCH_CATCHUP_DATABASE_URL`, empty; by default a fresh SQLite file) holding
-//! `PETITION_BENCH_CATCHUP_CASES` cases (default 1,000, about 11,000 events; `0` skips it), in
-//! `PETITION_BENCH_ROUNDS` interleaved rounds (default 3).
+//! (`BENCH_CATCHUP_DATABASE_URL`, empty; by default a fresh SQLite file) holding
+//! `BENCH_CATCHUP_CASES` cases (default 1,000, about 11,000 events; `0` skips it), in
+//! `BENCH_ROUNDS` interleaved rounds (default 3).
 //!
 //! A database that already holds events is not appended to: the run measures the history it holds.
 //!
@@ -85,13 +85,13 @@ fn database_url(var: &str) -> Bench<String> {
 
 #[tokio::main]
 async fn main() -> Bench<()> {
-    let cases: u64 = env_number("PETITION_BENCH_CASES", 93_000);
+    let cases: u64 = env_number("BENCH_CASES", 93_000);
     if cases > 0 {
         rebuild_and_queries(cases).await?;
     }
-    let catchup_cases: u64 = env_number("PETITION_BENCH_CATCHUP_CASES", 1_000);
+    let catchup_cases: u64 = env_number("BENCH_CATCHUP_CASES", 1_000);
     if catchup_cases > 0 {
-        let url = database_url("PETITION_BENCH_CATCHUP_DATABASE_URL")?;
+        let url = database_url("BENCH_CATCHUP_DATABASE_URL")?;
         let store: Arc<dyn EventStore> = store::connect(&url).await?;
         Projections::connect(&url).await?;
         let t = Instant::now();
@@ -108,13 +108,13 @@ async fn main() -> Bench<()> {
             store.backend(),
             t.elapsed().as_secs_f64()
         );
-        catchup::measure(&url, &store, events, env_number("PETITION_BENCH_ROUNDS", 3)).await?;
+        catchup::measure(&url, &store, events, env_number("BENCH_ROUNDS", 3)).await?;
     }
     Ok(())
 }
 
 async fn rebuild_and_queries(cases: u64) -> Bench<()> {
-    let url = database_url("PETITION_BENCH_DATABASE_URL")?;
+    let url = database_url("BENCH_DATABASE_URL")?;
     let store: Arc<dyn EventStore> = store::connect(&url).await?;
     let projections = Projections::connect(&url).await?;
     let clocks = Clocks::embedded();

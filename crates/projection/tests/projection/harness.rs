@@ -30,7 +30,7 @@ pub struct TestDb {
 }
 
 pub fn pg_admin_url() -> String {
-    std::env::var("PETITION_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
 }
 
 fn with_database(url: &str, database: &str) -> String {
@@ -62,7 +62,7 @@ pub async fn fresh_url(backend: Backend) -> (String, Option<SemaphorePermit<'sta
             let slot = PG_SLOTS.acquire().await.expect("never closed");
             let admin = pg_admin_url();
             let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
-                panic!("PostgreSQL is unreachable ({e}): start it (scripts/services.sh) or set PETITION_TEST_DATABASE_URL")
+                panic!("PostgreSQL is unreachable ({e}): start it (scripts/services.sh) or set TEST_DATABASE_URL")
             });
             let name = format!("projection_test_{}", Uuid::new_v4().simple());
             sqlx::query(&format!("CREATE DATABASE {name}"))

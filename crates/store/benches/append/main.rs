@@ -8,8 +8,8 @@
 //! sides run in interleaved rounds (the order rotates every round) and each figure is the median over the rounds,
 //! because the machine is shared and noisy. It is a benchmark, not a test: it prints figures and asserts nothing.
 //!
-//! Run: `cargo bench -p store --bench append`. Environment: `PETITION_BENCH_DATABASE_URL` (else
-//! `PETITION_TEST_DATABASE_URL`, else the local default), `BENCH_CONCURRENCY=1,16,64`, `BENCH_SECONDS=3` per run,
+//! Run: `cargo bench -p store --bench append`. Environment: `BENCH_DATABASE_URL` (else
+//! `TEST_DATABASE_URL`, else the local default), `BENCH_CONCURRENCY=1,16,64`, `BENCH_SECONDS=3` per run,
 //! `BENCH_ROUNDS=3`, `BENCH_SQLITE=0` / `BENCH_POSTGRES=0` to skip a backend. A fresh database `bench_<random>`
 //! (and temporary SQLite files) are created and removed.
 
@@ -30,7 +30,7 @@ use uuid::Uuid;
 use measure::{Stats, WARMUP, cores, drive, median, print_header, print_row, with_database};
 use workers::{PgRaw, SqliteRaw, StoreWorker};
 
-const URL_VAR: &str = "PETITION_BENCH_DATABASE_URL";
+const URL_VAR: &str = "BENCH_DATABASE_URL";
 const DEFAULT_URL: &str = "postgres://postgres:postgres@127.0.0.1:5432/postgres";
 
 struct Settings {
@@ -131,7 +131,7 @@ where
 
 async fn postgres_section(settings: &Settings) -> Result<()> {
     let admin_url = std::env::var(URL_VAR)
-        .or_else(|_| std::env::var("PETITION_TEST_DATABASE_URL"))
+        .or_else(|_| std::env::var("TEST_DATABASE_URL"))
         .unwrap_or_else(|_| DEFAULT_URL.to_owned());
     let where_ = admin_url.rsplit('@').next().unwrap_or_default(); // never print the password
     let mut admin = tokio::time::timeout(

@@ -47,7 +47,7 @@ pub enum Raw {
 }
 
 pub fn pg_admin_url() -> String {
-    std::env::var("PETITION_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
 }
 
 /// The same server URL pointing at another database.
@@ -118,7 +118,7 @@ pub async fn make_pg_store() -> TestDb {
     let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
         panic!(
             "PostgreSQL is unreachable at {} ({e}). The conformance suite needs it: start it \
-             (scripts/services.sh) or set PETITION_TEST_DATABASE_URL.",
+             (scripts/services.sh) or set TEST_DATABASE_URL.",
             admin_url.rsplit('@').next().unwrap_or_default()
         )
     });

@@ -1,6 +1,6 @@
 //! The event store conformance suite: every case runs unchanged against SQLite and PostgreSQL.
 //!
-//! PostgreSQL tests read `PETITION_TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`),
+//! PostgreSQL tests read `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`),
 //! create a fresh database per test and drop it afterwards. They fail, never skip, when PostgreSQL is unreachable.
 
 mod cases;

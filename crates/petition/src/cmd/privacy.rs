@@ -1,17 +1,11 @@
-//! Personal data: the key file (or `PETITION_KEY_FILE`), the sealed store every reader of personal data goes
-//! through, and `petition privacy erase | rotate-kek | init-keys` (ADR 0010, docs/security.md).
-
-use std::path::PathBuf;
-use std::sync::Arc;
+//! `petition privacy erase | rotate-kek | init-keys`: personal data and its keys (ADR 0010, docs/security.md).
 
 use anyhow::Context;
 use clap::Subcommand;
-use command::http::extract::FingerprintKey;
-use command::personal::PetitionerParts;
 use command::privacy::{ErasureRequest, PrivacyService};
-use secrecy::ExposeSecret;
-use store::privacy::{FileKeyProvider, PersonalKeys, SealedStore};
+use store::privacy::FileKeyProvider;
 
+use crate::app::open::{self, key_file};
 use crate::settings::Settings;
 
 #[derive(Debug, Subcommand)]
@@ -45,57 +39,6 @@ pub enum PrivacyCmd {
     InitKeys,
 }
 
-/// Where the key file is: `PETITION_KEY_FILE`, else `keys.json` in the data directory (the embedded default).
-pub fn key_file(settings: &Settings) -> PathBuf {
-    settings
-        .key_file
-        .clone()
-        .unwrap_or_else(|| settings.data_dir.join("keys.json"))
-}
-
-/// Loads the key provider: a configured key file must exist; the embedded default creates its own.
-pub fn key_provider(settings: &Settings) -> anyhow::Result<FileKeyProvider> {
-    let path = key_file(settings);
-    match &settings.key_file {
-        Some(_) => FileKeyProvider::load(&path).with_context(|| {
-            format!(
-                "loading the key file {} (create it once with `petition privacy init-keys`)",
-                path.display()
-            )
-        }),
-        None => {
-            if settings.database_url.is_some() {
-                tracing::warn!(path = %path.display(), "no PETITION_KEY_FILE: personal-data keys are kept in the data directory; back the key file up apart from the database");
-            }
-            FileKeyProvider::load_or_create(&path)
-                .with_context(|| format!("creating or loading the key file {}", path.display()))
-        }
-    }
-}
-
-/// The sealed store around `inner`, and the key of request fingerprints.
-pub fn seal(
-    settings: &Settings,
-    inner: Arc<dyn store::EventStore>,
-    keys: Arc<dyn PersonalKeys>,
-) -> anyhow::Result<(Arc<SealedStore>, FingerprintKey)> {
-    let provider = key_provider(settings)?;
-    let fingerprints = match &settings.fingerprint_secret {
-        Some(secret) => FingerprintKey::new(secret.expose_secret().as_bytes()),
-        None => FingerprintKey::new(provider.fingerprint_secret()),
-    }
-    .map_err(|e| anyhow::anyhow!("PETITION_FINGERPRINT_SECRET: {e}"))?;
-    let sealed =
-        SealedStore::new(inner, keys, Arc::new(provider)).with_parts(Arc::new(PetitionerParts));
-    Ok((Arc::new(sealed), fingerprints))
-}
-
-/// Opens the configured database as a sealed store.
-pub async fn open(settings: &Settings) -> anyhow::Result<(Arc<SealedStore>, FingerprintKey)> {
-    let connected = crate::connect_with_keys(settings).await?;
-    seal(settings, connected.events, connected.keys)
-}
-
 pub async fn run(settings: Settings, cmd: PrivacyCmd) -> anyhow::Result<()> {
     match cmd {
         PrivacyCmd::InitKeys => {
@@ -116,7 +59,7 @@ pub async fn run(settings: Settings, cmd: PrivacyCmd) -> anyhow::Result<()> {
             legal_basis,
             actor,
         } => {
-            let (sealed, fingerprints) = open(&settings).await?;
+            let (sealed, fingerprints) = open::sealed(&settings).await?;
             let case_id = case
                 .parse()
                 .map_err(|_| anyhow::anyhow!("`{case}` is not a case id (UUID)"))?;
@@ -149,7 +92,7 @@ pub async fn run(settings: Settings, cmd: PrivacyCmd) -> anyhow::Result<()> {
                 .with_context(|| format!("loading the key file {}", path.display()))?
                 .kek_ids();
             let new = FileKeyProvider::add_kek(&path).context("adding a KEK")?;
-            let (sealed, _) = open(&settings).await?;
+            let (sealed, _) = open::sealed(&settings).await?;
             let report = sealed.rotate().await.context("re-wrapping the data keys")?;
             println!("{} data key(s) re-wrapped with {new}", report.rewrapped);
             if retire_old {

@@ -10,6 +10,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
+mod export;
+
+use crate::app::init_tracing;
 use crate::settings::Settings;
 
 /// Exit code when the comparison could not run.
@@ -22,7 +25,7 @@ pub enum AuditCmd {
     CompareStream(CompareArgs),
     /// Write an audit bundle (one case, a range of leaves, or everything) for `petition-verify`: the events,
     /// the signed checkpoints, inclusion and consistency proofs, the log's public key. Exit 0 written, 2 not.
-    Export(crate::log_cmd::ExportArgs),
+    Export(export::ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -54,8 +57,8 @@ pub async fn run(config: &Path, cmd: AuditCmd) -> i32 {
         AuditCmd::Export(args) => {
             let result = async {
                 let settings = Settings::load(config)?;
-                crate::init_tracing(&settings.log_format);
-                crate::log_cmd::export(&settings, &args).await
+                init_tracing(&settings);
+                export::export(&settings, &args).await
             };
             match result.await {
                 Ok(()) => 0,
@@ -70,12 +73,12 @@ pub async fn run(config: &Path, cmd: AuditCmd) -> i32 {
 
 async fn compare_stream(config: &Path, args: &CompareArgs) -> anyhow::Result<i32> {
     let settings = Settings::load(config)?;
-    crate::init_tracing(&settings.log_format);
+    init_tracing(&settings);
     let Some(url) = settings.nats_url.as_deref() else {
         bail!("PETITION_NATS_URL is not set: the embedded default has no stream to compare with");
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let store = crate::connect(&settings).await?;
+    let store = crate::app::open::events(&settings).await?;
     // Unlike the long-running processes, an audit must fail rather than wait for an absent broker.
     let client = async_nats::ConnectOptions::new()
         .name("petition-audit")

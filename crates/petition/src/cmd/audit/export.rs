@@ -1,80 +1,12 @@
-//! The transparency log in the binary: opening it for `serve` (routes and the builder task) and
-//! `petition audit export`.
+//! `petition audit export`: an audit bundle of the store's events, the transparency log's checkpoints and
+//! the proofs, for `petition-verify`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
+use crate::app::{open, wire::Log};
+use crate::settings::Settings;
 use anyhow::Context;
 use clap::Args;
-use secrecy::ExposeSecret;
-use tokio::sync::watch;
-
-use crate::settings::Settings;
-use crate::workers::Tasks;
-
-/// The log's tables and its signing key.
-#[derive(Debug)]
-pub struct Log {
-    pub db: ledger_log::LogDb,
-    pub signer: Arc<tlog::note::NoteSigner>,
-}
-
-/// Opens the log's tables (applying their migrations) and loads — or, at the default path, creates — the key.
-pub async fn open(settings: &Settings) -> anyhow::Result<Log> {
-    let db = open_db(settings).await?;
-    let (path, default) = settings.tlog.key_path(&settings.data_dir);
-    let signer = ledger_log::keys::load_or_create(&path, &settings.tlog.origin, default)
-        .context("loading the transparency log's signing key")?;
-    Ok(Log {
-        db,
-        signer: Arc::new(signer),
-    })
-}
-
-/// Opens the log's tables; their migrations run as the owner first when `migration_database_url` is set, so
-/// that the service role only gets the SELECT and INSERT the deployment grants (deploy/postgres/).
-async fn open_db(settings: &Settings) -> anyhow::Result<ledger_log::LogDb> {
-    if let Some(owner) = &settings.migration_database_url {
-        ledger_log::LogDb::connect(owner.expose_secret())
-            .await
-            .context("migrating the transparency log as its owner")?;
-    }
-    let url = settings.database_url();
-    ledger_log::LogDb::connect(url.expose_secret())
-        .await
-        .context("opening the transparency log")
-}
-
-/// `/api/v1/log/…`, public.
-pub fn routes(log: &Log) -> axum::Router {
-    ledger_log::http::router(ledger_log::http::LogState {
-        db: log.db.clone(),
-        public_key: log.signer.verifier_key().to_vkey(),
-    })
-}
-
-/// The builder, as a task of `serve`; it publishes checkpoints on NATS when a client is given.
-pub fn spawn(
-    tasks: &mut Tasks,
-    settings: &Settings,
-    store: Arc<dyn store::EventStore>,
-    log: Log,
-    nats: Option<async_nats::Client>,
-    wake: watch::Receiver<u64>,
-    stop: watch::Receiver<bool>,
-) {
-    let mut builder = ledger_log::LogBuilder::new(store, log.db, log.signer, settings.tlog.clone())
-        .with_wake(wake);
-    if let Some(client) = nats {
-        builder = builder.with_nats(client);
-    }
-    tasks.spawn(async move {
-        (
-            "transparency log",
-            builder.run(stop).await.map_err(anyhow::Error::from),
-        )
-    });
-}
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("scope").required(true).args(["case", "from", "all"])))]
@@ -101,8 +33,8 @@ pub struct ExportArgs {
 
 /// `petition audit export`: the store's events in scope, the log's checkpoints and the proofs, as one bundle.
 pub async fn export(settings: &Settings, args: &ExportArgs) -> anyhow::Result<()> {
-    let store = crate::connect(settings).await?;
-    let db = open_db(settings).await?;
+    let store = open::events(settings).await?;
+    let db = Log::open_db(settings).await?;
     let scope = match (&args.case, args.from, args.to, args.all) {
         (Some(case), ..) => {
             let stream = if case.starts_with("case-") {

@@ -2,11 +2,9 @@
 //! fresh install has something to look at. Optional, idempotent (seeding twice records nothing new), and
 //! never run by `serve` on its own.
 
-use std::sync::Arc;
-
 use clap::Subcommand;
-use command::{CaseService, SystemTime};
 
+use crate::app::open;
 use crate::settings::Settings;
 
 #[derive(Debug, Subcommand)]
@@ -21,11 +19,8 @@ pub enum DemoCmd {
 
 pub async fn run(settings: Settings, cmd: DemoCmd) -> anyhow::Result<()> {
     let DemoCmd::Seed { cases } = cmd;
-    let store = crate::connect(&settings).await?;
-    let clocks = crate::serve::load_clocks(&settings)?;
-    let agencies: Arc<dyn domain::AgencyDirectory> =
-        Arc::new(crate::serve::load_agencies(&settings)?);
-    let service = CaseService::new(store, Arc::new(clocks), agencies, Arc::new(SystemTime));
+    let store = open::events(&settings).await?;
+    let service = open::case_service(&settings, store)?;
     let today = command::local_date(chrono::Utc::now());
     let report = console::demo::seed(&service, cases.min(10_000), today).await?;
     println!(

@@ -13,6 +13,7 @@ use command::{CaseService, CommandRequest, RequestMeta, ServiceError, SystemTime
 use domain::{CaseId, Command, CorrectDeadline, DeadlineKey, DeadlineStatus, Text};
 use uuid::Uuid;
 
+use crate::app::open;
 use crate::settings::Settings;
 
 /// The actor recorded on the corrections.
@@ -99,8 +100,8 @@ pub async fn differences(
 }
 
 pub async fn run(settings: Settings, cmd: RulesCmd) -> anyhow::Result<()> {
-    let store = crate::connect(&settings).await?;
-    let clocks = crate::serve::load_clocks(&settings)?;
+    let store = open::events(&settings).await?;
+    let clocks = open::clocks(&settings)?;
     let (found, manual) = differences(&store, &clocks).await?;
     match cmd {
         RulesCmd::Check => {
@@ -123,11 +124,7 @@ pub async fn run(settings: Settings, cmd: RulesCmd) -> anyhow::Result<()> {
         RulesCmd::Apply { explanation } => {
             let explanation =
                 Text::parse(&explanation).map_err(|e| anyhow::anyhow!("--explanation: {e}"))?;
-            let agencies: Arc<dyn domain::AgencyDirectory> = Arc::new(match &settings.agencies {
-                Some(path) => domain::StaticAgencyDirectory::load(path)
-                    .with_context(|| format!("loading agencies from {}", path.display()))?,
-                None => domain::StaticAgencyDirectory::embedded(),
-            });
+            let agencies: Arc<dyn domain::AgencyDirectory> = Arc::new(open::agencies(&settings)?);
             let service = CaseService::new(
                 store.clone(),
                 Arc::new(clocks),
@@ -208,9 +205,9 @@ mod tests {
 
     use super::{apply, differences};
 
-    const H2025: &str = include_str!("../../../rules/holidays/vn-2025.toml");
-    const H2026: &str = include_str!("../../../rules/holidays/vn-2026.toml");
-    const H2027: &str = include_str!("../../../rules/holidays/vn-2027.toml");
+    const H2025: &str = include_str!("../../../../rules/holidays/vn-2025.toml");
+    const H2026: &str = include_str!("../../../../rules/holidays/vn-2026.toml");
+    const H2027: &str = include_str!("../../../../rules/holidays/vn-2027.toml");
 
     fn date(s: &str) -> chrono::NaiveDate {
         s.parse().expect("date")

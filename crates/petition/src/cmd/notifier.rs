@@ -3,12 +3,10 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
-use clap::{Subcommand, ValueEnum};
-use secrecy::ExposeSecret;
-use tokio::sync::watch;
-
+use crate::app::{open, wire};
+use crate::runtime::{Stop, Tasks, shutdown_signal, supervise};
 use crate::settings::Settings;
+use clap::{Subcommand, ValueEnum};
 
 #[derive(Debug, Subcommand)]
 pub enum NotifierCmd {
@@ -37,36 +35,26 @@ pub enum LangArg {
     En,
 }
 
-/// Opens the notifier's delivery log in the store's database.
-pub async fn connect(
-    settings: &Settings,
-    store: Arc<dyn store::EventStore>,
-) -> anyhow::Result<notifier::Notifier> {
-    let url = settings.database_url();
-    notifier::Notifier::connect(url.expose_secret(), store, settings.notifier.clone())
-        .await
-        .context("opening the notifier")
-}
-
 pub async fn run(settings: Settings, cmd: NotifierCmd) -> anyhow::Result<()> {
     // The notifier reads contact details: it is one of the readers allowed to open personal data.
-    let (sealed, _) = crate::privacy_cmd::open(&settings).await?;
+    let (sealed, _) = open::sealed(&settings).await?;
     let store: Arc<dyn store::EventStore> = sealed;
     match cmd {
         NotifierCmd::Run => {
             let js = match settings.nats_url {
-                Some(_) => Some(crate::bus_cmd::jetstream(&settings, "petition-notifier").await?),
+                Some(_) => Some(wire::jetstream(&settings, "petition-notifier").await?),
                 None => None,
             };
-            let source = crate::workers::source(&settings, store.clone(), js, None);
-            let (stop, stopping) = watch::channel(false);
-            let mut tasks = crate::workers::Tasks::new();
-            crate::workers::spawn_notifier(&mut tasks, &settings, store, source, &stopping).await?;
+            let source = wire::standalone_source(&settings, store.clone(), js);
+            let notifier = open::notifier(&settings, store).await?;
+            open::log_live_channels(&notifier);
+            let (stop, mut tasks) = (Stop::new(), Tasks::new());
+            wire::spawn_notifier(&mut tasks, notifier, source, &stop.stopping);
             eprintln!("notifier running");
-            crate::serve::supervise(tasks, stop).await
+            supervise(tasks, stop, shutdown_signal()).await
         }
         NotifierCmd::Status { json } => {
-            let notifier = connect(&settings, store).await?;
+            let notifier = open::notifier(&settings, store).await?;
             let channels = notifier.live_channels();
             let counts = notifier.delivery_counts().await?;
             notifier.close().await;
@@ -78,13 +66,13 @@ pub async fn run(settings: Settings, cmd: NotifierCmd) -> anyhow::Result<()> {
             Ok(())
         }
         NotifierCmd::RetryDead => {
-            let notifier = connect(&settings, store).await?;
+            let notifier = open::notifier(&settings, store).await?;
             let revived = notifier.retry_dead().await?;
             println!("{revived} dead deliveries revived and retried");
             Ok(())
         }
         NotifierCmd::Preview { event_id, lang } => {
-            let notifier = connect(&settings, store).await?;
+            let notifier = open::notifier(&settings, store).await?;
             let lang = lang.map(|l| match l {
                 LangArg::Vi => notifier::Lang::Vi,
                 LangArg::En => notifier::Lang::En,
