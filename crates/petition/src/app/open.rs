@@ -167,7 +167,8 @@ pub async fn read_models_rebuilt(
     settings: &Settings,
     store: &Arc<dyn store::EventStore>,
 ) -> anyhow::Result<projection::Projections> {
-    let projections = read_models(settings).await?;
+    // With the store, a snapshot that no longer decodes is refolded from the events instead of stopping the model.
+    let projections = read_models(settings).await?.with_store(store.clone());
     for report in projection::rebuild_stale(store, &projections)
         .await
         .context("rebuilding changed read models")?
