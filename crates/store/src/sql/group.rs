@@ -165,15 +165,24 @@ async fn run<B: Sql>(
     }
 }
 
-/// `first` and what else is queued, up to `max_batch`, waiting at most `max_wait` for more.
+/// `first` and what else is queued, up to `max_batch`, waiting at most `max_wait` for more. With several writers
+/// each takes its share of what is queued, so that their round trips run side by side instead of one writer
+/// running them all in turn.
 async fn gather(
     queue: &mut mpsc::Receiver<Request>,
     first: Request,
     config: &GroupCommitConfig,
 ) -> Vec<Request> {
+    let writers = config.writers.max(1);
+    let share = (queue.len() + 1).div_ceil(writers);
+    let limit = if config.max_wait.is_zero() {
+        share.clamp(1, config.max_batch.max(1))
+    } else {
+        config.max_batch.max(1)
+    };
     let mut batch = vec![first];
     let deadline = tokio::time::Instant::now() + config.max_wait;
-    while batch.len() < config.max_batch.max(1) {
+    while batch.len() < limit {
         match queue.try_recv() {
             Ok(request) => batch.push(request),
             Err(_) if config.max_wait.is_zero() => break,
