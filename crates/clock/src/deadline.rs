@@ -252,6 +252,18 @@ impl Clocks {
     ) -> Result<Deadline, ClockError> {
         adjust::pause(self, d, suspended_on, resumed_on)
     }
+    /// Time an obstacle kept the person the period runs for from acting, `from` to `to` inclusive, is not
+    /// counted (LKN art. 9): the due date moves as for a pause over those days; `what` names the obstacle
+    /// in the explanation. Fails with `InvalidData` when `to` is before `from`.
+    pub fn exclude(
+        &self,
+        d: &Deadline,
+        from: NaiveDate,
+        to: NaiveDate,
+        what: &str,
+    ) -> Result<Deadline, ClockError> {
+        adjust::exclude(self, d, from, to, what)
+    }
     /// The full period restarts from the decision to continue (same rule version and variant).
     ///
     /// The returned deadline's `trigger_date` becomes `resumed_on`, because that is the day its count now starts after.

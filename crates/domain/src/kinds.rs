@@ -159,6 +159,15 @@ pub enum DeadlineKey {
     /// Publish a denunciation conclusion (`denunciation.conclusion.publish`, LTC art. 40), met by
     /// `record-publication`.
     PublishConclusion,
+    /// Send the decision to suspend a complaint's resolution (`complaint.suspension.send`, from
+    /// 2026-07-01). It runs while the case is suspended.
+    SendSuspension,
+    /// Send the decision to continue a suspended complaint's resolution (`complaint.continuation.send`,
+    /// from 2026-07-01).
+    SendContinuation,
+    /// Notify the petitioner of a refusal to accept the petition (`reception.refusal.notify`, from
+    /// 2026-07-01).
+    NotifyRefusal,
 }
 
 impl DeadlineKey {
@@ -172,8 +181,20 @@ impl DeadlineKey {
     pub fn is_notice(self) -> bool {
         matches!(
             self,
-            Self::Reply | Self::ReferralReply | Self::NotifyAcceptance | Self::SendDecision
+            Self::Reply
+                | Self::ReferralReply
+                | Self::NotifyAcceptance
+                | Self::SendDecision
+                | Self::SendSuspension
+                | Self::SendContinuation
+                | Self::NotifyRefusal
         )
+    }
+
+    /// Whether the clock stands still while the case is suspended. The notice of the suspension itself
+    /// is owed during the suspension, so it keeps running.
+    pub fn pauses_while_suspended(self) -> bool {
+        self != Self::SendSuspension
     }
 
     pub fn as_str(self) -> &'static str {
@@ -191,6 +212,9 @@ impl DeadlineKey {
             Self::ReferralReply => "referral_reply",
             Self::ActOnConclusion => "act_on_conclusion",
             Self::PublishConclusion => "publish_conclusion",
+            Self::SendSuspension => "send_suspension",
+            Self::SendContinuation => "send_continuation",
+            Self::NotifyRefusal => "notify_refusal",
         }
     }
 }
@@ -212,6 +236,8 @@ mod tests {
             DeadlineKey::SendDecision,
             DeadlineKey::ReviewReDenunciation,
             DeadlineKey::PublishConclusion,
+            DeadlineKey::SendSuspension,
+            DeadlineKey::NotifyRefusal,
         ] {
             assert_eq!(
                 serde_json::to_value(key).ok(),

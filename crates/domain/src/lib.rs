@@ -15,6 +15,7 @@ mod error;
 mod event;
 mod ids;
 mod kinds;
+pub mod limitation;
 mod person;
 mod state;
 mod text;
@@ -40,6 +41,7 @@ pub use event::{
     ReDenunciationLodged, StoredEvent, VerificationStarted,
 };
 pub use ids::{AgencyCode, CaseId, LegalGround};
+pub use limitation::{Contested, LimitationObstacle, ObstacleCause};
 pub use kinds::{Channel, DeadlineKey, FilingReason, Instance, Level, Outcome, PetitionKind};
 pub use person::{
     Email, FullName, GROUP_THRESHOLD, Lang, MAX_REPRESENTATIVES, NationalId, Person, Petitioners,

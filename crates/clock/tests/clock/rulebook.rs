@@ -26,7 +26,7 @@ fn book(rules: &[String]) -> String {
 #[test]
 fn the_shipped_rulebook_covers_every_clock_of_the_domain() {
     let book = Rulebook::embedded();
-    assert_eq!(book.version, "vn-2026.07.1");
+    assert_eq!(book.version, "vn-2026.07.2");
     assert_eq!(book.jurisdiction, "VN");
     let on = day(2026, 7, 1);
     let expected = [

@@ -137,7 +137,8 @@ pub(super) fn issue_decision(step: &Step, c: &IssueDecision) -> Result<Event, Do
 pub(super) fn notice_sent(step: &Step, c: &RecordNoticeSent) -> Result<Event, DomainError> {
     if !c.notice.is_notice() {
         return Err(DomainError::InvalidInput(format!(
-            "`{}` is not a notice; use one of reply, referral_reply, notify_acceptance, send_decision",
+            "`{}` is not a notice; use one of reply, referral_reply, notify_acceptance, send_decision, \
+             send_suspension, send_continuation, notify_refusal",
             c.notice
         )));
     }
