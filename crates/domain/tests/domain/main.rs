@@ -16,6 +16,7 @@ mod overdue;
 mod properties;
 mod publication;
 mod resolution;
+mod scenario_file;
 mod scenarios;
 mod stored;
 mod tet;
