@@ -41,8 +41,8 @@ pub use event::{
     ReDenunciationLodged, StoredEvent, VerificationStarted,
 };
 pub use ids::{AgencyCode, CaseId, LegalGround};
-pub use limitation::{Contested, LimitationObstacle, ObstacleCause};
 pub use kinds::{Channel, DeadlineKey, FilingReason, Instance, Level, Outcome, PetitionKind};
+pub use limitation::{Contested, LimitationObstacle, ObstacleCause};
 pub use person::{
     Email, FullName, GROUP_THRESHOLD, Lang, MAX_REPRESENTATIVES, NationalId, Person, Petitioners,
     PhoneNumber,

@@ -213,7 +213,9 @@ impl Step<'_> {
                 remote: self.state.remote,
                 ..Variant::default()
             };
-            changes.started.insert(key, self.compute(rule_id, on, variant)?);
+            changes
+                .started
+                .insert(key, self.compute(rule_id, on, variant)?);
         }
         Ok(())
     }

@@ -43,7 +43,8 @@ impl CaseState {
                 self.related_case = e.related_case;
                 self.decision_date_learned = e.decision_date_learned;
                 self.contested = e.contested;
-                self.limitation_obstacles.clone_from(&e.limitation_obstacles);
+                self.limitation_obstacles
+                    .clone_from(&e.limitation_obstacles);
                 self.referrer.clone_from(&e.referrer);
                 self.received_on = Some(e.occurred_on);
                 self.arrived_on = Some(e.occurred_on);

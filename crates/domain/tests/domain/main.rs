@@ -12,6 +12,7 @@ mod corrections;
 mod given_when_then;
 mod intake;
 mod lifecycle;
+mod limitation;
 mod overdue;
 mod properties;
 mod publication;

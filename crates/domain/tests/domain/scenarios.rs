@@ -49,8 +49,8 @@ fn found(case: &Case, e: &Expect, at: &str) -> Result<(Deadline, Option<Deadline
             .ok_or_else(|| format!("{at}: no limitation period was checked"))?;
         return Ok((d, None));
     }
-    let key: DeadlineKey =
-        serde_json::from_value(Value::String(e.deadline.clone())).map_err(|err| format!("{at}: {err}"))?;
+    let key: DeadlineKey = serde_json::from_value(Value::String(e.deadline.clone()))
+        .map_err(|err| format!("{at}: {err}"))?;
     let t = case
         .state
         .deadline(key)
@@ -73,7 +73,12 @@ fn after_step(s: &Scenario, step: &Step, case: &Case, failures: &mut Vec<String>
         }
     }
     let on = day(step.overdue_on.as_deref().unwrap_or(&step.on));
-    let overdue = case.state.overdue(on).into_iter().map(|(k, _)| k.as_str().to_owned()).collect();
+    let overdue = case
+        .state
+        .overdue(on)
+        .into_iter()
+        .map(|(k, _)| k.as_str().to_owned())
+        .collect();
     failures.extend(check_overdue(&at, step, overdue));
 }
 
