@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::{HolidayCalendar, Rule, Rulebook, Unit, Variant};
 
 mod adjust;
+mod before;
 mod count;
 mod explain;
 
@@ -176,6 +177,12 @@ impl Clocks {
     /// A deadline moved by a pause or a restart is not recounted ([`Recount::Manual`]): its adjustments
     /// do not keep the suspension dates needed to redo them exactly.
     pub fn recount(&self, d: &Deadline) -> Result<Recount, ClockError> {
+        if d.is_counted_before() {
+            return Ok(Recount::Manual(format!(
+                "counted before its event on {}; recount by hand",
+                d.trigger_date
+            )));
+        }
         if let Some(a) = d
             .adjustments
             .iter()

@@ -168,6 +168,9 @@ pub enum DeadlineKey {
     /// Notify the petitioner of a refusal to accept the petition (`reception.refusal.notify`, from
     /// 2026-07-01).
     NotifyRefusal,
+    /// Notify the parties of a complaint dialogue at least 5 days before it (`complaint.dialogue.notice`,
+    /// from 2026-07-01), counted back from the dialogue; judged when the dialogue is recorded.
+    DialogueNotice,
 }
 
 impl DeadlineKey {
@@ -188,6 +191,7 @@ impl DeadlineKey {
                 | Self::SendSuspension
                 | Self::SendContinuation
                 | Self::NotifyRefusal
+                | Self::DialogueNotice
         )
     }
 
@@ -215,6 +219,7 @@ impl DeadlineKey {
             Self::SendSuspension => "send_suspension",
             Self::SendContinuation => "send_continuation",
             Self::NotifyRefusal => "notify_refusal",
+            Self::DialogueNotice => "dialogue_notice",
         }
     }
 }
@@ -238,6 +243,7 @@ mod tests {
             DeadlineKey::PublishConclusion,
             DeadlineKey::SendSuspension,
             DeadlineKey::NotifyRefusal,
+            DeadlineKey::DialogueNotice,
         ] {
             assert_eq!(
                 serde_json::to_value(key).ok(),

@@ -55,6 +55,7 @@ fn the_shipped_rulebook_covers_every_clock_of_the_domain() {
         ("complaint.suspension.send", 3, Unit::WorkingDays),
         ("complaint.continuation.send", 3, Unit::WorkingDays),
         ("reception.refusal.notify", 3, Unit::WorkingDays),
+        ("complaint.dialogue.notice", 5, Unit::CalendarDays),
     ];
     for (id, limit, unit) in expected {
         let rule = book.rule(id, on).unwrap_or_else(|e| panic!("{id}: {e}"));

@@ -176,6 +176,10 @@ command_struct! {
     /// Record a dialogue with the complainant (đối thoại; complaints only).
     pub struct HoldDialogue {
         pub summary: Text,
+        /// The day the parties were notified in writing of the dialogue's time and place; from
+        /// 2026-07-01 at least 5 days before it (`complaint.dialogue.notice`, Decree 155/2026).
+        #[serde(default)]
+        pub notified_on: Option<NaiveDate>,
     }
 }
 

@@ -146,6 +146,9 @@ event_struct! {
     /// A dialogue with the complainant took place.
     pub struct DialogueHeld {
         pub summary: Text,
+        /// The day the parties were notified of the dialogue, when recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub notified_on: Option<NaiveDate>,
     }
 }
 

@@ -95,6 +95,7 @@ fn lifecycle(n: u64) -> Bench<Vec<(NaiveDate, Command)>> {
             d(10),
             Command::HoldDialogue(HoldDialogue {
                 summary: text("The complainant was heard.")?,
+                notified_on: None,
             }),
         ),
     ];
