@@ -281,3 +281,59 @@ async fn every_scenario_of_the_legal_specification_holds_through_the_api_on_sqli
 async fn every_scenario_of_the_legal_specification_holds_through_the_api_on_postgres() {
     every_scenario_holds_through_the_api(Backend::Postgres).await;
 }
+
+/// The fields the limitation and dialogue rules read are part of the published contract, and every
+/// schema they refer to is defined.
+#[tokio::test]
+async fn the_openapi_document_defines_the_limitation_and_dialogue_notice_fields() {
+    let app = crate::helpers::spawn_app().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("Receive", "contested"),
+        ("Receive", "limitation_obstacles"),
+        ("HoldDialogue", "notified_on"),
+        ("LimitationObstacle", "evidence"),
+    ] {
+        assert!(
+            schemas[schema]["properties"].get(field).is_some(),
+            "{schema}.{field} is documented"
+        );
+    }
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    for r in refs {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(schemas.get(name).is_some(), "{r} is defined");
+    }
+    assert!(
+        schemas["DeadlineKey"]
+            .to_string()
+            .contains("dialogue_notice"),
+        "the new deadline keys are listed"
+    );
+    app.drop_database().await;
+}
+
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v.as_str()) {
+                    ("$ref", Some(r)) => out.push(r.to_owned()),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
