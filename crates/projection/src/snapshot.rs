@@ -42,6 +42,11 @@ struct Mirror {
     identity_protected: bool,
     related_case: Option<CaseId>,
     decision_date_learned: Option<NaiveDate>,
+    // Added with the limitation obstacles (issue 11 item 7); absent from older snapshots.
+    #[serde(default)]
+    contested: domain::Contested,
+    #[serde(default)]
+    limitation_obstacles: Vec<domain::LimitationObstacle>,
     referrer: Option<String>,
     complexity: Complexity,
     received_on: Option<NaiveDate>,
@@ -83,6 +88,8 @@ impl Mirror {
         s.identity_protected = self.identity_protected;
         s.related_case = self.related_case;
         s.decision_date_learned = self.decision_date_learned;
+        s.contested = self.contested;
+        s.limitation_obstacles = self.limitation_obstacles;
         s.referrer = self.referrer;
         s.complexity = self.complexity;
         s.received_on = self.received_on;

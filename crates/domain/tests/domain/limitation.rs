@@ -136,3 +136,39 @@ fn the_suspension_notice_runs_while_the_case_is_suspended_and_the_decision_clock
             .contains_key(&DeadlineKey::SendContinuation)
     );
 }
+
+#[test]
+fn a_dialogue_cannot_be_notified_after_it_is_held() {
+    let err = given()
+        .and("2026-08-03", complaint_at("UBND-HN"))
+        .and("2026-08-03", within_competence())
+        .and("2026-08-04", Accept {})
+        .when(
+            "2026-08-13",
+            domain::HoldDialogue {
+                summary: text("The parties were heard."),
+                notified_on: Some(date("2026-08-14")),
+            },
+        )
+        .then_refused("invalid-input");
+    assert!(err.to_string().contains("cannot be notified after it"), "{err}");
+}
+
+#[test]
+fn a_suspended_denunciation_owes_no_suspension_notice() {
+    let case = given()
+        .and(
+            "2026-08-03",
+            receive(PetitionKind::Denunciation, Channel::Mail, "UBND-HN"),
+        )
+        .and("2026-08-03", within_competence())
+        .and("2026-08-04", Accept {})
+        .and(
+            "2026-08-26",
+            Suspend {
+                reason: text("Awaiting an expert opinion."),
+            },
+        );
+    assert!(!case.state.deadlines.contains_key(&DeadlineKey::SendSuspension));
+    assert!(case.state.overdue(date("2026-12-01")).is_empty());
+}
