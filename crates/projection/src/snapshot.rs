@@ -108,3 +108,33 @@ impl Mirror {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::{Contested, LimitationObstacle, ObstacleCause, Text};
+
+    use super::*;
+
+    #[test]
+    fn a_snapshot_keeps_the_limitation_facts_and_older_snapshots_still_read() {
+        let mut state = CaseState::default();
+        state.contested = Contested::DisciplinaryDecision;
+        state.limitation_obstacles = vec![LimitationObstacle {
+            from: NaiveDate::from_ymd_opt(2026, 8, 3).unwrap_or_default(),
+            to: NaiveDate::from_ymd_opt(2026, 8, 12).unwrap_or_default(),
+            cause: ObstacleCause::Illness,
+            evidence: Text::parse("Giấy ra viện số 15/BV").expect("text"),
+        }];
+        let mut json = serde_json::to_value(&state).expect("serializes");
+        let back = deserialize(&json).expect("reads back");
+        assert_eq!(back, state);
+        // A snapshot written before the fields existed.
+        if let Some(map) = json.as_object_mut() {
+            map.remove("contested");
+            map.remove("limitation_obstacles");
+        }
+        let old = deserialize(&json).expect("an older snapshot reads");
+        assert_eq!(old.contested, Contested::AdministrativeDecision);
+        assert!(old.limitation_obstacles.is_empty());
+    }
+}

@@ -151,7 +151,10 @@ fn a_dialogue_cannot_be_notified_after_it_is_held() {
             },
         )
         .then_refused("invalid-input");
-    assert!(err.to_string().contains("cannot be notified after it"), "{err}");
+    assert!(
+        err.to_string().contains("cannot be notified after it"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -169,6 +172,11 @@ fn a_suspended_denunciation_owes_no_suspension_notice() {
                 reason: text("Awaiting an expert opinion."),
             },
         );
-    assert!(!case.state.deadlines.contains_key(&DeadlineKey::SendSuspension));
+    assert!(
+        !case
+            .state
+            .deadlines
+            .contains_key(&DeadlineKey::SendSuspension)
+    );
     assert!(case.state.overdue(date("2026-12-01")).is_empty());
 }
