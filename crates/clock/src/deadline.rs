@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::{HolidayCalendar, Rule, Rulebook, Unit, Variant};
 
 mod adjust;
+mod before;
 mod count;
 mod explain;
 
@@ -176,6 +177,12 @@ impl Clocks {
     /// A deadline moved by a pause or a restart is not recounted ([`Recount::Manual`]): its adjustments
     /// do not keep the suspension dates needed to redo them exactly.
     pub fn recount(&self, d: &Deadline) -> Result<Recount, ClockError> {
+        if d.is_counted_before() {
+            return Ok(Recount::Manual(format!(
+                "counted before its event on {}; recount by hand",
+                d.trigger_date
+            )));
+        }
         if let Some(a) = d
             .adjustments
             .iter()
@@ -251,6 +258,18 @@ impl Clocks {
         resumed_on: NaiveDate,
     ) -> Result<Deadline, ClockError> {
         adjust::pause(self, d, suspended_on, resumed_on)
+    }
+    /// Time an obstacle kept the person the period runs for from acting, `from` to `to` inclusive, is not
+    /// counted (LKN art. 9): the due date moves as for a pause over those days; `what` names the obstacle
+    /// in the explanation. Fails with `InvalidData` when `to` is before `from`.
+    pub fn exclude(
+        &self,
+        d: &Deadline,
+        from: NaiveDate,
+        to: NaiveDate,
+        what: &str,
+    ) -> Result<Deadline, ClockError> {
+        adjust::exclude(self, d, from, to, what)
     }
     /// The full period restarts from the decision to continue (same rule version and variant).
     ///

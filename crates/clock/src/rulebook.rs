@@ -214,7 +214,7 @@ mod tests {
     #[test]
     fn the_embedded_rulebook_parses_and_validates() {
         assert_eq!(Rulebook::from_toml_str(EMBEDDED).err(), None);
-        assert_eq!(Rulebook::embedded().version, "vn-2026.07.1");
+        assert_eq!(Rulebook::embedded().version, "vn-2026.07.2");
     }
 
     #[test]

@@ -159,6 +159,8 @@ pub async fn seed(
             related_case: None,
             decision_date_learned: (p.kind == PetitionKind::Complaint)
                 .then(|| p.received - Duration::days(20)),
+            contested: Default::default(),
+            limitation_obstacles: Vec::new(),
             tracking_code: TrackingCode::generate(p.kind, p.received.year(), code_bytes(i)),
             referrer: None,
         });

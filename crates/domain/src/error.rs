@@ -46,8 +46,10 @@ pub enum DomainError {
     NoFurtherAppeal,
     /// The complaint came in after the 90-day limitation period: it must be refused with a legal ground.
     #[error(
-        "the limitation period for this complaint ended on {ended_on} (decision learned on {learned_on}) \
-         but it was received on {received_on}; refuse it with a legal ground"
+        "the limitation period for this complaint ended on {ended_on} (decision learned on {learned_on}, \
+         the recorded obstacles not counted) but it was received on {received_on}; refuse it with a legal \
+         ground (LKN art. 11(3)). Time an obstacle kept the complainant from filing (illness, natural \
+         disaster, …) is not counted when it is recorded with the petition in `limitation_obstacles`"
     )]
     LimitationPeriodExpired {
         learned_on: NaiveDate,
@@ -145,7 +147,7 @@ impl DomainError {
             Self::AppealWindowClosed { .. } => Some("LKN art. 33"),
             Self::AlreadyAppealed | Self::NoFurtherAppeal => Some("LKN art. 7"),
             Self::NoSuperiorAgency(_) => Some("LKN art. 7; LTC art. 37"),
-            Self::LimitationPeriodExpired { .. } => Some("LKN art. 9"),
+            Self::LimitationPeriodExpired { .. } => Some("LKN arts. 9, 48"),
             Self::GuidedAlready => Some("Circular 05/2021/TT-TTCP"),
             Self::ExtensionNotAllowed(_) => Some("LKN arts. 28, 37; LTC art. 30"),
             Self::EffectPeriodRunning { .. } => Some("LKN art. 44"),

@@ -159,6 +159,18 @@ pub enum DeadlineKey {
     /// Publish a denunciation conclusion (`denunciation.conclusion.publish`, LTC art. 40), met by
     /// `record-publication`.
     PublishConclusion,
+    /// Send the decision to suspend a complaint's resolution (`complaint.suspension.send`, from
+    /// 2026-07-01). It runs while the case is suspended.
+    SendSuspension,
+    /// Send the decision to continue a suspended complaint's resolution (`complaint.continuation.send`,
+    /// from 2026-07-01).
+    SendContinuation,
+    /// Notify the petitioner of a refusal to accept the petition (`reception.refusal.notify`, from
+    /// 2026-07-01).
+    NotifyRefusal,
+    /// Notify the parties of a complaint dialogue at least 5 days before it (`complaint.dialogue.notice`,
+    /// from 2026-07-01), counted back from the dialogue; judged when the dialogue is recorded.
+    DialogueNotice,
 }
 
 impl DeadlineKey {
@@ -172,8 +184,21 @@ impl DeadlineKey {
     pub fn is_notice(self) -> bool {
         matches!(
             self,
-            Self::Reply | Self::ReferralReply | Self::NotifyAcceptance | Self::SendDecision
+            Self::Reply
+                | Self::ReferralReply
+                | Self::NotifyAcceptance
+                | Self::SendDecision
+                | Self::SendSuspension
+                | Self::SendContinuation
+                | Self::NotifyRefusal
+                | Self::DialogueNotice
         )
+    }
+
+    /// Whether the clock stands still while the case is suspended. The notice of the suspension itself
+    /// is owed during the suspension, so it keeps running.
+    pub fn pauses_while_suspended(self) -> bool {
+        self != Self::SendSuspension
     }
 
     pub fn as_str(self) -> &'static str {
@@ -191,6 +216,10 @@ impl DeadlineKey {
             Self::ReferralReply => "referral_reply",
             Self::ActOnConclusion => "act_on_conclusion",
             Self::PublishConclusion => "publish_conclusion",
+            Self::SendSuspension => "send_suspension",
+            Self::SendContinuation => "send_continuation",
+            Self::NotifyRefusal => "notify_refusal",
+            Self::DialogueNotice => "dialogue_notice",
         }
     }
 }
@@ -212,6 +241,9 @@ mod tests {
             DeadlineKey::SendDecision,
             DeadlineKey::ReviewReDenunciation,
             DeadlineKey::PublishConclusion,
+            DeadlineKey::SendSuspension,
+            DeadlineKey::NotifyRefusal,
+            DeadlineKey::DialogueNotice,
         ] {
             assert_eq!(
                 serde_json::to_value(key).ok(),

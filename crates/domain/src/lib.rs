@@ -15,6 +15,7 @@ mod error;
 mod event;
 mod ids;
 mod kinds;
+pub mod limitation;
 mod person;
 mod state;
 mod text;
@@ -41,6 +42,7 @@ pub use event::{
 };
 pub use ids::{AgencyCode, CaseId, LegalGround};
 pub use kinds::{Channel, DeadlineKey, FilingReason, Instance, Level, Outcome, PetitionKind};
+pub use limitation::{Contested, LimitationObstacle, ObstacleCause};
 pub use person::{
     Email, FullName, GROUP_THRESHOLD, Lang, MAX_REPRESENTATIVES, NationalId, Person, Petitioners,
     PhoneNumber,

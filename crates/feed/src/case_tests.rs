@@ -44,6 +44,8 @@ fn receive() -> Command {
         signatory_count: 1,
         related_case: None,
         decision_date_learned: None,
+        contested: Default::default(),
+        limitation_obstacles: Vec::new(),
         tracking_code: TrackingCode::generate(
             PetitionKind::Complaint,
             2026,

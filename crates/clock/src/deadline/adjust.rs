@@ -113,6 +113,38 @@ pub(super) fn pause(
         )));
     }
     let opening = format!("The clock was suspended from {suspended_on} until {resumed_on}");
+    stand_still(clocks, d, suspended_on, resumed_on, &opening)
+}
+
+/// Moves the due date by the days of an obstacle, `from` to `to` inclusive, that kept the person the
+/// period runs for from acting (LKN art. 9: illness, natural disaster, …): that time is not counted.
+pub(super) fn exclude(
+    clocks: &Clocks,
+    d: &Deadline,
+    from: NaiveDate,
+    to: NaiveDate,
+    what: &str,
+) -> Result<Deadline, ClockError> {
+    if to < from {
+        return Err(ClockError::InvalidData(format!(
+            "an obstacle cannot end ({to}) before it starts ({from})"
+        )));
+    }
+    let until = to
+        .succ_opt()
+        .ok_or_else(|| ClockError::InvalidData(format!("{to} has no next day")))?;
+    let opening = format!("From {from} to {to} inclusive the period did not run ({what})");
+    stand_still(clocks, d, from, until, &opening)
+}
+
+/// The clock stood still in `[since, until)`: the shared arithmetic of a pause and an excluded obstacle.
+fn stand_still(
+    clocks: &Clocks,
+    d: &Deadline,
+    suspended_on: NaiveDate,
+    resumed_on: NaiveDate,
+    opening: &str,
+) -> Result<Deadline, ClockError> {
     let (period, kept, rolled, sentence) = match d.unit {
         Unit::CalendarDays => {
             let lost = (resumed_on - suspended_on).num_days().unsigned_abs();

@@ -5,6 +5,7 @@ mod calendar_days;
 mod corrections;
 mod edges;
 mod extensions;
+mod obstacles;
 mod properties;
 mod rulebook;
 mod support;

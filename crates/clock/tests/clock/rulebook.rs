@@ -26,7 +26,7 @@ fn book(rules: &[String]) -> String {
 #[test]
 fn the_shipped_rulebook_covers_every_clock_of_the_domain() {
     let book = Rulebook::embedded();
-    assert_eq!(book.version, "vn-2026.07.1");
+    assert_eq!(book.version, "vn-2026.07.2");
     assert_eq!(book.jurisdiction, "VN");
     let on = day(2026, 7, 1);
     let expected = [
@@ -50,6 +50,12 @@ fn the_shipped_rulebook_covers_every_clock_of_the_domain() {
         ("denunciation.conclusion.publish", 7, Unit::WorkingDays),
         ("denunciation.redenunciation.review", 20, Unit::CalendarDays),
         ("referral.reply", 20, Unit::CalendarDays),
+        // Added with the 2026 decrees and for LKN art. 48 (issue 11 item 7).
+        ("complaint.disciplinary.limitation", 15, Unit::CalendarDays),
+        ("complaint.suspension.send", 3, Unit::WorkingDays),
+        ("complaint.continuation.send", 3, Unit::WorkingDays),
+        ("reception.refusal.notify", 3, Unit::WorkingDays),
+        ("complaint.dialogue.notice", 5, Unit::CalendarDays),
     ];
     for (id, limit, unit) in expected {
         let rule = book.rule(id, on).unwrap_or_else(|e| panic!("{id}: {e}"));

@@ -15,6 +15,10 @@ mod outage;
 mod privacy;
 mod problems;
 mod raw;
+// The format of rules/scenarios.toml, shared with the domain's runner of the same file.
+#[path = "../../../domain/tests/domain/scenario_file.rs"]
+mod scenario_file;
+mod scenarios;
 
 use serde_json::{Value, json};
 

@@ -111,6 +111,8 @@ async fn hostile(service: &CaseService, today: chrono::NaiveDate) -> (CaseId, St
         signatory_count: 1,
         related_case: None,
         decision_date_learned: Some(today),
+        contested: Default::default(),
+        limitation_obstacles: Vec::new(),
         tracking_code: code.clone(),
         referrer: None,
     });

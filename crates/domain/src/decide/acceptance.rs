@@ -45,8 +45,14 @@ pub(super) fn accept(step: &Step) -> Result<Event, DomainError> {
     if let (PetitionKind::Complaint, Instance::First, Some(learned_on)) =
         (kind, instance, state.decision_date_learned)
     {
-        // The complaint must have been lodged within 90 days of learning of the decision (LKN art. 9).
-        let period = step.compute("complaint.limitation", learned_on, Variant::default())?;
+        // The complaint must have been lodged within 90 days of learning of the decision (LKN art. 9), or
+        // 15 days of receiving a disciplinary decision (art. 48), not counting the recorded obstacles.
+        let period = crate::limitation::period(
+            step.ctx.clocks,
+            state.contested,
+            learned_on,
+            &state.limitation_obstacles,
+        )?;
         let received_on = state.received_on.unwrap_or(on);
         if received_on > period.due {
             return Err(DomainError::LimitationPeriodExpired {
@@ -101,12 +107,19 @@ pub(super) fn accept(step: &Step) -> Result<Event, DomainError> {
 
 pub(super) fn refuse(step: &Step, c: &Refuse) -> Result<Event, DomainError> {
     let instance = acceptable_instance(step)?;
+    let mut deadlines = answered(step);
+    // From 2026-07-01 the refusal is notified in writing within 3 working days (Decree 154/2026).
+    step.start_if_in_force(
+        &mut deadlines,
+        DeadlineKey::NotifyRefusal,
+        "reception.refusal.notify",
+    )?;
     Ok(AcceptanceRefused {
         occurred_on: step.on(),
         instance,
         agency: step.current_agency()?.clone(),
         legal_ground: c.legal_ground.clone(),
-        deadlines: answered(step),
+        deadlines,
     }
     .into())
 }

@@ -125,11 +125,20 @@ pub(super) fn suspend(step: &Step, c: &Suspend) -> Result<Event, DomainError> {
     if !resolving(step) {
         return Err(step.illegal("only a case under resolution can be suspended"));
     }
+    let mut deadlines = DeadlineChanges::default();
+    if step.kind() == PetitionKind::Complaint {
+        // From 2026-07-01 the suspension decision is sent within 3 working days (Decree 155/2026).
+        step.start_if_in_force(
+            &mut deadlines,
+            DeadlineKey::SendSuspension,
+            "complaint.suspension.send",
+        )?;
+    }
     Ok(CaseSuspended {
         occurred_on: step.on(),
         reason: c.reason.clone(),
         resume_to: step.status(),
-        deadlines: DeadlineChanges::default(),
+        deadlines,
     }
     .into())
 }
@@ -156,6 +165,14 @@ pub(super) fn resume(step: &Step, c: &Resume) -> Result<Event, DomainError> {
         };
         deadlines.started.insert(DeadlineKey::Decision, adjusted);
         mode = Some(m);
+    }
+    if step.kind() == PetitionKind::Complaint {
+        // From 2026-07-01 the decision to continue is sent within 3 working days (Decree 155/2026).
+        step.start_if_in_force(
+            &mut deadlines,
+            DeadlineKey::SendContinuation,
+            "complaint.continuation.send",
+        )?;
     }
     Ok(CaseResumed {
         occurred_on: on,

@@ -46,6 +46,14 @@ pub(super) fn receive(step: &Step, c: &Receive) -> Result<Event, DomainError> {
             "decision_date_learned must be in the years 1900 to 9999".to_owned(),
         ));
     }
+    if c.kind != PetitionKind::Complaint
+        && (!c.contested.is_default() || !c.limitation_obstacles.is_empty())
+    {
+        return Err(DomainError::InvalidInput(
+            "contested and limitation_obstacles apply to complaints only".to_owned(),
+        ));
+    }
+    crate::limitation::validate(&c.limitation_obstacles, c.decision_date_learned, on)?;
     if c.related_case == Some(step.ctx.case_id) {
         return Err(DomainError::InvalidInput(
             "a case cannot repeat itself".to_owned(),
@@ -108,6 +116,8 @@ pub(super) fn receive(step: &Step, c: &Receive) -> Result<Event, DomainError> {
         identity_protected: c.kind == PetitionKind::Denunciation,
         related_case: c.related_case,
         decision_date_learned: c.decision_date_learned,
+        contested: c.contested,
+        limitation_obstacles: c.limitation_obstacles.clone(),
         referrer,
         petitioners: Some(c.petitioners.clone()),
         deadlines,

@@ -192,6 +192,34 @@ impl Step<'_> {
         Ok(self.ctx.clocks.compute(rule_id, trigger, variant)?)
     }
 
+    /// Starts the deadline `key` of rule `rule_id` from the step date, when a version of the rule is in
+    /// force that day: the clocks added by the 2026 decrees do not exist for earlier steps.
+    fn start_if_in_force(
+        &self,
+        changes: &mut DeadlineChanges,
+        key: DeadlineKey,
+        rule_id: &str,
+    ) -> Result<(), DomainError> {
+        let on = self.on();
+        let in_force = self
+            .ctx
+            .clocks
+            .rulebook
+            .rules
+            .iter()
+            .any(|r| r.id == rule_id && r.is_in_force_on(on));
+        if in_force {
+            let variant = Variant {
+                remote: self.state.remote,
+                ..Variant::default()
+            };
+            changes
+                .started
+                .insert(key, self.compute(rule_id, on, variant)?);
+        }
+        Ok(())
+    }
+
     fn tracked(&self, key: DeadlineKey) -> Option<&TrackedDeadline> {
         self.state.deadlines.get(&key)
     }

@@ -50,10 +50,49 @@ pub(super) fn hold_dialogue(step: &Step, c: &HoldDialogue) -> Result<Event, Doma
     if !resolving(step) {
         return Err(step.illegal(RESOLVING));
     }
+    let on = step.on();
+    if let Some(notified_on) = c.notified_on {
+        if notified_on > on {
+            return Err(DomainError::InvalidInput(format!(
+                "the dialogue of {on} cannot be notified after it ({notified_on})"
+            )));
+        }
+        if chrono::Datelike::year(&notified_on) < 1900 {
+            return Err(DomainError::InvalidInput(
+                "notified_on must be in the years 1900 to 9999".to_owned(),
+            ));
+        }
+    }
+    let mut deadlines = DeadlineChanges::default();
+    let rule = "complaint.dialogue.notice";
+    let clocks = step.ctx.clocks;
+    if clocks
+        .rulebook
+        .rules
+        .iter()
+        .any(|r| r.id == rule && r.is_in_force_on(on))
+    {
+        // From 2026-07-01 the parties are notified at least 5 days before the dialogue (Decree 155/2026):
+        // the notice is judged by its recorded date; without one it stays open, already past due, until
+        // `record-notice-sent dialogue_notice` records it (late).
+        let notice = clocks.compute_before(rule, on, Variant::default())?;
+        if let Some(notified_on) = c.notified_on {
+            let status = if notified_on <= notice.due {
+                DeadlineStatus::Met { on: notified_on }
+            } else {
+                DeadlineStatus::Late { on: notified_on }
+            };
+            deadlines.closed.insert(DeadlineKey::DialogueNotice, status);
+        }
+        deadlines
+            .started
+            .insert(DeadlineKey::DialogueNotice, notice);
+    }
     Ok(DialogueHeld {
-        occurred_on: step.on(),
+        occurred_on: on,
         summary: c.summary.clone(),
-        deadlines: DeadlineChanges::default(),
+        notified_on: c.notified_on,
+        deadlines,
     }
     .into())
 }
@@ -137,7 +176,8 @@ pub(super) fn issue_decision(step: &Step, c: &IssueDecision) -> Result<Event, Do
 pub(super) fn notice_sent(step: &Step, c: &RecordNoticeSent) -> Result<Event, DomainError> {
     if !c.notice.is_notice() {
         return Err(DomainError::InvalidInput(format!(
-            "`{}` is not a notice; use one of reply, referral_reply, notify_acceptance, send_decision",
+            "`{}` is not a notice; use one of reply, referral_reply, notify_acceptance, send_decision, \
+             send_suspension, send_continuation, notify_refusal, dialogue_notice",
             c.notice
         )));
     }

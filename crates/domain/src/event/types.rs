@@ -9,6 +9,7 @@ use clock::{Complexity, SuspensionMode};
 use serde::{Deserialize, Serialize};
 
 use super::DeadlineChanges;
+use crate::limitation::{Contested, LimitationObstacle};
 use crate::{
     AgencyCode, CaseId, Channel, ComplexityCriteria, DeadlineKey, FilingReason, Instance,
     LegalGround, Level, Outcome, PetitionKind, Petitioners, Status, Subject, Text, TrackingCode,
@@ -49,6 +50,12 @@ event_struct! {
         pub identity_protected: bool,
         pub related_case: Option<CaseId>,
         pub decision_date_learned: Option<NaiveDate>,
+        /// Complaints: what is contested (absent: an administrative decision or act).
+        #[serde(default, skip_serializing_if = "Contested::is_default")]
+        pub contested: Contested,
+        /// Complaints: obstacles whose time the limitation period does not count (LKN arts. 9, 48).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub limitation_obstacles: Vec<LimitationObstacle>,
         pub referrer: Option<String>,
         /// Never in the payload: `to_stored` moves it to the personal part; `None` once erased.
         #[serde(skip)]
@@ -139,6 +146,9 @@ event_struct! {
     /// A dialogue with the complainant took place.
     pub struct DialogueHeld {
         pub summary: Text,
+        /// The day the parties were notified of the dialogue, when recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub notified_on: Option<NaiveDate>,
     }
 }
 

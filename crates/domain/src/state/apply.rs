@@ -42,6 +42,9 @@ impl CaseState {
                 self.identity_protected = e.identity_protected;
                 self.related_case = e.related_case;
                 self.decision_date_learned = e.decision_date_learned;
+                self.contested = e.contested;
+                self.limitation_obstacles
+                    .clone_from(&e.limitation_obstacles);
                 self.referrer.clone_from(&e.referrer);
                 self.received_on = Some(e.occurred_on);
                 self.arrived_on = Some(e.occurred_on);

@@ -206,6 +206,13 @@ pub struct CaseState {
     pub identity_protected: bool,
     pub related_case: Option<CaseId>,
     pub decision_date_learned: Option<NaiveDate>,
+    /// Complaints: what is contested; selects the limitation period (LKN arts. 9, 48). Defaulted so that a
+    /// snapshot written before the field existed still reads.
+    #[serde(default)]
+    pub contested: crate::Contested,
+    /// Complaints: obstacles not counted in the limitation period, as recorded with the petition.
+    #[serde(default)]
+    pub limitation_obstacles: Vec<crate::LimitationObstacle>,
     pub referrer: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "normal"))]
     pub complexity: Complexity,
@@ -255,13 +262,16 @@ impl CaseState {
     ///   until the step is done: it then becomes late, or met when the step is backdated before the due
     ///   date);
     /// - not paused: while the case is suspended its open clocks stand still (they are replaced on
-    ///   resumption), but a deadline already recorded as missed stays missed;
+    ///   resumption), but a deadline already recorded as missed stays missed; the notice of the
+    ///   suspension itself runs ([`DeadlineKey::pauses_while_suspended`]);
     /// - of a case that is not over (closed or terminated).
     pub fn is_pending_duty(&self, key: DeadlineKey) -> bool {
         let Some(t) = self.deadlines.get(&key) else {
             return false;
         };
-        let paused = self.status == Status::Suspended && t.status == DeadlineStatus::Open;
+        let paused = self.status == Status::Suspended
+            && t.status == DeadlineStatus::Open
+            && key.pauses_while_suspended();
         key.is_obligation() && t.status.is_pending() && !paused && !self.status.is_final()
     }
 

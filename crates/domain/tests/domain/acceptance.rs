@@ -134,7 +134,7 @@ fn a_complaint_filed_after_the_limitation_period_cannot_be_accepted() {
     let err = complaint_learned_on("2026-03-01")
         .when("2026-07-03", Accept {})
         .then_refused("limitation-period-expired");
-    assert_eq!(err.legal_basis(), Some("LKN art. 9"));
+    assert_eq!(err.legal_basis(), Some("LKN arts. 9, 48"));
     // The officer must refuse it instead, citing the ground.
     let refuse = Refuse {
         legal_ground: LegalGround::parse("LKN art. 11(3): the limitation period has expired")

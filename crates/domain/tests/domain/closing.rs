@@ -238,10 +238,10 @@ fn the_watcher_finds_what_is_overdue() {
             reason: text("Waiting."),
         },
     );
-    assert!(
-        suspended
-            .state
-            .overdue_deadlines(date("2026-12-01"))
-            .is_empty()
+    // The decision clock stands still; only the notice of the suspension itself, owed during it
+    // (3 working days, Decree 155/2026), can be overdue.
+    assert_eq!(
+        suspended.state.overdue_deadlines(date("2026-12-01")),
+        vec![DeadlineKey::SendSuspension]
     );
 }

@@ -61,6 +61,8 @@ pub fn receive(kind: PetitionKind, channel: Channel, at: &str) -> Receive {
         signatory_count: 1,
         related_case: None,
         decision_date_learned: None,
+        contested: Default::default(),
+        limitation_obstacles: Vec::new(),
         tracking_code: TrackingCode::generate(kind, 2026, [9, 8, 7, 6, 5, 4, 3, 2]),
         referrer: (channel == Channel::Referral).then(|| "Báo Nhân Dân".to_owned()),
     }

@@ -57,6 +57,7 @@ pub fn complaint_lifecycle() -> Case {
             "2026-07-13",
             HoldDialogue {
                 summary: text("The representatives maintain the claim."),
+                notified_on: None,
             },
         )
         .and("2026-07-20", decision(Outcome::PartlyUpheld, "120/QĐ-UBND"))

@@ -79,6 +79,7 @@ fn a_decision_on_time_marks_the_decision_deadline_met() {
             "2026-07-13",
             HoldDialogue {
                 summary: text("The complainant maintains the claim."),
+                notified_on: None,
             },
         )
         .when("2026-07-20", decision(Outcome::PartlyUpheld, "12/QĐ-UBND"))
@@ -280,6 +281,7 @@ fn a_dialogue_is_held_only_on_complaints() {
             "2026-07-10",
             HoldDialogue {
                 summary: text("Met the denouncer."),
+                notified_on: None,
             },
         )
         .then_refused("not-applicable-to-kind");

@@ -6,115 +6,14 @@
 
 use std::collections::BTreeSet;
 
-use chrono::NaiveDate;
-use clock::{AdjustmentKind, Complexity, Deadline, SuspensionMode};
-use domain::{Command, DeadlineKey, DeadlineStatus, Event, PetitionKind, TrackingCode};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use clock::{Deadline, SuspensionMode};
+use domain::{Command, DeadlineKey, DeadlineStatus, Event, TrackingCode};
+use serde_json::Value;
 
 use crate::given_when_then::{Case, clocks, complaint_at, given};
-
-const SCENARIOS: &str = include_str!("../../../../rules/scenarios.toml");
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    scenario: Vec<Scenario>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Scenario {
-    name: String,
-    kind: PetitionKind,
-    channel: String,
-    agency: String,
-    step: Vec<Step>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Step {
-    on: String,
-    #[serde(rename = "do")]
-    action: String,
-    #[serde(default)]
-    body: Option<Value>,
-    /// The real current date when it is not the step date (a step keyed in later).
-    #[serde(default)]
-    today: Option<String>,
-    /// The step is refused with this error code.
-    #[serde(default)]
-    refused: Option<String>,
-    #[serde(default)]
-    expect: Vec<Expect>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Expect {
-    /// A deadline key (`decision`, `accept`, …), or `limitation` for the complaint limitation period
-    /// checked at acceptance (kept in the `petition.accepted` event, not tracked).
-    deadline: String,
-    rule: String,
-    version: u32,
-    /// `normal` (default), `complex`, `remote`, `remote_complex`.
-    #[serde(default)]
-    variant: Option<String>,
-    due: String,
-    /// `open`, `met`, `late`, `missed`, `cancelled`; not checked for `limitation`.
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    status_on: Option<String>,
-    /// The number of extensions the deadline carries (`denunciation.resolution.extension`).
-    #[serde(default)]
-    extensions: Option<usize>,
-    /// A suspension adjusted the deadline this way (`pause` or `restart`).
-    #[serde(default)]
-    suspension: Option<String>,
-}
-
-fn file() -> File {
-    toml::from_str(SCENARIOS).unwrap_or_else(|e| panic!("rules/scenarios.toml: {e}"))
-}
-
-fn day(s: &str) -> NaiveDate {
-    s.parse()
-        .unwrap_or_else(|e| panic!("bad date {s} in rules/scenarios.toml: {e}"))
-}
-
-/// Fields a command needs that a scenario does not care about.
-fn defaults(action: &str) -> Value {
-    match action {
-        "classify" => json!({ "within_competence": true }),
-        "forward" | "extend" | "suspend" | "resume" | "withdraw" | "terminate" => {
-            json!({ "reason": "As recorded in the case file." })
-        }
-        "guide" => json!({ "guidance": "Go to the competent agency." }),
-        "issue-decision" => json!({
-            "outcome": "rejected",
-            "summary": "Decided after verification.",
-            "decision_number": "1/QD",
-        }),
-        "record-finding" | "hold-dialogue" => json!({ "summary": "As recorded in the case file." }),
-        "record-publication" => json!({ "medium": "Posted at the office." }),
-        "lodge-appeal" | "lodge-re-denunciation" => {
-            json!({ "grounds": "The decision misreads the facts." })
-        }
-        "note-lawsuit" => json!({ "court": "People's Court of Hà Nội" }),
-        _ => json!({}),
-    }
-}
-
-fn merge(mut base: Value, over: Option<&Value>) -> Value {
-    if let (Some(obj), Some(Value::Object(over))) = (base.as_object_mut(), over) {
-        for (k, v) in over {
-            obj.insert(k.clone(), v.clone());
-        }
-    }
-    base
-}
+use crate::scenario_file::{
+    Expect, Scenario, Step, check, check_overdue, day, defaults, file, merge,
+};
 
 fn command(s: &Scenario, step: &Step) -> Command {
     if step.action == "receive" {
@@ -135,32 +34,10 @@ fn command(s: &Scenario, step: &Step) -> Command {
     .unwrap_or_else(|e| panic!("{}: {} on {}: {e}", s.name, step.action, step.on))
 }
 
-fn variant_label(d: &Deadline) -> &'static str {
-    let complex = d.variant.complexity != Complexity::Normal;
-    match (d.variant.remote, complex) {
-        (false, false) => "normal",
-        (false, true) => "complex",
-        (true, false) => "remote",
-        (true, true) => "remote_complex",
-    }
-}
-
-fn status_parts(s: DeadlineStatus) -> (&'static str, Option<NaiveDate>) {
-    match s {
-        DeadlineStatus::Open => ("open", None),
-        DeadlineStatus::Met { on } => ("met", Some(on)),
-        DeadlineStatus::Late { on } => ("late", Some(on)),
-        DeadlineStatus::Missed { on } => ("missed", Some(on)),
-        DeadlineStatus::Cancelled { on } => ("cancelled", Some(on)),
-    }
-}
-
-fn check(s: &Scenario, step: &Step, case: &Case, e: &Expect) -> Result<(), String> {
-    let at = format!(
-        "{} / {} on {} / {}",
-        s.name, step.action, step.on, e.deadline
-    );
-    let (deadline, status) = if e.deadline == "limitation" {
+/// The deadline an expectation names, as the case holds it after the step, with its status (none for
+/// the limitation period, kept in the latest `petition.accepted` event).
+fn found(case: &Case, e: &Expect, at: &str) -> Result<(Deadline, Option<DeadlineStatus>), String> {
+    if e.deadline == "limitation" {
         let d = case
             .events
             .iter()
@@ -170,75 +47,39 @@ fn check(s: &Scenario, step: &Step, case: &Case, e: &Expect) -> Result<(), Strin
                 _ => None,
             })
             .ok_or_else(|| format!("{at}: no limitation period was checked"))?;
-        (d, None)
-    } else {
-        let key: DeadlineKey = serde_json::from_value(Value::String(e.deadline.clone()))
-            .map_err(|err| format!("{at}: {err}"))?;
-        let t = case
-            .state
-            .deadline(key)
-            .ok_or_else(|| format!("{at}: no such deadline"))?;
-        (t.deadline.clone(), Some(t.status))
-    };
-    let mut wrong = Vec::new();
-    if (deadline.rule_id.as_str(), deadline.rule_version) != (e.rule.as_str(), e.version) {
-        wrong.push(format!(
-            "rule {} v{} (expected {} v{})",
-            deadline.rule_id, deadline.rule_version, e.rule, e.version
-        ));
+        return Ok((d, None));
     }
-    if deadline.due != day(&e.due) {
-        wrong.push(format!("due {} (expected {})", deadline.due, e.due));
-    }
-    let variant = e.variant.as_deref().unwrap_or("normal");
-    if variant_label(&deadline) != variant {
-        wrong.push(format!(
-            "variant {} (expected {variant})",
-            variant_label(&deadline)
-        ));
-    }
-    if let Some(status) = status {
-        let (name, on) = status_parts(status);
-        let expected = e.status.as_deref().unwrap_or("open");
-        if name != expected {
-            wrong.push(format!("status {name} (expected {expected})"));
-        }
-        if let Some(expected_on) = &e.status_on
-            && on != Some(day(expected_on))
-        {
-            wrong.push(format!("status on {on:?} (expected {expected_on})"));
+    let key: DeadlineKey = serde_json::from_value(Value::String(e.deadline.clone()))
+        .map_err(|err| format!("{at}: {err}"))?;
+    let t = case
+        .state
+        .deadline(key)
+        .ok_or_else(|| format!("{at}: no such deadline"))?;
+    Ok((t.deadline.clone(), Some(t.status)))
+}
+
+/// The checks after a step: expected deadlines, absent ones, and the overdue duties on a day.
+fn after_step(s: &Scenario, step: &Step, case: &Case, failures: &mut Vec<String>) {
+    let at = format!("{} / {} on {}", s.name, step.action, step.on);
+    for e in &step.expect {
+        let at = format!("{at} / {}", e.deadline);
+        if let Err(f) = found(case, e, &at).and_then(|(d, st)| check(&at, e, &d, st)) {
+            failures.push(f);
         }
     }
-    let count = |kind: AdjustmentKind| {
-        deadline
-            .adjustments
-            .iter()
-            .filter(|a| a.kind == kind)
-            .count()
-    };
-    if let Some(n) = e.extensions
-        && count(AdjustmentKind::Extended) != n
-    {
-        wrong.push(format!(
-            "{} extensions (expected {n})",
-            count(AdjustmentKind::Extended)
-        ));
+    for key in &step.absent {
+        if case.state.deadlines.keys().any(|k| k.as_str() == key) {
+            failures.push(format!("{at}: `{key}` is tracked but should not be"));
+        }
     }
-    match e.suspension.as_deref() {
-        None => {}
-        Some("pause") if count(AdjustmentKind::Paused) > 0 => {}
-        Some("restart") if count(AdjustmentKind::Restarted) > 0 => {}
-        Some(mode) => wrong.push(format!("no `{mode}` adjustment")),
-    }
-    if wrong.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{at}: {}\n  explanation: {}",
-            wrong.join("; "),
-            deadline.explanation
-        ))
-    }
+    let on = day(step.overdue_on.as_deref().unwrap_or(&step.on));
+    let overdue = case
+        .state
+        .overdue(on)
+        .into_iter()
+        .map(|(k, _)| k.as_str().to_owned())
+        .collect();
+    failures.extend(check_overdue(&at, step, overdue));
 }
 
 #[test]
@@ -265,11 +106,7 @@ fn every_scenario_of_the_legal_specification_holds_in_the_domain() {
                     break;
                 }
             }
-            for e in &step.expect {
-                if let Err(f) = check(s, step, &case, e) {
-                    failures.push(f);
-                }
-            }
+            after_step(s, step, &case, &mut failures);
         }
     }
     assert!(

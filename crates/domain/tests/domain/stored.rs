@@ -78,7 +78,7 @@ fn stored_deadlines_carry_their_rule_and_explanation() {
     let stored = complaint_lifecycle().events[0].to_stored();
     let reply = &stored.payload["deadlines"]["started"]["reply"];
     assert_eq!(reply["rule_id"], "reception.reply");
-    assert_eq!(reply["rulebook_version"], "vn-2026.07.1");
+    assert_eq!(reply["rulebook_version"], "vn-2026.07.2");
     assert_eq!(reply["due"], "2026-07-15");
     assert!(
         reply["explanation"]

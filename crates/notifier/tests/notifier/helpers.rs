@@ -191,6 +191,8 @@ pub fn receive(kind: PetitionKind, people: Vec<Person>, representatives: Vec<usi
         signatory_count: count,
         related_case: None,
         decision_date_learned: None,
+        contested: Default::default(),
+        limitation_obstacles: Vec::new(),
         tracking_code: TrackingCode::generate(kind, 2026, random),
         referrer: None,
     }

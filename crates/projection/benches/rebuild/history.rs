@@ -58,6 +58,8 @@ fn lifecycle(n: u64) -> Bench<Vec<(NaiveDate, Command)>> {
         signatory_count: signatories,
         related_case: None,
         decision_date_learned: None,
+        contested: Default::default(),
+        limitation_obstacles: Vec::new(),
         tracking_code: TrackingCode::generate(kind, 2026, n.to_be_bytes()),
         referrer: None,
     };
@@ -93,6 +95,7 @@ fn lifecycle(n: u64) -> Bench<Vec<(NaiveDate, Command)>> {
             d(10),
             Command::HoldDialogue(HoldDialogue {
                 summary: text("The complainant was heard.")?,
+                notified_on: None,
             }),
         ),
     ];

@@ -67,6 +67,8 @@ pub fn receive(kind: PetitionKind, at: &str, signatories: u32, n: u64) -> Comman
         signatory_count: signatories,
         related_case: None,
         decision_date_learned: None,
+        contested: Default::default(),
+        limitation_obstacles: Vec::new(),
         tracking_code: TrackingCode::generate(kind, 2026, n.to_be_bytes()),
         referrer: None,
     })
