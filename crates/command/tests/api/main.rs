@@ -2,6 +2,7 @@
 
 mod access;
 mod bounds;
+mod denunciation;
 mod edge;
 mod errors;
 mod headers;

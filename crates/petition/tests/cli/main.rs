@@ -9,6 +9,7 @@
 mod smtp_sink;
 
 mod audit;
+mod codes;
 mod export;
 mod metrics;
 mod openapi;
