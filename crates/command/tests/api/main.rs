@@ -2,6 +2,7 @@
 
 mod access;
 mod bounds;
+mod codes;
 mod denunciation;
 mod edge;
 mod errors;
@@ -16,6 +17,7 @@ mod outage;
 mod privacy;
 mod problems;
 mod raw;
+mod rate_limit;
 
 use serde_json::{Value, json};
 
