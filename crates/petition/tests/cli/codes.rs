@@ -1,6 +1,7 @@
 //! Tracking codes as the binary serves them (ADR 0011): 80 random bits and no kind in a new receipt, the public
 //! lookup limited per client (429 problem+json with `Retry-After`), and the code never written to the server's
-//! log, at every level up to `debug`, neither when it is issued nor when it is looked up.
+//! log, at every level up to `debug`, neither when it is issued nor when it is looked up. The denouncer revealed
+//! through the audited endpoint is in no export.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -84,7 +85,7 @@ async fn a_new_code_is_unguessable_rate_limited_and_never_logged() {
         .json(&json!({
             "kind": "denunciation", "channel": "in_person", "receiving_agency": "UBND-HN.HOAN-KIEM",
             "subject": "Bribery", "content": "An official demanded money.",
-            "petitioners": { "signatories": [ { "full_name": "Lê Văn Cường" } ] },
+            "petitioners": { "signatories": [ { "full_name": DENOUNCER } ] },
             "signatory_count": 1
         }))
         .send()
@@ -153,6 +154,43 @@ async fn a_new_code_is_unguessable_rate_limited_and_never_logged() {
             "the tracking code is in the log: {line}"
         );
     }
+
+    // The development token holds `identity_custodian`: the reveal answers the identity and is recorded ...
+    let revealed: Value = client
+        .post(format!(
+            "{}/api/v1/petitions/{}/denouncer/reveal",
+            server.base,
+            received["case_id"].as_str().expect("case id")
+        ))
+        .bearer_auth(&server.token)
+        .json(&json!({"reason": "Request 7/2026 of the provincial procuracy"}))
+        .send()
+        .await
+        .expect("reveal")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(revealed["identity"]["signatories"][0]["full_name"], DENOUNCER);
+    assert_eq!(revealed["recorded"]["event_type"], "denouncer.revealed");
+    let mut server = server;
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+
+    // ... and the export (every stream, the reveal's record included) holds sealed envelopes only.
+    let out = Command::new(BIN)
+        .args(["audit", "export", "--all", "-o", "all.json"])
+        .current_dir(&dir)
+        .env_remove("PETITION_DATABASE_URL")
+        .env_remove("PETITION_NATS_URL")
+        .env("PETITION_LOG", "warn")
+        .output()
+        .expect("export");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bundle = std::fs::read_to_string(dir.join("all.json")).expect("bundle");
+    assert!(bundle.contains("denouncer.revealed"), "the reveal is exported");
+    assert!(!bundle.contains(DENOUNCER), "the export holds the denouncer's name");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const DENOUNCER: &str = "Lê Văn Cường";
