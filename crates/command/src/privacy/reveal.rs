@@ -64,21 +64,26 @@ pub enum RevealError {
     Decode(String),
 }
 
-/// Checks a reveal's reason: 1 to [`MAX_REASON_CHARS`] characters after trimming, no control characters.
-pub fn check_reason(reason: &str) -> Result<&str, RevealError> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-        return Err(RevealError::Invalid(format!(
+/// Checks a reveal's reason with the domain's text hygiene (trimmed, NFC, no controls or invisible characters)
+/// and a length of 1 to [`MAX_REASON_CHARS`] characters.
+pub fn check_reason(reason: &str) -> Result<String, RevealError> {
+    let required = || {
+        RevealError::Invalid(format!(
             "`reason` is required: say why the identity is needed in 1 to {MAX_REASON_CHARS} characters \
              (a ruling, a competent authority's request), naming no one"
-        )));
+        ))
+    };
+    let text = domain::Text::parse(reason).map_err(|e| {
+        if reason.trim().is_empty() {
+            required()
+        } else {
+            RevealError::Invalid(format!("`reason`: {e}"))
+        }
+    })?;
+    if text.as_str().chars().count() > MAX_REASON_CHARS {
+        return Err(required());
     }
-    if reason.chars().any(char::is_control) {
-        return Err(RevealError::Invalid(
-            "`reason` must not contain control characters".into(),
-        ));
-    }
-    Ok(reason)
+    Ok(text.as_str().to_owned())
 }
 
 /// Records the reveal in `store` (which must open personal data: the sealed store), then returns the identity.
@@ -87,7 +92,7 @@ pub async fn reveal(
     fingerprints: &FingerprintKey,
     request: RevealRequest,
 ) -> Result<Revealed, RevealError> {
-    let reason = check_reason(&request.reason)?.to_owned();
+    let reason = check_reason(&request.reason)?;
     let recorded = store
         .read_stream(&crate::service::stream_of(request.case_id))
         .await?;
