@@ -234,6 +234,14 @@ async fn only_reveal_denouncer_holders_see_the_identity_and_every_reveal_is_one_
     let (status, body) = problem(get(&app, &handler, &format!("/api/v1/petitions/{case}/personal-data/audit")).await).await;
     assert_eq!((status, body["permission"].as_str()), (403, Some("read-personal-data-audit")));
 
+    // Once the denouncer is erased there is nothing to reveal, and a refused reveal records nothing.
+    let erased = app.erase(&case, Some("denouncer-0")).await;
+    assert_eq!(erased.keys_destroyed, 1);
+    let (status, body) = problem(reveal(&app, &custodian, &case, &reason).await).await;
+    assert_eq!((status, body["type"].as_str()), (422, Some("tag:petition-ledger,2026:problem/no-identity")));
+    let trail: Vec<String> = privacy_events(&app, &case).await.into_iter().map(|e| e.event_type).collect();
+    assert_eq!(trail, ["denouncer.revealed", "personal_data.erased"]);
+
     // Nothing in the database holds the identity in plaintext, the reveal's record included.
     for secret_value in DENOUNCER {
         let found = app.raw_occurrences(secret_value).await;
