@@ -42,7 +42,12 @@ pub const ERASED_NAME: &str = "[erased]";
 pub struct PetitionerParts;
 
 impl PersonalParts for PetitionerParts {
-    fn split_event(&self, event_type: &str, payload: &Value, personal: Value) -> Vec<(String, Value)> {
+    fn split_event(
+        &self,
+        event_type: &str,
+        payload: &Value,
+        personal: Value,
+    ) -> Vec<(String, Value)> {
         let parts = self.split(event_type, personal);
         let protected = event_type == "petition.received"
             && payload.get("identity_protected").and_then(Value::as_bool) == Some(true);

@@ -76,11 +76,13 @@ pub fn limited(router: axum::Router, limit: RateLimit) -> axum::Router {
             }
         });
     }
-    router.layer(GovernorLayer::new(config).error_handler(|e| match e {
-        GovernorError::TooManyRequests { wait_time, .. } => ApiError::TooManyRequests {
-            retry_after_secs: wait_time.max(1),
+    router.layer(GovernorLayer::new(config).error_handler(|e| {
+        match e {
+            GovernorError::TooManyRequests { wait_time, .. } => ApiError::TooManyRequests {
+                retry_after_secs: wait_time.max(1),
+            }
+            .into_response(),
+            other => ApiError::Internal(anyhow::anyhow!("rate limiter: {other}")).into_response(),
         }
-        .into_response(),
-        other => ApiError::Internal(anyhow::anyhow!("rate limiter: {other}")).into_response(),
     }))
 }

@@ -50,12 +50,15 @@ async fn only_the_desks_and_resolving_officers_of_an_agency_are_shown_its_tracki
         ..ExtraRoutes::default()
     };
     let app = spawn_app_custom(HttpConfig::default(), TokenList::new(&list), extra).await;
-    let policy =
-        AccessPolicy::embedded(Arc::new(domain::StaticAgencyDirectory::embedded())).expect("policy");
+    let policy = AccessPolicy::embedded(Arc::new(domain::StaticAgencyDirectory::embedded()))
+        .expect("policy");
     let own = Resource::Agency(Some(AgencyCode::parse(OWN).expect("code")));
     let mut shown = Vec::new();
     for (secret, p) in &principals {
-        for (read, path) in [("list-cases", "/api/v1/cases"), ("read-watchlist", "/api/v1/watchlist")] {
+        for (read, path) in [
+            ("list-cases", "/api/v1/cases"),
+            ("read-watchlist", "/api/v1/watchlist"),
+        ] {
             if !policy.decide(p, read, &own).allowed {
                 continue;
             }
@@ -76,11 +79,20 @@ async fn only_the_desks_and_resolving_officers_of_an_agency_are_shown_its_tracki
             }
         }
     }
-    for who in ["intake_officer@UBND-HN.HOAN-KIEM", "handling_officer@UBND-HN", "leader@UBND-HN.HOAN-KIEM"] {
-        assert!(shown.iter().any(|a| a == who), "{who} is not shown codes: {shown:?}");
+    for who in [
+        "intake_officer@UBND-HN.HOAN-KIEM",
+        "handling_officer@UBND-HN",
+        "leader@UBND-HN.HOAN-KIEM",
+    ] {
+        assert!(
+            shown.iter().any(|a| a == who),
+            "{who} is not shown codes: {shown:?}"
+        );
     }
     assert!(
-        !shown.iter().any(|a| a.starts_with("auditor@") || a.starts_with("inspectorate@")),
+        !shown
+            .iter()
+            .any(|a| a.starts_with("auditor@") || a.starts_with("inspectorate@")),
         "auditors and inspectorates are shown codes: {shown:?}"
     );
 }

@@ -174,16 +174,26 @@ async fn only_reveal_denouncer_holders_see_the_identity_and_every_reveal_is_one_
     let reason = json!({"reason": "Ruling 12/2026 of the provincial court requests the denouncer's testimony"});
     let mut allowed = Vec::new();
     for p in principals() {
-        let may = policy.decide(&p, "reveal-denouncer", &at_own(&case)).allowed;
+        let may = policy
+            .decide(&p, "reveal-denouncer", &at_own(&case))
+            .allowed;
         if may {
             allowed.push(p);
             continue;
         }
         let (status, body) = problem(reveal(&app, &token_of(&p), &case, &reason).await).await;
-        assert_eq!((status, body["permission"].as_str()), (403, Some("reveal-denouncer")), "{}", p.actor);
+        assert_eq!(
+            (status, body["permission"].as_str()),
+            (403, Some("reveal-denouncer")),
+            "{}",
+            p.actor
+        );
     }
     let holders: Vec<&str> = allowed.iter().map(|p| p.actor.as_str()).collect();
-    assert!(holders.iter().all(|a| a.starts_with("identity_custodian@")), "{holders:?}");
+    assert!(
+        holders.iter().all(|a| a.starts_with("identity_custodian@")),
+        "{holders:?}"
+    );
     assert!(holders.contains(&"identity_custodian@UBND-HN.HOAN-KIEM"));
     assert!(holders.contains(&"identity_custodian@TT-HN"));
     assert!(!holders.contains(&"identity_custodian@UBND-HCM.SAI-GON"));
@@ -192,20 +202,36 @@ async fn only_reveal_denouncer_holders_see_the_identity_and_every_reveal_is_one_
 
     // A holder must say why; a complaint has no protected denouncer. Neither records anything.
     let custodian = secret(Role::IdentityCustodian, OWN);
-    for body in [json!({}), json!({"reason": "   "}), json!({"reason": "x", "extra": 1})] {
+    for body in [
+        json!({}),
+        json!({"reason": "   "}),
+        json!({"reason": "x", "extra": 1}),
+    ] {
         let (status, _) = problem(reveal(&app, &custodian, &case, &body).await).await;
         assert_eq!(status, 400, "{body}");
     }
     let (status, body) = problem(reveal(&app, &custodian, &complaint_case, &reason).await).await;
-    assert_eq!((status, body["type"].as_str()), (422, Some("tag:petition-ledger,2026:problem/not-a-denunciation")));
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (
+            422,
+            Some("tag:petition-ledger,2026:problem/not-a-denunciation")
+        )
+    );
     assert_eq!(all_events(&app).await, before);
 
     // With the permission and a reason: the identity, and exactly one event saying who, when, why and how.
     let response = reveal(&app, &custodian, &case, &reason).await;
     assert_eq!(response.status(), 200);
     let revealed: Value = response.json().await.expect("json");
-    assert_eq!(revealed["identity"]["signatories"][0]["full_name"], DENOUNCER[0]);
-    assert_eq!(revealed["identity"]["signatories"][0]["national_id"], DENOUNCER[2]);
+    assert_eq!(
+        revealed["identity"]["signatories"][0]["full_name"],
+        DENOUNCER[0]
+    );
+    assert_eq!(
+        revealed["identity"]["signatories"][0]["national_id"],
+        DENOUNCER[2]
+    );
     let recorded = privacy_events(&app, &case).await;
     assert_eq!(recorded.len(), 1);
     assert_eq!(all_events(&app).await, before + 1);
@@ -214,45 +240,76 @@ async fn only_reveal_denouncer_holders_see_the_identity_and_every_reveal_is_one_
     assert_eq!(event.metadata.actor, "identity_custodian@UBND-HN.HOAN-KIEM");
     assert_eq!(event.payload["reason"], reason["reason"]);
     assert_eq!(event.payload["persons"], json!(["denouncer-0"]));
-    assert_eq!(event.payload["endpoint"], "POST /api/v1/petitions/{id}/denouncer/reveal");
+    assert_eq!(
+        event.payload["endpoint"],
+        "POST /api/v1/petitions/{id}/denouncer/reveal"
+    );
     assert!(event.personal.is_none());
     assert_eq!(revealed["recorded"]["hash"], event.hash.as_str());
 
     // The auditor reads the trail (no identity in it); officers without the permission do not.
     let auditor = secret(Role::Auditor, "*");
-    let trail: Value = get(&app, &auditor, &format!("/api/v1/petitions/{case}/personal-data/audit"))
-        .await
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(trail["entries"][0]["actor"], "identity_custodian@UBND-HN.HOAN-KIEM");
+    let trail: Value = get(
+        &app,
+        &auditor,
+        &format!("/api/v1/petitions/{case}/personal-data/audit"),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(
+        trail["entries"][0]["actor"],
+        "identity_custodian@UBND-HN.HOAN-KIEM"
+    );
     assert_eq!(trail["entries"][0]["reason"], reason["reason"]);
     for secret_value in DENOUNCER {
         assert!(!trail.to_string().contains(secret_value));
     }
     let handler = secret(Role::HandlingOfficer, OWN);
-    let (status, body) = problem(get(&app, &handler, &format!("/api/v1/petitions/{case}/personal-data/audit")).await).await;
-    assert_eq!((status, body["permission"].as_str()), (403, Some("read-personal-data-audit")));
+    let (status, body) = problem(
+        get(
+            &app,
+            &handler,
+            &format!("/api/v1/petitions/{case}/personal-data/audit"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["permission"].as_str()),
+        (403, Some("read-personal-data-audit"))
+    );
 
     // Once the denouncer is erased there is nothing to reveal, and a refused reveal records nothing.
     let erased = app.erase(&case, Some("denouncer-0")).await;
     assert_eq!(erased.keys_destroyed, 1);
     let (status, body) = problem(reveal(&app, &custodian, &case, &reason).await).await;
-    assert_eq!((status, body["type"].as_str()), (422, Some("tag:petition-ledger,2026:problem/no-identity")));
-    let trail: Vec<String> = privacy_events(&app, &case).await.into_iter().map(|e| e.event_type).collect();
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (422, Some("tag:petition-ledger,2026:problem/no-identity"))
+    );
+    let trail: Vec<String> = privacy_events(&app, &case)
+        .await
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
     assert_eq!(trail, ["denouncer.revealed", "personal_data.erased"]);
 
     // Nothing in the database holds the identity in plaintext, the reveal's record included.
     for secret_value in DENOUNCER {
         let found = app.raw_occurrences(secret_value).await;
-        assert!(found.is_empty(), "`{secret_value}` is readable in the database: {found:?}");
+        assert!(
+            found.is_empty(),
+            "`{secret_value}` is readable in the database: {found:?}"
+        );
     }
     app.drop_database().await;
 }
 
 #[tokio::test]
 async fn a_denunciations_subject_and_content_are_shown_only_to_the_resolving_agency_and_the_inspectorate()
-{
+ {
     let app = spawn_sealed_app_with(tokens()).await;
     let policy = policy();
     let case = receive(&app, &denunciation()).await;
@@ -261,10 +318,17 @@ async fn a_denunciations_subject_and_content_are_shown_only_to_the_resolving_age
         if !policy.decide(&p, "read-events", &at_own(&case)).allowed {
             continue;
         }
-        let response = get(&app, &token_of(&p), &format!("/api/v1/petitions/{case}/events")).await;
+        let response = get(
+            &app,
+            &token_of(&p),
+            &format!("/api/v1/petitions/{case}/events"),
+        )
+        .await;
         assert_eq!(response.status(), 200, "{}", p.actor);
         let text = response.text().await.expect("body");
-        let visible = policy.decide(&p, "read-denunciation-content", &at_own(&case)).allowed;
+        let visible = policy
+            .decide(&p, "read-denunciation-content", &at_own(&case))
+            .allowed;
         assert_eq!(text.contains(SUBJECT), visible, "{}: {text}", p.actor);
         assert_eq!(text.contains(CONTENT), visible, "{}", p.actor);
         if !visible {
@@ -274,17 +338,40 @@ async fn a_denunciations_subject_and_content_are_shown_only_to_the_resolving_age
         }
         // Nobody reads the identity through the case's history, whatever their role.
         for secret_value in DENOUNCER {
-            assert!(!text.contains(secret_value), "{} reads {secret_value}", p.actor);
+            assert!(
+                !text.contains(secret_value),
+                "{} reads {secret_value}",
+                p.actor
+            );
         }
-        let view = get(&app, &token_of(&p), &format!("/api/v1/petitions/{case}")).await.text().await.expect("body");
+        let view = get(&app, &token_of(&p), &format!("/api/v1/petitions/{case}"))
+            .await
+            .text()
+            .await
+            .expect("body");
         for secret_value in DENOUNCER {
-            assert!(!view.contains(secret_value), "{} reads {secret_value}", p.actor);
+            assert!(
+                !view.contains(secret_value),
+                "{} reads {secret_value}",
+                p.actor
+            );
         }
     }
-    for who in ["handling_officer@UBND-HN.HOAN-KIEM", "leader@UBND-HN", "inspectorate@TT-HN"] {
-        assert!(shown.iter().any(|a| a == who), "{who} does not see the content: {shown:?}");
+    for who in [
+        "handling_officer@UBND-HN.HOAN-KIEM",
+        "leader@UBND-HN",
+        "inspectorate@TT-HN",
+    ] {
+        assert!(
+            shown.iter().any(|a| a == who),
+            "{who} does not see the content: {shown:?}"
+        );
     }
-    for who in ["auditor@*", "intake_officer@UBND-HN.HOAN-KIEM", "identity_custodian@*"] {
+    for who in [
+        "auditor@*",
+        "intake_officer@UBND-HN.HOAN-KIEM",
+        "identity_custodian@*",
+    ] {
         assert!(!shown.iter().any(|a| a == who), "{who} sees the content");
     }
     app.drop_database().await;

@@ -16,8 +16,8 @@ mod openapi;
 mod outage;
 mod privacy;
 mod problems;
-mod raw;
 mod rate_limit;
+mod raw;
 
 use serde_json::{Value, json};
 

@@ -171,7 +171,11 @@ impl SealedApp {
         }
     }
 
-    pub(crate) async fn erase(&self, case: &str, person: Option<&str>) -> command::privacy::ErasureOutcome {
+    pub(crate) async fn erase(
+        &self,
+        case: &str,
+        person: Option<&str>,
+    ) -> command::privacy::ErasureOutcome {
         self.privacy
             .erase(ErasureRequest {
                 case_id: case.parse().expect("case id"),

@@ -58,7 +58,10 @@ async fn a_client_past_its_burst_gets_429_with_retry_after_and_others_are_unaffe
     }
     let refused = guesser.get(&url).send().await.expect("get");
     assert_eq!(refused.status(), 429);
-    assert_eq!(refused.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
     let retry: u64 = refused.headers()["retry-after"]
         .to_str()
         .expect("ascii")
@@ -66,8 +69,15 @@ async fn a_client_past_its_burst_gets_429_with_retry_after_and_others_are_unaffe
         .expect("seconds");
     assert!((1..=30).contains(&retry), "{retry}");
     let problem: Value = refused.json().await.expect("json");
-    assert_eq!(problem["type"], "tag:petition-ledger,2026:problem/too-many-requests");
-    assert_eq!(served.load(Ordering::SeqCst), 3, "a refused lookup never reaches the handler");
+    assert_eq!(
+        problem["type"],
+        "tag:petition-ledger,2026:problem/too-many-requests"
+    );
+    assert_eq!(
+        served.load(Ordering::SeqCst),
+        3,
+        "a refused lookup never reaches the handler"
+    );
 
     // Another client has its own allowance.
     let citizen = client_from(2);

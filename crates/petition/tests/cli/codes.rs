@@ -80,7 +80,10 @@ async fn a_new_code_is_unguessable_rate_limited_and_never_logged() {
     let server = start_logged(&dir);
     let client = reqwest::Client::new();
     let received: Value = client
-        .post(format!("{}/api/v1/petitions?occurred_on=2026-02-12", server.base))
+        .post(format!(
+            "{}/api/v1/petitions?occurred_on=2026-02-12",
+            server.base
+        ))
         .bearer_auth(&server.token)
         .json(&json!({
             "kind": "denunciation", "channel": "in_person", "receiving_agency": "UBND-HN.HOAN-KIEM",
@@ -94,7 +97,10 @@ async fn a_new_code_is_unguessable_rate_limited_and_never_logged() {
         .json()
         .await
         .expect("json");
-    let code = received["tracking_code"].as_str().expect("tracking code").to_owned();
+    let code = received["tracking_code"]
+        .as_str()
+        .expect("tracking code")
+        .to_owned();
     // Year, sixteen symbols of 5 bits (80 random bits), check: and nothing that says "denunciation".
     let parts: Vec<&str> = code.split('-').collect();
     assert_eq!(parts.len(), 6, "{code}");
@@ -129,7 +135,10 @@ async fn a_new_code_is_unguessable_rate_limited_and_never_logged() {
         }
     }
     let limited = limited.expect("no 429 after 40 quick lookups");
-    assert_eq!(limited.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        limited.headers()["content-type"],
+        "application/problem+json"
+    );
     let retry: u64 = limited.headers()["retry-after"]
         .to_str()
         .expect("text")
@@ -170,7 +179,10 @@ async fn a_new_code_is_unguessable_rate_limited_and_never_logged() {
         .json()
         .await
         .expect("json");
-    assert_eq!(revealed["identity"]["signatories"][0]["full_name"], DENOUNCER);
+    assert_eq!(
+        revealed["identity"]["signatories"][0]["full_name"],
+        DENOUNCER
+    );
     assert_eq!(revealed["recorded"]["event_type"], "denouncer.revealed");
     let mut server = server;
     let _ = server.child.kill();
@@ -185,10 +197,20 @@ async fn a_new_code_is_unguessable_rate_limited_and_never_logged() {
         .env("PETITION_LOG", "warn")
         .output()
         .expect("export");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bundle = std::fs::read_to_string(dir.join("all.json")).expect("bundle");
-    assert!(bundle.contains("denouncer.revealed"), "the reveal is exported");
-    assert!(!bundle.contains(DENOUNCER), "the export holds the denouncer's name");
+    assert!(
+        bundle.contains("denouncer.revealed"),
+        "the reveal is exported"
+    );
+    assert!(
+        !bundle.contains(DENOUNCER),
+        "the export holds the denouncer's name"
+    );
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

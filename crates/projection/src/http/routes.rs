@@ -1,11 +1,11 @@
 //! The read-side handlers: parse the query, ask the read model, answer JSON (or CSV where offered).
 
-use axum::{Extension, Json};
-use command::access::CodeVisibility;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
+use command::access::CodeVisibility;
 use command::http::error::{ApiError, Problem};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -49,13 +49,21 @@ pub async fn list_cases(
     if hidden && q.tracking_code.is_some() {
         return Err(ApiError::Forbidden {
             permission: "read-tracking-codes".into(),
-            detail: "filtering by tracking code needs the permission `read-tracking-codes` (ADR 0011)".into(),
+            detail:
+                "filtering by tracking code needs the permission `read-tracking-codes` (ADR 0011)"
+                    .into(),
         });
     }
-    let mut page = s.projections.list_cases(&q, today()).await.map_err(api_error)?;
+    let mut page = s
+        .projections
+        .list_cases(&q, today())
+        .await
+        .map_err(api_error)?;
     if hidden {
         // A tracking code is the citizen's credential: shown only to roles that deal with citizens.
-        page.items.iter_mut().for_each(|row| row.tracking_code = None);
+        page.items
+            .iter_mut()
+            .for_each(|row| row.tracking_code = None);
     }
     Ok(Json(page))
 }

@@ -204,7 +204,8 @@ impl SealedStore {
         let mut parts = Vec::new();
         for (person, part) in self
             .parts
-            .split_event(&event.event_type, &event.payload, personal) {
+            .split_event(&event.event_type, &event.payload, personal)
+        {
             let (key_id, key) = self.data_key(stream, &person).await?;
             parts.push(envelope::seal(
                 &key,
