@@ -1,7 +1,6 @@
 //! Denunciations (LTC art. 47, ADR 0011) on a sealed store: the denouncer sealed under a key of their own, revealed
-//! only to `reveal-denouncer` holders through the audited endpoint (one event per reveal, none per refusal), the
-//! subject and content withheld from everyone but the resolving agency and the inspectorate, and the audit trail
-//! readable by auditors.
+//! only to `reveal-denouncer` holders through the audited endpoint (one event per reveal, none per refusal), and
+//! the audit trail readable by auditors. The withheld subject and content: `denunciation_content.rs`. The withheld text: `denunciation_content.rs`.
 
 use std::sync::Arc;
 
@@ -16,13 +15,14 @@ use crate::complaint;
 use crate::helpers::{TOKEN, officer_roles, problem};
 use crate::privacy::{SealedApp, spawn_sealed_app_with};
 
-const OWN: &str = "UBND-HN.HOAN-KIEM";
+pub(crate) const OWN: &str = "UBND-HN.HOAN-KIEM";
 const SCOPES: [&str; 5] = [OWN, "UBND-HN", "TT-HN", "UBND-HCM.SAI-GON", "*"];
-const DENOUNCER: [&str; 3] = ["Lê Thị Tố", "0987654321", "079188001122"];
-const SUBJECT: &str = "Bribery in land allocation";
-const CONTENT: &str = "An official of the ward demanded money to sign the land allocation file.";
+pub(crate) const DENOUNCER: [&str; 3] = ["Lê Thị Tố", "0987654321", "079188001122"];
+pub(crate) const SUBJECT: &str = "Bribery in land allocation";
+pub(crate) const CONTENT: &str =
+    "An official of the ward demanded money to sign the land allocation file.";
 
-fn denunciation() -> Value {
+pub(crate) fn denunciation() -> Value {
     json!({
         "kind": "denunciation",
         "channel": "in_person",
@@ -39,11 +39,11 @@ fn denunciation() -> Value {
     })
 }
 
-fn secret(role: Role, scope: &str) -> String {
+pub(crate) fn secret(role: Role, scope: &str) -> String {
     format!("denunciation-{role}-{scope}-0123456789")
 }
 
-fn principals() -> Vec<Principal> {
+pub(crate) fn principals() -> Vec<Principal> {
     Role::ALL
         .into_iter()
         .flat_map(|role| {
@@ -57,7 +57,7 @@ fn principals() -> Vec<Principal> {
         .collect()
 }
 
-fn tokens() -> TokenList {
+pub(crate) fn tokens() -> TokenList {
     let mut list: Vec<ApiToken> = principals()
         .into_iter()
         .map(|p| {
@@ -78,15 +78,15 @@ fn tokens() -> TokenList {
     TokenList::new(&list)
 }
 
-fn policy() -> AccessPolicy {
+pub(crate) fn policy() -> AccessPolicy {
     AccessPolicy::embedded(Arc::new(domain::StaticAgencyDirectory::embedded())).expect("policy")
 }
 
-fn token_of(p: &Principal) -> String {
+pub(crate) fn token_of(p: &Principal) -> String {
     secret(p.roles[0], &p.scope.to_string())
 }
 
-fn at_own(case: &str) -> Resource {
+pub(crate) fn at_own(case: &str) -> Resource {
     Resource::Case(CaseAgencies::all_at(
         CaseId::parse(case).expect("case id"),
         AgencyCode::parse(OWN).expect("code"),
@@ -106,7 +106,7 @@ async fn reveal(app: &SealedApp, token: &str, case: &str, body: &Value) -> reqwe
         .expect("request")
 }
 
-async fn get(app: &SealedApp, token: &str, path: &str) -> reqwest::Response {
+pub(crate) async fn get(app: &SealedApp, token: &str, path: &str) -> reqwest::Response {
     app.client
         .get(format!("{}{path}", app.base))
         .bearer_auth(token)
@@ -131,7 +131,7 @@ async fn all_events(app: &SealedApp) -> i64 {
         .expect("count")
 }
 
-async fn receive(app: &SealedApp, body: &Value) -> String {
+pub(crate) async fn receive(app: &SealedApp, body: &Value) -> String {
     let response = app
         .client
         .post(format!(
@@ -303,76 +303,6 @@ async fn only_reveal_denouncer_holders_see_the_identity_and_every_reveal_is_one_
             found.is_empty(),
             "`{secret_value}` is readable in the database: {found:?}"
         );
-    }
-    app.drop_database().await;
-}
-
-#[tokio::test]
-async fn a_denunciations_subject_and_content_are_shown_only_to_the_resolving_agency_and_the_inspectorate()
- {
-    let app = spawn_sealed_app_with(tokens()).await;
-    let policy = policy();
-    let case = receive(&app, &denunciation()).await;
-    let mut shown = Vec::new();
-    for p in principals() {
-        if !policy.decide(&p, "read-events", &at_own(&case)).allowed {
-            continue;
-        }
-        let response = get(
-            &app,
-            &token_of(&p),
-            &format!("/api/v1/petitions/{case}/events"),
-        )
-        .await;
-        assert_eq!(response.status(), 200, "{}", p.actor);
-        let text = response.text().await.expect("body");
-        let visible = policy
-            .decide(&p, "read-denunciation-content", &at_own(&case))
-            .allowed;
-        assert_eq!(text.contains(SUBJECT), visible, "{}: {text}", p.actor);
-        assert_eq!(text.contains(CONTENT), visible, "{}", p.actor);
-        if !visible {
-            assert!(text.contains("[withheld]"), "{}", p.actor);
-        } else {
-            shown.push(p.actor.clone());
-        }
-        // Nobody reads the identity through the case's history, whatever their role.
-        for secret_value in DENOUNCER {
-            assert!(
-                !text.contains(secret_value),
-                "{} reads {secret_value}",
-                p.actor
-            );
-        }
-        let view = get(&app, &token_of(&p), &format!("/api/v1/petitions/{case}"))
-            .await
-            .text()
-            .await
-            .expect("body");
-        for secret_value in DENOUNCER {
-            assert!(
-                !view.contains(secret_value),
-                "{} reads {secret_value}",
-                p.actor
-            );
-        }
-    }
-    for who in [
-        "handling_officer@UBND-HN.HOAN-KIEM",
-        "leader@UBND-HN",
-        "inspectorate@TT-HN",
-    ] {
-        assert!(
-            shown.iter().any(|a| a == who),
-            "{who} does not see the content: {shown:?}"
-        );
-    }
-    for who in [
-        "auditor@*",
-        "intake_officer@UBND-HN.HOAN-KIEM",
-        "identity_custodian@*",
-    ] {
-        assert!(!shown.iter().any(|a| a == who), "{who} sees the content");
     }
     app.drop_database().await;
 }

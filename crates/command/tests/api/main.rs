@@ -4,6 +4,7 @@ mod access;
 mod bounds;
 mod codes;
 mod denunciation;
+mod denunciation_content;
 mod edge;
 mod errors;
 mod headers;
