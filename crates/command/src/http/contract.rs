@@ -175,6 +175,16 @@ fn amend_operation(path: &str, method: &str, op: &mut Map<String, Value>, calend
         "415",
         "A body that is not JSON, or a `Content-Encoding` other than `identity`",
     );
+    if path == super::personal_data::REVEAL_PATH {
+        add(
+            "409",
+            "A concurrent write to the case's privacy stream kept the reveal from being recorded; retry",
+        );
+        add(
+            "413",
+            "The body exceeds the server's limit (`payload-too-large`)",
+        );
+    }
     if limited {
         add(
             "429",
