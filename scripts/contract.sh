@@ -23,7 +23,7 @@ ADMIN_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/post
 TOKEN="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 # Static tokens are configured by their SHA-256 only, with roles and a scope (docs/access-control.md): every
 # role for the whole state, so that the policy lets schemathesis reach every operation.
-TOKEN_ENTRY="contract:intake_officer+handling_officer+leader+inspectorate+auditor+system:*:$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)"
+TOKEN_ENTRY="contract:intake_officer+handling_officer+leader+inspectorate+auditor+identity_custodian+system:*:$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)"
 CHECKS="not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,positive_data_acceptance,negative_data_rejection"
 
 log() { printf '[contract] %s\n' "$*" >&2; }

@@ -4,6 +4,10 @@
 //! `petition.received` stores `{"petitioners": {"signatories": [...], "representatives": [...]}}`. Each signatory
 //! is sealed as `signatory-<i>`; the rest (the representatives' indexes and the number of signatories) as
 //! `petitioners`. Any other event's personal part is one person, `subject`.
+//!
+//! A denunciation's denouncers (`identity_protected` in the payload, LTC art. 47) are sealed as `denouncer-<i>`
+//! instead: their own data keys, apart from the case's other personal data, revealed through the API only by the
+//! audited reveal (ADR 0011) and erasable on their own.
 
 use serde_json::{Map, Value, json};
 use store::privacy::PersonalParts;
@@ -11,6 +15,19 @@ use store::privacy::PersonalParts;
 /// The person name of the `i`-th signatory of a case.
 pub fn signatory(i: usize) -> String {
     format!("signatory-{i}")
+}
+
+/// The person name of the `i`-th denouncer of a denunciation (a protected identity).
+pub fn denouncer(i: usize) -> String {
+    format!("denouncer-{i}")
+}
+
+/// The index of a signatory or denouncer person name.
+fn person_index(person: &str) -> Option<usize> {
+    person
+        .strip_prefix("signatory-")
+        .or_else(|| person.strip_prefix("denouncer-"))
+        .and_then(|i| i.parse::<usize>().ok())
 }
 
 /// The part that holds everything but the signatories themselves.
@@ -25,6 +42,27 @@ pub const ERASED_NAME: &str = "[erased]";
 pub struct PetitionerParts;
 
 impl PersonalParts for PetitionerParts {
+    fn split_event(
+        &self,
+        event_type: &str,
+        payload: &Value,
+        personal: Value,
+    ) -> Vec<(String, Value)> {
+        let parts = self.split(event_type, personal);
+        let protected = event_type == "petition.received"
+            && payload.get("identity_protected").and_then(Value::as_bool) == Some(true);
+        if !protected {
+            return parts;
+        }
+        parts
+            .into_iter()
+            .map(|(person, part)| match person.strip_prefix("signatory-") {
+                Some(i) => (format!("denouncer-{i}"), part),
+                None => (person, part),
+            })
+            .collect()
+    }
+
     fn split(&self, event_type: &str, personal: Value) -> Vec<(String, Value)> {
         let Value::Object(mut outer) = personal else {
             return vec![("subject".into(), personal)];
@@ -69,9 +107,7 @@ impl PersonalParts for PetitionerParts {
             .map(|_| json!({ "full_name": ERASED_NAME }))
             .collect();
         for (person, part) in parts {
-            let index = person
-                .strip_prefix("signatory-")
-                .and_then(|i| i.parse::<usize>().ok());
+            let index = person_index(&person);
             if let (Some(i), Some(part)) = (index, part)
                 && let Some(slot) = signatories.get_mut(i)
             {
@@ -111,6 +147,21 @@ mod tests {
             PetitionerParts.join("petition.received", all),
             Some(received())
         );
+    }
+
+    #[test]
+    fn a_protected_denouncer_is_sealed_as_a_denouncer_and_joins_back_exactly() {
+        let payload = json!({"identity_protected": true});
+        let parts = PetitionerParts.split_event("petition.received", &payload, received());
+        let names: Vec<&str> = parts.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(names, ["petitioners", "denouncer-0", "denouncer-1"]);
+        let all = parts.into_iter().map(|(p, v)| (p, Some(v))).collect();
+        assert_eq!(
+            PetitionerParts.join("petition.received", all),
+            Some(received())
+        );
+        let plain = PetitionerParts.split_event("petition.received", &json!({}), received());
+        assert_eq!(plain[1].0, "signatory-0");
     }
 
     #[test]

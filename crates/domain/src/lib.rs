@@ -50,6 +50,7 @@ pub use person::{
 pub use state::{CaseState, DeadlineStatus, DecisionSummary, Status, TrackedDeadline};
 pub use text::{Subject, Text, text_pattern};
 pub use tracking::TrackingCode;
+pub use tracking::{EXAMPLE as TRACKING_CODE_EXAMPLE, RANDOM_BITS as TRACKING_CODE_RANDOM_BITS};
 
 /// Re-exported so callers name clock types through the domain when they build a [`DecideContext`].
 pub use clock::{Clocks, Complexity, Deadline, SuspensionMode};

@@ -1,8 +1,13 @@
-//! The tracking code handed to the citizen: short, readable aloud, and self-checking against typos.
+//! The tracking code handed to the citizen: readable aloud, self-checking against typos, and too random to guess.
 //!
-//! Format: `<KK>-<YYYY>-<XXXXX>-<XXXXX>-<C>`, e.g. `KN-2026-7M3QA-0F9ZD-K`. `KK` is the kind (KN complaint,
-//! TC denunciation, KG recommendation, PA feedback), `YYYY` the year of receipt, then 50 random bits as ten
-//! Crockford base-32 symbols (no I, L, O, U: they are read as 1, 1, 0 and refused), and a check symbol.
+//! Format (ADR 0011): `<YYYY>-<XXXX>-<XXXX>-<XXXX>-<XXXX>-<C>`, e.g. `2026-7A8Z-01Y2-AMCE-WGMX-N`: the year of
+//! receipt, then **80 random bits** as sixteen Crockford base-32 symbols (no I, L, O, U: they are read as 1, 1, 0
+//! and refused), and a check symbol. It says nothing of the petition's kind.
+//!
+//! Codes issued before it (*legacy*) keep their format and stay readable: `<KK>-<YYYY>-<XXXXX>-<XXXXX>-<C>`,
+//! e.g. `KN-2026-7M3QA-0F9ZD-K`, with the kind (KN complaint, TC denunciation, KG recommendation, PA feedback)
+//! and 50 random bits. Recorded events are never rewritten, so those codes are parsed for as long as they exist;
+//! only new receipts get the new format.
 //!
 //! The check symbol is a Damm-style check over GF(32): each symbol `v` updates `s ← 2·s + v` (multiplication
 //! in GF(2⁵) modulo x⁵+x²+1, addition = XOR) and the check is `2·s`. Because 2 ≠ 1 in that field, every
@@ -20,7 +25,7 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 #[cfg_attr(
     feature = "openapi",
     derive(utoipa::ToSchema),
-    schema(value_type = String, example = "KN-2026-7M3QA-0F9ZD-K")
+    schema(value_type = String, example = "2026-7A8Z-01Y2-AMCE-WGMX-N")
 )]
 pub struct TrackingCode(String);
 
@@ -51,9 +56,59 @@ fn check_value(values: impl IntoIterator<Item = u8>) -> u8 {
     times_two(values.into_iter().fold(0, |s, v| times_two(s) ^ v))
 }
 
+/// A valid code of the current format, for documentation.
+pub const EXAMPLE: &str = "2026-7A8Z-01Y2-AMCE-WGMX-N";
+
+/// Random bits in a code of the current format.
+pub const RANDOM_BITS: u32 = 80;
+
+fn year_text(year: i32) -> String {
+    format!("{:04}", year.rem_euclid(10_000))
+}
+
+fn symbols(d: &[u8]) -> String {
+    d.iter().map(|&v| symbol(v)).collect()
+}
+
 impl TrackingCode {
-    /// Builds a code from 8 random bytes supplied by the caller (the domain owns no randomness).
-    /// Only the first 50 bits are used. Years are written with four digits (modulo 10,000).
+    /// A code of the current format from 10 random bytes (80 bits) supplied by the caller (the domain owns no
+    /// randomness). Years are written with four digits (modulo 10,000).
+    pub fn issue(year: i32, random: [u8; 10]) -> Self {
+        let mut bits = u128::from_be_bytes({
+            let mut b = [0u8; 16];
+            b[6..].copy_from_slice(&random);
+            b
+        });
+        let mut data = [0u8; 16];
+        for slot in data.iter_mut().rev() {
+            *slot = (bits & 31) as u8;
+            bits >>= 5;
+        }
+        let year = year_text(year);
+        let check = check_value(
+            year.bytes()
+                .filter_map(symbol_value)
+                .chain(data.iter().copied()),
+        );
+        Self(format!(
+            "{}-{}-{}-{}-{}-{}",
+            year,
+            symbols(&data[..4]),
+            symbols(&data[4..8]),
+            symbols(&data[8..12]),
+            symbols(&data[12..]),
+            symbol(check)
+        ))
+    }
+
+    /// Whether this is a code of the legacy format (issued before ADR 0011: it names the kind and carries 50
+    /// random bits).
+    pub fn is_legacy(&self) -> bool {
+        self.kind().is_some()
+    }
+
+    /// Builds a **legacy-format** code from 8 random bytes (only the first 50 bits are used). New receipts use
+    /// [`TrackingCode::issue`]; this stays for tests and fixtures of data recorded before it.
     pub fn generate(kind: PetitionKind, year: i32, random: [u8; 8]) -> Self {
         let bits = u64::from_be_bytes(random) >> 14;
         let data: Vec<u8> = (0..10)
@@ -84,13 +139,16 @@ impl TrackingCode {
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let bad = |why: &str| {
             DomainError::InvalidInput(format!(
-                "tracking code `{s}` {why} (expected e.g. KN-2026-7M3QA-0F9ZD-K)"
+                "tracking code `{s}` {why} (expected e.g. 2026-7A8Z-01Y2-AMCE-WGMX-N)"
             ))
         };
         let upper = s.trim().to_ascii_uppercase();
         let parts: Vec<&str> = upper.split('-').collect();
+        if let [year, g1, g2, g3, g4, check] = parts.as_slice() {
+            return Self::parse_current(year, [g1, g2, g3, g4], check).map_err(|why| bad(&why));
+        }
         let [kind, year, g1, g2, check] = parts.as_slice() else {
-            return Err(bad("must have five parts separated by `-`"));
+            return Err(bad("must have six parts separated by `-`"));
         };
         let kind =
             PetitionKind::from_code(kind).ok_or_else(|| bad("starts with an unknown kind"))?;
@@ -128,14 +186,48 @@ impl TrackingCode {
         )))
     }
 
-    /// The kind encoded in the prefix.
+    fn parse_current(year: &str, groups: [&&str; 4], check: &str) -> Result<Self, String> {
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("has no four-digit year".into());
+        }
+        if groups.iter().any(|g| g.len() != 4) || check.len() != 1 {
+            return Err("must have four groups of four symbols and one check symbol".into());
+        }
+        let data: Option<Vec<u8>> = groups
+            .iter()
+            .flat_map(|g| g.bytes())
+            .map(symbol_value)
+            .collect();
+        let data = data.ok_or("contains a symbol outside the Crockford alphabet")?;
+        let given = check
+            .bytes()
+            .next()
+            .and_then(symbol_value)
+            .ok_or("has an invalid check symbol")?;
+        let head = year.bytes().filter_map(symbol_value);
+        if check_value(head.chain(data.iter().copied())) != given {
+            return Err("has a wrong check symbol: it was probably mistyped".into());
+        }
+        Ok(Self(format!(
+            "{}-{}-{}-{}-{}-{}",
+            year,
+            symbols(&data[..4]),
+            symbols(&data[4..8]),
+            symbols(&data[8..12]),
+            symbols(&data[12..]),
+            symbol(given)
+        )))
+    }
+
+    /// The kind encoded in a legacy code's prefix; `None` for a code of the current format, which names none.
     pub fn kind(&self) -> Option<PetitionKind> {
         self.0.get(..2).and_then(PetitionKind::from_code)
     }
 
     /// The year encoded in the code.
     pub fn year(&self) -> Option<i32> {
-        self.0.get(3..7).and_then(|y| y.parse().ok())
+        let at = if self.is_legacy() { 3..7 } else { 0..4 };
+        self.0.get(at).and_then(|y| y.parse().ok())
     }
 
     pub fn as_str(&self) -> &str {
@@ -253,3 +345,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tracking_current_tests.rs"]
+mod current_tests;

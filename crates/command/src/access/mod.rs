@@ -23,7 +23,7 @@ use cedar_policy::{
 use domain::{AgencyCode, AgencyDirectory};
 
 pub use principal::{Credential, Principal, Role, Scope, UnknownRole};
-pub use resource::{CaseAgencies, Decision, Resource};
+pub use resource::{CaseAgencies, CodeVisibility, Decision, Resource};
 
 const EMBEDDED_POLICY: &str = include_str!("../../../../rules/access/policy.cedar");
 const EMBEDDED_SCHEMA: &str = include_str!("../../../../rules/access/schema.cedarschema");

@@ -18,17 +18,21 @@ pub enum Role {
     Inspectorate,
     /// Read-only: histories, as-of views, exports.
     Auditor,
+    /// Holds the explicit permission to reveal a denouncer's identity (LTC art. 47), for the cases of their
+    /// agency and below, or of their inspectorate's jurisdiction. No other role implies it; every reveal is recorded.
+    IdentityCustodian,
     /// The system's own workers (the deadline watcher): the only ones who record their facts.
     System,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::IntakeOfficer,
         Role::HandlingOfficer,
         Role::Leader,
         Role::Inspectorate,
         Role::Auditor,
+        Role::IdentityCustodian,
         Role::System,
     ];
 
@@ -40,6 +44,7 @@ impl Role {
             Role::Leader => "leader",
             Role::Inspectorate => "inspectorate",
             Role::Auditor => "auditor",
+            Role::IdentityCustodian => "identity_custodian",
             Role::System => "system",
         }
     }
@@ -54,7 +59,7 @@ impl fmt::Display for Role {
 /// A role name that the policy does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown role `{0}`; known roles: intake_officer, handling_officer, leader, inspectorate, auditor, system"
+    "unknown role `{0}`; known roles: intake_officer, handling_officer, leader, inspectorate, auditor, identity_custodian, system"
 )]
 pub struct UnknownRole(pub String);
 

@@ -67,3 +67,11 @@ pub struct Decision {
     /// The ids of the policies that permitted the request (empty when denied).
     pub reasons: Vec<String>,
 }
+
+/// Whether the tracking codes of a read model's answer may be shown to the caller (`read-tracking-codes`),
+/// set by the authorization layer on the case list and the watchlist. Read models show `null` codes, and
+/// refuse a filter by code, when it says no; when it is absent (a router without the layer) they show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeVisibility {
+    pub visible: bool,
+}

@@ -82,7 +82,12 @@ fn amend_operation(path: &str, method: &str, op: &mut Map<String, Value>, calend
         .get("security")
         .and_then(Value::as_array)
         .is_some_and(|s| !s.is_empty());
-    let command = method == "post" && path.starts_with("/api/v1/petitions");
+    // The reveal is a POST under a case but no command: it takes no `If-Match` or idempotency key.
+    let command = method == "post"
+        && path.starts_with("/api/v1/petitions")
+        && path != super::personal_data::REVEAL_PATH;
+    // The public lookups are limited per client (ADR 0011).
+    let limited = path.starts_with("/api/v1/track/") || path.starts_with("/api/v1/log/");
     let probe = path == "/health" || path == "/ready";
 
     let params = op
@@ -170,6 +175,22 @@ fn amend_operation(path: &str, method: &str, op: &mut Map<String, Value>, calend
         "415",
         "A body that is not JSON, or a `Content-Encoding` other than `identity`",
     );
+    if path == super::personal_data::REVEAL_PATH {
+        add(
+            "409",
+            "A concurrent write to the case's privacy stream kept the reveal from being recorded; retry",
+        );
+        add(
+            "413",
+            "The body exceeds the server's limit (`payload-too-large`)",
+        );
+    }
+    if limited {
+        add(
+            "429",
+            "Too many lookups from this client (`too-many-requests`); retry after `Retry-After` seconds",
+        );
+    }
     add(
         "500",
         "Internal error; logged with the correlation id, nothing was recorded",
@@ -309,6 +330,11 @@ fn amend_schemas(schemas: &mut Map<String, Value>) {
     set("IssueDecision", "decision_number", line(100));
     set("Person", "address", line(500));
     set("Receive", "referrer", json!({ "maxLength": 300 }));
+    set(
+        "RevealBody",
+        "reason",
+        text(crate::privacy::reveal::MAX_REASON_CHARS),
+    );
     // The server assigns the tracking code and refuses one sent by the caller.
     if let Some(receive) = schemas.get_mut("Receive").and_then(Value::as_object_mut) {
         if let Some(props) = receive.get_mut("properties").and_then(Value::as_object_mut) {

@@ -74,6 +74,9 @@ pub enum ApiError {
     /// Too many requests in flight: shed without being started; retry after `Retry-After` seconds.
     #[error("the server is at its concurrency limit")]
     Overloaded,
+    /// One client asked too often (the public tracking lookup); retry after `Retry-After` seconds.
+    #[error("too many requests from this client")]
+    TooManyRequests { retry_after_secs: u64 },
     /// A handler panicked; the panic was logged and the connection kept.
     #[error("a handler panicked")]
     Panicked,
@@ -314,6 +317,21 @@ impl ApiError {
                     ),
                 )
             }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                let s = StatusCode::TOO_MANY_REQUESTS;
+                (
+                    s,
+                    p(
+                        s,
+                        "too-many-requests",
+                        "Too many requests",
+                        format!(
+                            "too many lookups from this client; wait {retry_after_secs} s (`Retry-After`) / \
+                             quá nhiều lượt tra cứu, vui lòng thử lại sau {retry_after_secs} giây"
+                        ),
+                    ),
+                )
+            }
             ApiError::Panicked => {
                 let s = StatusCode::INTERNAL_SERVER_ERROR;
                 (
@@ -399,6 +417,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let ApiError::TooManyRequests { retry_after_secs } = &self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(&1).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if matches!(self, ApiError::UnsupportedEncoding(_)) {
             // RFC 9110 §15.5.16: say which content codings would have been accepted.

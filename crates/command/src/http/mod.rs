@@ -10,7 +10,9 @@ mod health;
 mod hygiene;
 pub mod oidc;
 pub mod openapi;
+pub mod personal_data;
 pub mod petitions;
+pub mod rate_limit;
 pub mod server;
 pub mod tokens;
 pub mod views;
@@ -71,6 +73,8 @@ pub struct HttpConfig {
     /// Open client connections; lowered at start to stay below the descriptor limit. At the cap the
     /// oldest connection without a request in progress is closed; with none, the new one is refused.
     pub max_connections: usize,
+    /// Lookups per client on the public routes (`/api/v1/track/{code}`, the receipt proof): 429 beyond.
+    pub public_rate_limit: rate_limit::RateLimit,
 }
 
 impl Default for HttpConfig {
@@ -82,6 +86,7 @@ impl Default for HttpConfig {
             header_read_timeout: Duration::from_secs(10),
             max_concurrent_requests: 256,
             max_connections: 768,
+            public_rate_limit: rate_limit::RateLimit::default(),
         }
     }
 }
@@ -124,6 +129,7 @@ pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> 
     let authorize = middleware::from_fn_with_state(state.clone(), authorize::authorize);
     // Layers run outside in: authentication first, then the policy, then the handler.
     let protected = petitions::router()
+        .merge(personal_data::router())
         .with_state(state.clone())
         .merge(extra.routes)
         .route_layer(authorize)
@@ -139,7 +145,7 @@ pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> 
         .layer(GlobalConcurrencyLimitLayer::with_semaphore(permits));
     let api = Router::new()
         .merge(openapi::router_for(extra.doc, &calendar_years))
-        .merge(extra.public)
+        .merge(rate_limit::limited(extra.public, config.public_rate_limit))
         .merge(protected)
         .layer(shed);
     // Layers run outside-in from the last one added: trace, correlation id, problem net, panics,
@@ -165,12 +171,23 @@ pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> 
                 tracing::info_span!(
                     "http",
                     method = %request.method(),
-                    path = %request.uri().path(),
+                    path = %loggable_path(request.uri().path()),
                     correlation_id = tracing::field::Empty,
                     actor = tracing::field::Empty,
                 )
             }),
         )
+}
+
+/// The path as logs may show it: a tracking code in it (the public lookup and the receipt proof) is replaced
+/// by `{code}`, since a code is a credential and logs are read by many (ADR 0011).
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/api/v1/track/", "/api/v1/log/receipt/"] {
+        if path.len() > prefix.len() && path.starts_with(prefix) {
+            return format!("{prefix}{{code}}").into();
+        }
+    }
+    path.into()
 }
 
 /// Serves the API with the default limits until `shutdown` completes, then drains in-flight requests.

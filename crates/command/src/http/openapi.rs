@@ -125,6 +125,8 @@ pub const LIFECYCLE_ACTIONS: &[(&str, &str, &str)] = &[
         super::petitions::receive,
         super::petitions::get_case,
         super::petitions::get_events,
+        super::personal_data::reveal_denouncer,
+        super::personal_data::personal_data_audit,
         super::health::live,
         super::health::ready,
     ),
@@ -134,6 +136,10 @@ pub const LIFECYCLE_ACTIONS: &[(&str, &str, &str)] = &[
         super::views::EventView,
         super::views::CaseView,
         super::views::DeadlineView,
+        super::personal_data::RevealBody,
+        super::personal_data::RevealView,
+        super::personal_data::AuditView,
+        crate::privacy::audit::AuditEntry,
         domain::Classify, domain::Forward, domain::ReceiveForwarded, domain::Guide, domain::FileWithoutProcessing,
         domain::Accept, domain::Refuse, domain::StartVerification, domain::RecordFinding, domain::HoldDialogue,
         domain::Extend, domain::Suspend, domain::Resume, domain::IssueDecision, domain::LodgeAppeal,
@@ -142,7 +148,7 @@ pub const LIFECYCLE_ACTIONS: &[(&str, &str, &str)] = &[
         domain::RecordNoticeSent,
     )),
     modifiers(&LifecycleActions, &BearerAuth),
-    tags((name = "petitions", description = "Petition lifecycle"), (name = "operations", description = "Health and readiness"))
+    tags((name = "petitions", description = "Petition lifecycle"), (name = "personal data", description = "Audited reveals of protected identities and the personal-data audit"), (name = "operations", description = "Health and readiness"))
 )]
 #[derive(Debug)]
 pub struct ApiDoc;

@@ -128,10 +128,11 @@ pub async fn receive(
         None => Uuid::now_v7(),
     };
     let kind_hint = object.get("kind").cloned();
-    let kind = serde_json::from_value(kind_hint.unwrap_or_default())
+    let _kind: domain::PetitionKind = serde_json::from_value(kind_hint.unwrap_or_default())
         .map_err(|e| ApiError::bad_request("invalid-input", format!("`kind`: {e}")))?;
     let year = chrono::Datelike::year(&occurred_on.unwrap_or_else(|| app.service.today()));
-    let code = TrackingCode::generate(kind, year, rand::random::<[u8; 8]>());
+    // 80 random bits from the OS-seeded CSPRNG; the code names no kind (ADR 0011).
+    let code = TrackingCode::issue(year, rand::random::<[u8; 10]>());
     object.insert(
         "tracking_code".into(),
         serde_json::Value::String(code.to_string()),
@@ -262,7 +263,8 @@ pub async fn get_case(
     Ok((headers, Json(view)))
 }
 
-/// Every recorded event of a case, in order, with metadata and hashes (never personal data).
+/// Every recorded event of a case, in order, with metadata and hashes (never personal data). A denunciation's
+/// `subject` and `content` read `[withheld]` unless the caller holds `read-denunciation-content`.
 #[utoipa::path(
     get, path = "/api/v1/petitions/{id}/events", tag = "petitions",
     params(("id" = Uuid, Path, description = "Case id"), EventsQuery),
@@ -275,6 +277,7 @@ pub async fn get_case(
 )]
 pub async fn get_events(
     State(app): State<AppState>,
+    Extension(principal): Extension<crate::access::Principal>,
     Path(id): Path<String>,
     Query(q): Query<EventsQuery>,
 ) -> Result<(HeaderMap, Json<Vec<EventView>>), ApiError> {
@@ -289,11 +292,18 @@ pub async fn get_events(
         ));
     }
     let recorded = read(&app, case_id, as_of).await?;
+    let withheld = super::personal_data::withholds_content(&app, &principal, case_id, &recorded);
     let page: Vec<EventView> = recorded
         .iter()
         .filter(|e| e.version >= from_version)
         .take(limit as usize)
-        .map(EventView::from)
+        .map(|e| {
+            let mut view = EventView::from(e);
+            if withheld {
+                super::personal_data::withhold(&mut view.payload);
+            }
+            view
+        })
         .collect();
     let mut headers = HeaderMap::new();
     let last = recorded.last().map_or(0, |e| e.version);

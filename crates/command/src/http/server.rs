@@ -114,7 +114,7 @@ pub async fn serve(
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     tokio::pin!(shutdown);
     loop {
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
@@ -142,7 +142,7 @@ pub async fn serve(
         let stop = stop_rx.clone();
         let alive = alive_tx.clone();
         tokio::spawn(async move {
-            serve_connection(stream, app, slot, header_timeout, stop).await;
+            serve_connection(stream, peer, app, slot, header_timeout, stop).await;
             connections
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -160,13 +160,18 @@ pub async fn serve(
 
 async fn serve_connection(
     stream: TcpStream,
+    peer: std::net::SocketAddr,
     app: Router,
     slot: Arc<Slot>,
     header_timeout: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
     let counted = slot.clone();
-    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        // The client's address, for the per-client limit of the public routes.
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
         let in_flight = InFlight::new(counted.clone());
         let app = app.clone();
         async move {

@@ -132,10 +132,18 @@ fn calls(cases: &[(String, CaseAgencies)]) -> Vec<Call> {
                 resource: Resource::Case(agencies.clone()),
             });
         }
+        calls.push(Call {
+            action: "reveal-denouncer".into(),
+            method: "POST",
+            path: format!("/api/v1/petitions/{id}/denouncer/reveal"),
+            body: Some(json!({"reason": "the access matrix"})),
+            resource: Resource::Case(agencies.clone()),
+        });
         for (action, suffix) in [
             ("read-case", ""),
             ("read-events", "/events"),
             ("read-timeline", "/timeline"),
+            ("read-personal-data-audit", "/personal-data/audit"),
         ] {
             calls.push(Call {
                 action: action.into(),
@@ -230,7 +238,13 @@ async fn every_endpoint_answers_for_every_role_and_agency_what_the_policy_decide
     // Every action of the policy's vocabulary is exercised.
     let exercised: std::collections::BTreeSet<&str> =
         calls.iter().map(|c| c.action.as_str()).collect();
-    for action in policy.actions() {
+    // `read-denunciation-content` and `read-tracking-codes` filter an answer rather than refuse it:
+    // tests/api/denunciation.rs and tests/api/codes.rs assert them for every role and agency.
+    for action in policy
+        .actions()
+        .into_iter()
+        .filter(|a| a != "read-denunciation-content" && a != "read-tracking-codes")
+    {
         assert!(
             exercised.contains(action.as_str()),
             "the matrix never calls `{action}`"
@@ -309,6 +323,13 @@ fn assert_invariants(table: &BTreeMap<(String, String, String), bool>) {
                 role == Role::System,
                 "{actor} record-deadline-missed"
             );
+            // Only an explicit custodian may reveal a denouncer; no other role implies it.
+            if role != Role::IdentityCustodian {
+                assert!(
+                    !allowed(&actor, "reveal-denouncer", "A"),
+                    "{actor} may reveal a denouncer"
+                );
+            }
             // Read-only roles never change a case.
             if matches!(role, Role::Auditor | Role::Inspectorate) {
                 for c in &commands {
@@ -393,6 +414,33 @@ fn assert_invariants(table: &BTreeMap<(String, String, String), bool>) {
         "everywhere"
     ));
     assert!(allowed(&at(Role::Auditor, "*"), "list-cases", "everywhere"));
+    // The custodian of the agency and of its inspectorate may reveal; another province's may not.
+    assert!(allowed(
+        &at(Role::IdentityCustodian, OWN),
+        "reveal-denouncer",
+        "A"
+    ));
+    assert!(allowed(
+        &at(Role::IdentityCustodian, INSPECTORATE),
+        "reveal-denouncer",
+        "A"
+    ));
+    assert!(!allowed(
+        &at(Role::IdentityCustodian, OTHER),
+        "reveal-denouncer",
+        "A"
+    ));
+    // Auditors read the personal-data audit in their scope, not elsewhere.
+    assert!(allowed(
+        &at(Role::Auditor, SUPERIOR),
+        "read-personal-data-audit",
+        "A"
+    ));
+    assert!(!allowed(
+        &at(Role::Auditor, OTHER),
+        "read-personal-data-audit",
+        "A"
+    ));
 }
 
 #[tokio::test]

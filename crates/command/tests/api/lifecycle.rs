@@ -10,9 +10,10 @@ async fn a_complaint_goes_from_receipt_to_an_appeal_and_every_step_is_recorded()
     let app = spawn_app().await;
     let (case, received) = app.receive_on("2026-08-25", &complaint()).await;
     let code = received["tracking_code"].as_str().expect("tracking code");
+    let parsed = domain::TrackingCode::parse(code).expect("a valid code");
     assert!(
-        code.starts_with("KN-2026-"),
-        "a complaint's tracking code starts with KN-<year>: {code}"
+        code.starts_with("2026-") && !parsed.is_legacy() && parsed.kind().is_none(),
+        "a new tracking code starts with the year and names no kind (ADR 0011): {code}"
     );
     assert_eq!(received["version"], 1);
 

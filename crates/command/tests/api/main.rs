@@ -2,6 +2,9 @@
 
 mod access;
 mod bounds;
+mod codes;
+mod denunciation;
+mod denunciation_content;
 mod edge;
 mod errors;
 mod headers;
@@ -14,6 +17,7 @@ mod openapi;
 mod outage;
 mod privacy;
 mod problems;
+mod rate_limit;
 mod raw;
 // The format of rules/scenarios.toml, shared with the domain's runner of the same file.
 #[path = "../../../domain/tests/domain/scenario_file.rs"]

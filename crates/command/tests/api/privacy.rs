@@ -26,15 +26,21 @@ const SECRETS: [&str; 5] = [
     NATIONAL_ID,
 ];
 
-struct SealedApp {
-    base: String,
-    client: reqwest::Client,
-    sealed: Arc<SealedStore>,
-    privacy: PrivacyService,
-    raw: PgPool,
+pub(crate) struct SealedApp {
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
+    pub(crate) sealed: Arc<SealedStore>,
+    pub(crate) privacy: PrivacyService,
+    pub(crate) raw: PgPool,
+    pub(crate) database: String,
 }
 
 async fn spawn_sealed_app() -> SealedApp {
+    spawn_sealed_app_with(crate::helpers::test_tokens()).await
+}
+
+/// A server on a sealed store (its own database and key file), with these tokens.
+pub(crate) async fn spawn_sealed_app_with(tokens: command::http::TokenList) -> SealedApp {
     let admin = admin_url();
     let database = format!("api_privacy_{}", Uuid::new_v4().simple());
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
@@ -70,7 +76,7 @@ async fn spawn_sealed_app() -> SealedApp {
     let app = command::http::router(
         AppState {
             service,
-            tokens: crate::helpers::test_tokens(),
+            tokens,
             policy,
         },
         &HttpConfig::default(),
@@ -86,6 +92,7 @@ async fn spawn_sealed_app() -> SealedApp {
         privacy: PrivacyService::new(sealed.clone(), fingerprints),
         sealed,
         raw: PgPool::connect(&url).await.expect("raw pool"),
+        database,
     }
 }
 
@@ -119,8 +126,19 @@ impl SealedApp {
             .expect("json")
     }
 
+    /// Drops the test database (after closing this app's own pool).
+    pub(crate) async fn drop_database(self) {
+        self.raw.close().await;
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url())
+            .await
+            .expect("admin");
+        let _ = sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.database))
+            .execute(&mut conn)
+            .await;
+    }
+
     /// Every row of every table, as text, that contains `needle`.
-    async fn raw_occurrences(&self, needle: &str) -> Vec<String> {
+    pub(crate) async fn raw_occurrences(&self, needle: &str) -> Vec<String> {
         let tables: Vec<String> = sqlx::query_scalar(
             "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
         )
@@ -153,7 +171,11 @@ impl SealedApp {
         }
     }
 
-    async fn erase(&self, case: &str, person: Option<&str>) -> command::privacy::ErasureOutcome {
+    pub(crate) async fn erase(
+        &self,
+        case: &str,
+        person: Option<&str>,
+    ) -> command::privacy::ErasureOutcome {
         self.privacy
             .erase(ErasureRequest {
                 case_id: case.parse().expect("case id"),

@@ -23,7 +23,8 @@ fn handling_rule(kind: PetitionKind) -> &'static str {
 
 pub(super) fn receive(step: &Step, c: &Receive) -> Result<Event, DomainError> {
     let on = step.on();
-    if c.tracking_code.kind() != Some(c.kind) {
+    // A legacy code names its kind, which must be the petition's; a current one names none (ADR 0011).
+    if c.tracking_code.kind().is_some_and(|k| k != c.kind) {
         return Err(DomainError::InvalidInput(format!(
             "tracking code `{}` does not start with `{}`, the code of a {}",
             c.tracking_code,

@@ -16,7 +16,7 @@ pub enum PrivacyCmd {
         /// The case id (UUID).
         #[arg(long)]
         case: String,
-        /// One person of the case, e.g. `signatory-0` (default: everyone in the case).
+        /// One person of the case, e.g. `signatory-0` (`denouncer-0` in a denunciation; default: everyone in the case).
         #[arg(long)]
         person: Option<String>,
         /// Why (the request, ruling or retention rule). Do not name the person here.

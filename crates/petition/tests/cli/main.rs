@@ -5,6 +5,7 @@
 
 mod app;
 mod audit;
+mod codes;
 mod export;
 mod fd_limit;
 mod metrics;

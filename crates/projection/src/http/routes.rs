@@ -1,10 +1,11 @@
 //! The read-side handlers: parse the query, ask the read model, answer JSON (or CSV where offered).
 
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
+use command::access::CodeVisibility;
 use command::http::error::{ApiError, Problem};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -40,14 +41,31 @@ fn wants_csv(format: Option<Format>) -> bool {
 )]
 pub async fn list_cases(
     State(s): State<ProjectionState>,
+    codes: Option<Extension<CodeVisibility>>,
     q: Result<Query<CaseQuery>, QueryRejection>,
 ) -> Result<Json<CasePage>, ApiError> {
     let q = query(q)?;
-    s.projections
+    let hidden = codes.is_some_and(|Extension(c)| !c.visible);
+    if hidden && q.tracking_code.is_some() {
+        return Err(ApiError::Forbidden {
+            permission: "read-tracking-codes".into(),
+            detail:
+                "filtering by tracking code needs the permission `read-tracking-codes` (ADR 0011)"
+                    .into(),
+        });
+    }
+    let mut page = s
+        .projections
         .list_cases(&q, today())
         .await
-        .map(Json)
-        .map_err(api_error)
+        .map_err(api_error)?;
+    if hidden {
+        // A tracking code is the citizen's credential: shown only to roles that deal with citizens.
+        page.items
+            .iter_mut()
+            .for_each(|row| row.tracking_code = None);
+    }
+    Ok(Json(page))
 }
 
 #[utoipa::path(
@@ -91,15 +109,19 @@ pub async fn stats(
 )]
 pub async fn watchlist(
     State(s): State<ProjectionState>,
+    codes: Option<Extension<CodeVisibility>>,
     q: Result<Query<WatchlistQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
     let csv = wants_csv(q.format);
-    let list = s
+    let mut list = s
         .projections
         .watchlist(&q, today())
         .await
         .map_err(api_error)?;
+    if codes.is_some_and(|Extension(c)| !c.visible) {
+        list.items.iter_mut().for_each(|e| e.tracking_code = None);
+    }
     Ok(if csv {
         csv::response(csv::watchlist(&list.items), "watchlist.csv")
     } else {

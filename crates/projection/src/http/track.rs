@@ -77,7 +77,7 @@ pub fn label(status: &str) -> Label {
 /// Look a petition up by the tracking code on its receipt (public; no personal data).
 #[utoipa::path(
     get, path = "/api/v1/track/{code}", tag = "petitioners",
-    params(("code" = String, Path, description = "Tracking code, e.g. KN-2026-X50W9-ENFAN-H (case-insensitive)")),
+    params(("code" = String, Path, description = "Tracking code, e.g. 2026-7A8Z-01Y2-AMCE-WGMX-N; legacy codes such as KN-2026-X50W9-ENFAN-H stay valid (case-insensitive)")),
     responses(
         (status = 200, description = "The petition's status", body = TrackView),
         (status = 400, description = "Not a valid tracking code (a typo: check the receipt)", body = Problem, content_type = "application/problem+json"),

@@ -58,7 +58,7 @@ pub struct CaseQuery {
     pub overdue: Option<bool>,
     /// Only open cases (or only closed / terminated ones).
     pub open: Option<bool>,
-    /// A tracking code, e.g. `KN-2026-7M3QA-0F9ZD-K` (case and look-alikes are forgiven).
+    /// A tracking code, e.g. `2026-7A8Z-01Y2-AMCE-WGMX-N` (or a legacy `KN-2026-7M3QA-0F9ZD-K`) (case and look-alikes are forgiven).
     #[param(min_length = 1, max_length = 64)]
     pub tracking_code: Option<String>,
     #[param(inline)]

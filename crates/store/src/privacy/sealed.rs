@@ -21,6 +21,16 @@ pub trait PersonalParts: Send + Sync + std::fmt::Debug + 'static {
     /// Splits `personal` into `(person, part)` pairs. Person names are stable within a stream (`signatory-0`)
     /// and must not themselves be personal data.
     fn split(&self, event_type: &str, personal: Value) -> Vec<(String, Value)>;
+    /// Like [`split`](Self::split), seeing the event's (non-personal) payload too, so that a person can be
+    /// given a key of its own kind (a protected denouncer). The default ignores the payload.
+    fn split_event(
+        &self,
+        event_type: &str,
+        _payload: &Value,
+        personal: Value,
+    ) -> Vec<(String, Value)> {
+        self.split(event_type, personal)
+    }
     /// Rebuilds the personal part from its parts, in `split`'s order; `None` marks an erased part. Returns
     /// `None` when nothing meaningful is left.
     fn join(&self, event_type: &str, parts: Vec<(String, Option<Value>)>) -> Option<Value>;
@@ -192,7 +202,10 @@ impl SealedStore {
             return Ok(event);
         };
         let mut parts = Vec::new();
-        for (person, part) in self.parts.split(&event.event_type, personal) {
+        for (person, part) in self
+            .parts
+            .split_event(&event.event_type, &event.payload, personal)
+        {
             let (key_id, key) = self.data_key(stream, &person).await?;
             parts.push(envelope::seal(
                 &key,

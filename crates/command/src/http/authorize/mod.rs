@@ -17,7 +17,7 @@ pub use target::{Target, document_refusals, target};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::access::{CaseAgencies, Principal, Resource, Scope};
+use crate::access::{CaseAgencies, CodeVisibility, Principal, Resource, Scope};
 
 /// The middleware: runs after authentication, before the handler.
 pub async fn authorize(
@@ -70,6 +70,7 @@ pub async fn authorize(
             if agencies.is_empty() {
                 agencies.push(String::new());
             }
+            let mut codes_visible = true;
             for code in agencies {
                 let code = (!code.is_empty()).then_some(code);
                 let parsed = code.as_deref().map(AgencyCode::parse).transpose();
@@ -84,6 +85,14 @@ pub async fn authorize(
                     )?;
                     continue;
                 };
+                codes_visible &= app
+                    .policy
+                    .decide(
+                        &principal,
+                        "read-tracking-codes",
+                        &Resource::Agency(parsed.clone()),
+                    )
+                    .allowed;
                 check(
                     &app,
                     &principal,
@@ -96,6 +105,11 @@ pub async fn authorize(
                         }
                     },
                 )?;
+            }
+            if matches!(action, "list-cases" | "read-watchlist") {
+                request.extensions_mut().insert(CodeVisibility {
+                    visible: codes_visible,
+                });
             }
         }
         Target::Case { action, id } => {

@@ -54,6 +54,12 @@ pub fn target(
                 }
             }
         }
+        (_, true, super::super::personal_data::REVEAL_PATH) => {
+            case("reveal-denouncer", param("id"))
+        }
+        (true, _, super::super::personal_data::AUDIT_PATH) => {
+            case("read-personal-data-audit", param("id"))
+        }
         (true, _, "/api/v1/petitions/{id}") => case("read-case", param("id")),
         (true, _, "/api/v1/petitions/{id}/events") => case("read-events", param("id")),
         (true, _, "/api/v1/petitions/{id}/timeline") => case("read-timeline", param("id")),
