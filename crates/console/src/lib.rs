@@ -28,7 +28,7 @@ use axum::routing::{get, post};
 use store::EventStore;
 
 pub use auth::Authenticator;
-pub use oidc::{OidcLogin, OidcLoginSettings};
+pub use oidc::{ConsoleSettings, OidcLogin, OidcLoginSettings};
 pub use session::Sessions;
 
 /// The audit bundle of one case, as `petition audit export --case` writes it (events, signed checkpoints,

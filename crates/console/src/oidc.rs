@@ -36,6 +36,19 @@ const FLOW_TTL: Duration = Duration::from_secs(600);
 /// At most this many sign-ins in progress; the oldest are dropped beyond it.
 const MAX_FLOWS: usize = 10_000;
 
+/// The console's settings (`[console]` in `petition.toml`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// The address people reach the console at, e.g. `https://thanhtra.example.gov.vn`: when it is
+    /// `https://`, every console cookie is `Secure` even if a proxy in front does not say so.
+    #[serde(default)]
+    pub public_origin: Option<String>,
+    /// Sign-in through the API's OpenID Connect provider (`[oidc]`): the console's registration there.
+    #[serde(default)]
+    pub oidc: Option<OidcLoginSettings>,
+}
+
 /// The console's registration at the provider (`[console.oidc]` in `petition.toml`). The issuer and the
 /// audience are the API's own (`[oidc]`): the console asks for a token the API accepts.
 #[derive(Debug, Clone, Deserialize)]
