@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 mod bus_cmd;
+mod console_cmd;
 mod demo_cmd;
 mod log_cmd;
 mod notifier_cmd;

@@ -109,6 +109,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         rulebook,
         console::Authenticator::new(state.tokens.clone()),
     );
+    let console = crate::console_cmd::configure(
+        console,
+        &settings,
+        state.policy.clone(),
+        log.as_ref(),
+        store.clone(),
+    )?;
     // An outer layer sees the matched route of every request (and `unmatched` for the fallback).
     let app = command::http::router_with(state, &config, read_side)
         .merge(console::router(console))

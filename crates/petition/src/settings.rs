@@ -38,6 +38,9 @@ pub struct Settings {
     /// claims; see docs/access-control.md).
     #[serde(default)]
     pub oidc: Option<command::http::oidc::OidcSettings>,
+    /// The web console: `[console]` in the file (public origin, OpenID Connect sign-in; see docs/console.md).
+    #[serde(default)]
+    pub console: console::ConsoleSettings,
     /// A Cedar policy file replacing the shipped `rules/access/policy.cedar` (`PETITION_ACCESS_POLICY`); it is
     /// validated against the shipped schema at start.
     pub access_policy: Option<PathBuf>,
