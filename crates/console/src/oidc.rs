@@ -73,6 +73,15 @@ fn default_scopes() -> Vec<String> {
     vec!["openid".into()]
 }
 
+/// A client with its authorization and token endpoints set.
+type Client = BasicClient<
+    oauth2::EndpointSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
 /// A sign-in in progress.
 #[derive(Debug)]
 struct Flow {
@@ -165,18 +174,7 @@ impl OidcLogin {
         Ok(doc)
     }
 
-    fn client(
-        &self,
-        e: &Endpoints,
-    ) -> anyhow::Result<
-        BasicClient<
-            oauth2::EndpointSet,
-            oauth2::EndpointNotSet,
-            oauth2::EndpointNotSet,
-            oauth2::EndpointNotSet,
-            oauth2::EndpointSet,
-        >,
-    > {
+    fn client(&self, e: &Endpoints) -> anyhow::Result<Client> {
         let mut client = BasicClient::new(ClientId::new(self.settings.client_id.clone()))
             .set_auth_uri(AuthUrl::new(e.authorization_endpoint.clone())?)
             .set_token_uri(TokenUrl::new(e.token_endpoint.clone())?)
