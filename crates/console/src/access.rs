@@ -57,7 +57,8 @@ impl<'a> Gate<'a> {
         let receiving = receiving.unwrap_or(current);
         self.memoised(action, current, competent, receiving, || {
             let parse = AgencyCode::parse;
-            let (Ok(cur), Ok(comp), Ok(recv)) = (parse(current), parse(competent), parse(receiving))
+            let (Ok(cur), Ok(comp), Ok(recv)) =
+                (parse(current), parse(competent), parse(receiving))
             else {
                 return false;
             };

@@ -8,7 +8,11 @@ pub const LABELS: &[(&str, &str, &str)] = &[
         "Your role and scope do not allow you to see this.",
     ),
     ("sign_in_with", "Đăng nhập qua", "Sign in with"),
-    ("or_token", "hoặc bằng mã truy cập", "or with an access token"),
+    (
+        "or_token",
+        "hoặc bằng mã truy cập",
+        "or with an access token",
+    ),
     (
         "idp_down",
         "Không kết nối được nhà cung cấp định danh. Vui lòng thử lại sau.",
@@ -38,9 +42,17 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("replay", "Dựng lại", "Replay"),
     ("prev_hash", "Băm trước", "Previous hash"),
     ("personal_part", "Phần dữ liệu cá nhân", "Personal part"),
-    ("present_hidden", "có (không hiển thị)", "present (not shown)"),
+    (
+        "present_hidden",
+        "có (không hiển thị)",
+        "present (not shown)",
+    ),
     ("none_part", "không", "none"),
-    ("download_export", "Tải gói kiểm toán (JSON)", "Download the audit bundle (JSON)"),
+    (
+        "download_export",
+        "Tải gói kiểm toán (JSON)",
+        "Download the audit bundle (JSON)",
+    ),
     (
         "export_unavailable",
         "Gói kiểm toán cần sổ minh bạch (tlog) được bật.",
@@ -51,6 +63,10 @@ pub const LABELS: &[(&str, &str, &str)] = &[
         "Dữ liệu cá nhân được giữ lại trong gói: chuỗi và bằng chứng vẫn kiểm tra được.",
         "Personal data is withheld from the bundle: the chain and the proofs still verify.",
     ),
-    ("chain_now", "Chuỗi băm (toàn bộ, hiện tại)", "Hash chain (whole stream, now)"),
+    (
+        "chain_now",
+        "Chuỗi băm (toàn bộ, hiện tại)",
+        "Hash chain (whole stream, now)",
+    ),
     ("events_as_of", "Sự kiện đến ngày", "Events as of"),
 ];

@@ -72,7 +72,6 @@ pub struct ConsoleState {
     pub(crate) web: Arc<web::Web>,
 }
 
-
 impl ConsoleState {
     pub fn new(
         projections: projection::Projections,

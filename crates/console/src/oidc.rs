@@ -290,7 +290,11 @@ pub async fn callback(
     let Some(flow) = flow else {
         return refuse(StatusCode::BAD_REQUEST, "oidc_no_flow");
     };
-    if !q.state.as_deref().is_some_and(|s| same_token(s, &flow.state)) {
+    if !q
+        .state
+        .as_deref()
+        .is_some_and(|s| same_token(s, &flow.state))
+    {
         tracing::info!("OIDC callback with a state that is not the flow's; refused");
         return refuse(StatusCode::BAD_REQUEST, "oidc_no_flow");
     }

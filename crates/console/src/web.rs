@@ -204,9 +204,9 @@ pub async fn security_headers(
     let lang = query_lang(request.uri().query());
     let secure = state.https_origin
         || request
-        .headers()
-        .get("x-forwarded-proto")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+            .headers()
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     h.insert(

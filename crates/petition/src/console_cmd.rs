@@ -16,9 +16,11 @@ pub fn configure(
     store: Arc<dyn store::EventStore>,
 ) -> anyhow::Result<console::ConsoleState> {
     let c = &settings.console;
-    let mut console = console
-        .with_policy(policy)
-        .with_https_origin(c.public_origin.as_deref().is_some_and(|o| o.starts_with("https://")));
+    let mut console = console.with_policy(policy).with_https_origin(
+        c.public_origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("https://")),
+    );
     match (&c.oidc, &settings.oidc) {
         (Some(login), Some(api)) => {
             let audience = api.audience.first().cloned().unwrap_or_default();
@@ -38,7 +40,8 @@ pub fn configure(
                 let scope = ledger_log::export::Scope::Stream {
                     stream_id: store::StreamId::for_case(case).to_string(),
                 };
-                let bundle = ledger_log::export::export(store.as_ref(), &db, &origin, scope, &[]).await?;
+                let bundle =
+                    ledger_log::export::export(store.as_ref(), &db, &origin, scope, &[]).await?;
                 Ok(serde_json::to_value(bundle)?)
             })
         })));

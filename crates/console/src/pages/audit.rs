@@ -124,9 +124,12 @@ pub async fn page(
             }
         })
         .collect();
-    let status = replayed
-        .as_ref()
-        .and_then(|t| t.state.get("status").and_then(Value::as_str).map(str::to_owned));
+    let status = replayed.as_ref().and_then(|t| {
+        t.state
+            .get("status")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
     render(
         &state,
         &ctx,

@@ -50,9 +50,11 @@ fn started(payload: &Value) -> Vec<(String, Value)> {
 
 /// The end of `day` in Vietnam (UTC+7): everything recorded that day is included.
 pub fn end_of_day(day: NaiveDate) -> Option<chrono::DateTime<Utc>> {
-    day.succ_opt().and_then(|n| n.and_hms_opt(0, 0, 0)).map(|t| {
-        Utc.from_utc_datetime(&t) - chrono::Duration::hours(7) - chrono::Duration::seconds(1)
-    })
+    day.succ_opt()
+        .and_then(|n| n.and_hms_opt(0, 0, 0))
+        .map(|t| {
+            Utc.from_utc_datetime(&t) - chrono::Duration::hours(7) - chrono::Duration::seconds(1)
+        })
 }
 
 /// May `principal` do `action` (`read-timeline`, `read-events`) on the case as it is now? An unknown case

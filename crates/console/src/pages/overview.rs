@@ -198,7 +198,8 @@ pub async fn page(
         .rows
         .iter()
         .filter(|r| {
-            tree.in_subtree(&r.agency, root.as_deref()) && gate.agency("read-stats", Some(&r.agency))
+            tree.in_subtree(&r.agency, root.as_deref())
+                && gate.agency("read-stats", Some(&r.agency))
         })
         .collect();
 

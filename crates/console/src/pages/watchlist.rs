@@ -4,9 +4,9 @@
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use command::access::Principal;
 use minijinja::context;
 use projection::query::watchlist::{WatchlistEntry, WatchlistQuery};
-use command::access::Principal;
 use serde::Deserialize;
 
 use super::code_label;

@@ -45,25 +45,42 @@ async fn an_inspectorate_of_hanoi_sees_only_hanoi_cases_in_the_watchlist_csv_and
         assert!(in_hanoi(cur) || in_hanoi(comp), "{id} at {cur}/{comp}");
     }
 
-    let html = unescape(&c.get("/console/watchlist", Some(&hn)).await.text().await.expect("body"));
+    let html = unescape(
+        &c.get("/console/watchlist", Some(&hn))
+            .await
+            .text()
+            .await
+            .expect("body"),
+    );
     for (id, _, _) in &elsewhere {
         assert!(!html.contains(id.as_str()), "{id} is not listed");
     }
-    assert!(!html.contains("value=\"UBND-HCM\""), "no filter on an agency outside the jurisdiction");
+    assert!(
+        !html.contains("value=\"UBND-HCM\""),
+        "no filter on an agency outside the jurisdiction"
+    );
 
     let (other, _, _) = elsewhere[0];
     let r = c.get(&format!("/console/cases/{other}"), Some(&hn)).await;
     assert_eq!(r.status(), 403, "another province's case page");
-    let r = c.get(&format!("/console/audit?case={other}"), Some(&hn)).await;
+    let r = c
+        .get(&format!("/console/audit?case={other}"), Some(&hn))
+        .await;
     assert_eq!(r.status(), 403, "another province's history");
-    let r = c.get(&format!("/console/audit/{other}/export.json"), Some(&hn)).await;
+    let r = c
+        .get(&format!("/console/audit/{other}/export.json"), Some(&hn))
+        .await;
     assert_eq!(r.status(), 403, "another province's export");
-    let r = c.get(&format!("/console/cases/{}", mine[0].0), Some(&hn)).await;
+    let r = c
+        .get(&format!("/console/cases/{}", mine[0].0), Some(&hn))
+        .await;
     assert_eq!(r.status(), 200, "a case of its own jurisdiction");
 
     let r = c.get("/console/watchlist?agency=UBND-HCM", Some(&hn)).await;
     assert_eq!(r.status(), 403, "filtering on another province");
-    let r = c.get("/console/watchlist.csv?agency=UBND-HCM", Some(&hn)).await;
+    let r = c
+        .get("/console/watchlist.csv?agency=UBND-HCM", Some(&hn))
+        .await;
     assert_eq!(r.status(), 403, "exporting another province");
 }
 
@@ -72,14 +89,28 @@ async fn the_overview_of_an_inspectorate_of_hanoi_drills_down_only_into_hanoi() 
     let c = spawn().await;
     let all = c.sign_in_with(TOKEN).await;
     let hn = c.sign_in_with(TOKEN_INSPECTOR_HN).await;
-    let everything = unescape(&c.get("/console?period=year", Some(&all)).await.text().await.expect("body"));
-    assert!(everything.contains("agency=UBND-HCM\""), "the whole state drills into HCM");
+    let everything = unescape(
+        &c.get("/console?period=year", Some(&all))
+            .await
+            .text()
+            .await
+            .expect("body"),
+    );
+    assert!(
+        everything.contains("agency=UBND-HCM\""),
+        "the whole state drills into HCM"
+    );
     let r = c.get("/console?period=year", Some(&hn)).await;
     assert_eq!(r.status(), 200);
     let html = unescape(&r.text().await.expect("body"));
-    assert!(html.contains("agency=UBND-HN\""), "its own province: {html}");
+    assert!(
+        html.contains("agency=UBND-HN\""),
+        "its own province: {html}"
+    );
     assert!(!html.contains("UBND-HCM"), "nothing of Hồ Chí Minh City");
-    let r = c.get("/console?period=year&agency=UBND-HCM", Some(&hn)).await;
+    let r = c
+        .get("/console?period=year&agency=UBND-HCM", Some(&hn))
+        .await;
     assert_eq!(r.status(), 403);
 }
 
@@ -87,24 +118,48 @@ async fn the_overview_of_an_inspectorate_of_hanoi_drills_down_only_into_hanoi() 
 async fn a_handling_officer_has_no_watchlist_and_reads_only_its_own_agencys_cases() {
     let c = spawn().await;
     let officer = c.sign_in_with(TOKEN_OFFICER_HCM).await;
-    assert_eq!(c.get("/console/watchlist", Some(&officer)).await.status(), 403);
-    assert_eq!(c.get("/console/watchlist.csv", Some(&officer)).await.status(), 403);
+    assert_eq!(
+        c.get("/console/watchlist", Some(&officer)).await.status(),
+        403
+    );
+    assert_eq!(
+        c.get("/console/watchlist.csv", Some(&officer))
+            .await
+            .status(),
+        403
+    );
     let hostile = c.hostile_case.to_string();
-    let r = c.get(&format!("/console/cases/{hostile}"), Some(&officer)).await;
+    let r = c
+        .get(&format!("/console/cases/{hostile}"), Some(&officer))
+        .await;
     assert_eq!(r.status(), 403, "a Hà Nội case");
-    let html = c.get("/console?period=year", Some(&officer)).await.text().await.expect("body");
+    let html = c
+        .get("/console?period=year", Some(&officer))
+        .await
+        .text()
+        .await
+        .expect("body");
     assert!(!html.contains("UBND-HN"), "no Hà Nội statistics");
 }
 
 #[tokio::test]
-async fn an_auditor_reads_a_case_history_without_its_subject_and_exports_it_without_personal_data() {
+async fn an_auditor_reads_a_case_history_without_its_subject_and_exports_it_without_personal_data()
+{
     let c = spawn().await;
     let auditor = c.sign_in_with(TOKEN_AUDITOR).await;
     let inspector = c.sign_in_with(TOKEN).await;
     let id = c.hostile_case.to_string();
     let escaped = "&lt;script&gt;";
-    let seen = c.get(&format!("/console/cases/{id}"), Some(&inspector)).await.text().await.expect("body");
-    assert!(seen.contains(escaped), "the inspectorate sees the subject {HOSTILE_SUBJECT}");
+    let seen = c
+        .get(&format!("/console/cases/{id}"), Some(&inspector))
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        seen.contains(escaped),
+        "the inspectorate sees the subject {HOSTILE_SUBJECT}"
+    );
     let r = c.get(&format!("/console/cases/{id}"), Some(&auditor)).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.expect("body");
@@ -114,14 +169,24 @@ async fn an_auditor_reads_a_case_history_without_its_subject_and_exports_it_with
         let c = &c;
         let id = id.clone();
         async move {
-            let r = c.get(&format!("/console/audit/{id}/export.json"), Some(&who)).await;
+            let r = c
+                .get(&format!("/console/audit/{id}/export.json"), Some(&who))
+                .await;
             assert_eq!(r.status(), 200);
-            assert!(r.headers()["content-disposition"].to_str().expect("ascii").starts_with("attachment"));
+            assert!(
+                r.headers()["content-disposition"]
+                    .to_str()
+                    .expect("ascii")
+                    .starts_with("attachment")
+            );
             r.json::<serde_json::Value>().await.expect("json")
         }
     };
     let full = export(inspector).await;
-    assert!(full["events"][0].get("personal").is_some(), "the receipt has a personal part: {full}");
+    assert!(
+        full["events"][0].get("personal").is_some(),
+        "the receipt has a personal part: {full}"
+    );
     let withheld = export(auditor).await;
     let first = &withheld["events"][0];
     assert!(first.get("personal").is_none(), "{first}");
@@ -135,7 +200,12 @@ async fn the_auditor_page_replays_a_case_as_of_a_date_and_verifies_its_chain() {
     let c = spawn().await;
     let auditor = c.sign_in_with(TOKEN_AUDITOR).await;
     let code = c.hostile_code.clone();
-    let r = c.get(&format!("/console/audit?case={code}&lang=en"), Some(&auditor)).await;
+    let r = c
+        .get(
+            &format!("/console/audit?case={code}&lang=en"),
+            Some(&auditor),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let html = unescape(&r.text().await.expect("body"));
     assert!(html.contains("✔"), "the chain verifies: {html}");
@@ -145,13 +215,26 @@ async fn the_auditor_page_replays_a_case_as_of_a_date_and_verifies_its_chain() {
 
     let yesterday = (command::local_date(chrono::Utc::now()) - chrono::Days::new(1)).to_string();
     let r = c
-        .get(&format!("/console/audit?case={code}&as_of={yesterday}&lang=en"), Some(&auditor))
+        .get(
+            &format!("/console/audit?case={code}&as_of={yesterday}&lang=en"),
+            Some(&auditor),
+        )
         .await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.expect("body");
     assert!(html.contains("(0)"), "nothing was recorded by yesterday");
     assert!(!html.contains("petition.received"));
 
-    assert_eq!(c.get("/console/audit?case=not-a-case", Some(&auditor)).await.status(), 404);
-    assert_eq!(c.get("/console/audit?case=x&as_of=someday", Some(&auditor)).await.status(), 400);
+    assert_eq!(
+        c.get("/console/audit?case=not-a-case", Some(&auditor))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        c.get("/console/audit?case=x&as_of=someday", Some(&auditor))
+            .await
+            .status(),
+        400
+    );
 }

@@ -93,8 +93,18 @@ pub fn tokens() -> Vec<ApiToken> {
     let at = |code: &str| Scope::Agency(AgencyCode::parse(code).expect("agency"));
     [
         ("inspector", TOKEN, Role::Inspectorate, Scope::All),
-        ("inspector-hn", TOKEN_INSPECTOR_HN, Role::Inspectorate, at("TT-HN")),
-        ("officer-hcm", TOKEN_OFFICER_HCM, Role::HandlingOfficer, at("UBND-HCM")),
+        (
+            "inspector-hn",
+            TOKEN_INSPECTOR_HN,
+            Role::Inspectorate,
+            at("TT-HN"),
+        ),
+        (
+            "officer-hcm",
+            TOKEN_OFFICER_HCM,
+            Role::HandlingOfficer,
+            at("UBND-HCM"),
+        ),
         ("auditor", TOKEN_AUDITOR, Role::Auditor, Scope::All),
     ]
     .into_iter()

@@ -153,7 +153,9 @@ async fn a_sign_in_return_address_outside_the_console_is_not_followed() {
 
 #[tokio::test]
 async fn behind_a_configured_https_origin_every_cookie_is_secure() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let c = crate::harness::serve(
         crate::harness::seed().await,
         command::http::TokenList::new(&crate::harness::tokens()),
