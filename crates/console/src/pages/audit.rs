@@ -110,6 +110,9 @@ pub async fn page(
         (Ok(r), Ok(v)) => (r, v),
         (Err(e), _) | (_, Err(e)) => return internal(&state, &ctx, e),
     };
+    if verification.events_checked == 0 {
+        return error_page(&state, &ctx, StatusCode::NOT_FOUND, labels["not_found"]);
+    }
     let events: Vec<_> = rows
         .iter()
         .map(|e| {

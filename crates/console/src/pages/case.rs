@@ -58,7 +58,8 @@ pub fn end_of_day(day: NaiveDate) -> Option<chrono::DateTime<Utc>> {
 }
 
 /// May `principal` do `action` (`read-timeline`, `read-events`) on the case as it is now? An unknown case
-/// is judged at no agency (refused), so the pages never tell whether it exists.
+/// is judged as if it were at the principal's own agency, as the API does: a principal who could never read
+/// it is refused (403), one who could learns it does not exist (404).
 pub async fn may_read_case(
     state: &ConsoleState,
     principal: &command::access::Principal,
@@ -69,11 +70,12 @@ pub async fn may_read_case(
         from_version: 1,
         limit: 1,
     };
+    let gate = Gate::new(&state.policy, principal);
     let Some(t) = timeline_page(&state.store, case_id, None, now).await? else {
-        return Ok(false);
+        let own = crate::access::own_agency(principal).unwrap_or_else(|| "ANY".into());
+        return Ok(gate.case(action, Some(&own), None, None));
     };
     let get = |k: &str| t.state.get(k).and_then(Value::as_str);
-    let gate = Gate::new(&state.policy, principal);
     Ok(gate.case(
         action,
         get("current_agency"),

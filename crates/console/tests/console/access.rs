@@ -231,6 +231,16 @@ async fn the_auditor_page_replays_a_case_as_of_a_date_and_verifies_its_chain() {
             .status(),
         404
     );
+    let unknown = uuid::Uuid::now_v7();
+    let officer = c.sign_in_with(TOKEN_OFFICER_HCM).await;
+    for path in [
+        format!("/console/audit?case={unknown}"),
+        format!("/console/cases/{unknown}"),
+    ] {
+        // As the API judges an unknown case: at the principal's own agency, where both could read one.
+        assert_eq!(c.get(&path, Some(&auditor)).await.status(), 404, "{path}");
+        assert_eq!(c.get(&path, Some(&officer)).await.status(), 404, "{path}");
+    }
     assert_eq!(
         c.get("/console/audit?case=x&as_of=someday", Some(&auditor))
             .await
