@@ -34,6 +34,16 @@ fi
 # Two cores build everything: one build, then the tests.
 cargo test --workspace --locked --no-fail-fast "$@"
 
+# The console in a real browser (Debian's chromium, installed when absent), bounded in time. BROWSER=0 skips it.
+if [ "${BROWSER:-1}" != "0" ]; then
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "[test] installing Debian's chromium (for the console's browser check)" >&2
+    SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  fi
+  timeout "${BROWSER_TIMEOUT:-900}" bash scripts/console-browser.sh
+fi
+
 # The OpenAPI document as a contract, against the binary the tests just built: openapi-spec-validator and
 # schemathesis (time-bounded) on SQLite and PostgreSQL. Set CONTRACT=0 to skip.
 if [ "${CONTRACT:-1}" != "0" ]; then

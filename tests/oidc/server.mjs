@@ -1,6 +1,9 @@
 // A real OpenID Connect provider (the `oidc-provider` package) for the authentication tests of
-// crates/command. It issues JWT access tokens through the client_credentials grant: each test "user" is a
-// client whose tokens carry the role and agency claims the test gives it.
+// crates/command and crates/console. It issues JWT access tokens through the client_credentials grant: each
+// test "user" is a client whose tokens carry the role and agency claims the test gives it. A client with
+// `redirect_uris` is instead a web application signing people in through the authorization-code flow with
+// PKCE (the console): the provider's sign-in page lists the accounts of ACCOUNTS_FILE, one button each, and
+// the access tokens of the chosen account carry that account's claims.
 //
 // Environment:
 //   PORT          loopback port to listen on (required)
@@ -8,7 +11,9 @@
 //   KEYS_FILE     private signing keys as a JWKS; generated (one RS256 and one ES256 key) when missing, so a
 //                 restart with a new file is a key rotation and a second provider given the same file signs
 //                 with the same keys under another issuer
-//   CLIENTS_FILE  JSON list of { client_id, client_secret, claims, ttl_seconds?, alg? }
+//   CLIENTS_FILE  JSON list of { client_id, client_secret, claims, ttl_seconds?, alg? }, or of
+//                 { client_id, client_secret, redirect_uris } for an authorization-code client
+//   ACCOUNTS_FILE JSON list of { account_id, claims } who can sign in on the provider's page
 //
 // Prints `ready <issuer>` on stdout once it listens.
 
@@ -48,17 +53,40 @@ const testClients = process.env.CLIENTS_FILE
   ? JSON.parse(fs.readFileSync(process.env.CLIENTS_FILE, 'utf8'))
   : [];
 const byId = new Map(testClients.map((c) => [c.client_id, c]));
+const accounts = process.env.ACCOUNTS_FILE
+  ? JSON.parse(fs.readFileSync(process.env.ACCOUNTS_FILE, 'utf8'))
+  : [];
+const accountById = new Map(accounts.map((a) => [a.account_id, a]));
 
-const provider = new Provider(issuer, {
-  jwks,
-  clients: testClients.map((c) => ({
+function clientMetadata(c) {
+  if (c.redirect_uris) {
+    return {
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+      grant_types: ['authorization_code'],
+      redirect_uris: c.redirect_uris,
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    };
+  }
+  return {
     client_id: c.client_id,
     client_secret: c.client_secret,
     grant_types: ['client_credentials'],
     redirect_uris: [],
     response_types: [],
     token_endpoint_auth_method: 'client_secret_post',
-  })),
+  };
+}
+
+const provider = new Provider(issuer, {
+  jwks,
+  clients: testClients.map(clientMetadata),
+  findAccount: (_ctx, id) => (accountById.has(id)
+    ? { accountId: id, claims: () => ({ sub: id }) }
+    : undefined),
+  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  pkce: { required: () => true },
   features: {
     clientCredentials: { enabled: true },
     devInteractions: { enabled: false },
@@ -78,9 +106,53 @@ const provider = new Provider(issuer, {
       },
     },
   },
-  extraTokenClaims: (_ctx, token) => byId.get(token.clientId)?.claims,
+  extraTokenClaims: (_ctx, token) => (token.accountId
+    ? accountById.get(token.accountId)?.claims
+    : byId.get(token.clientId)?.claims),
 });
 
-http.createServer(provider.callback()).listen(port, '127.0.0.1', () => {
+const escape = (s) => String(s).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+// The provider's sign-in page: one button per account; choosing one signs in and consents at once.
+async function interaction(req, res) {
+  const details = await provider.interactionDetails(req, res);
+  if (req.method === 'GET') {
+    const buttons = accounts.map((a) => `<button name="account" value="${escape(a.account_id)}">${escape(a.account_id)}</button>`).join('\n');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Test identity provider</title></head>
+<body><main><h1>Test identity provider</h1><form method="post" action="/interaction/${escape(details.uid)}">${buttons}</form></main></body></html>`);
+    return;
+  }
+  const body = await new Promise((resolve) => {
+    let data = '';
+    req.on('data', (chunk) => { data += chunk; });
+    req.on('end', () => resolve(new URLSearchParams(data)));
+  });
+  const accountId = body.get('account');
+  if (!accountById.has(accountId)) {
+    await provider.interactionFinished(req, res, { error: 'access_denied' }, { mergeWithLastSubmission: false });
+    return;
+  }
+  const { params } = details;
+  const grant = new provider.Grant({ accountId, clientId: params.client_id });
+  grant.addOIDCScope(String(params.scope || 'openid').split(' ').filter((s) => s === 'openid').join(' ') || 'openid');
+  if (params.resource) {
+    grant.addResourceScope(params.resource, 'petitions');
+  }
+  const grantId = await grant.save();
+  await provider.interactionFinished(req, res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
+}
+
+const callback = provider.callback();
+http.createServer((req, res) => {
+  if (req.url.startsWith('/interaction/')) {
+    interaction(req, res).catch((e) => {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(String(e && e.message));
+    });
+    return;
+  }
+  callback(req, res);
+}).listen(port, '127.0.0.1', () => {
   console.log(`ready ${issuer}`);
 });

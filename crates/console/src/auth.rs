@@ -1,14 +1,11 @@
-//! Who is signing in: one function, [`Authenticator::authenticate`], turns a presented bearer token into an
-//! actor, by asking the command API's own bearer-auth middleware (`command::http::auth::require_bearer`).
+//! Who is signing in: one function, [`Authenticator::authenticate`], turns a presented bearer token into the
+//! principal (actor, roles, agency scope), by asking the command API's own bearer-auth middleware
+//! (`command::http::auth::require_bearer`).
 //!
-//! The console therefore accepts exactly the tokens the API accepts, compared the way the API compares
-//! them (SHA-256 digests), and follows any change to that check without code of its own. When the API
-//! grows OIDC and role policies, this is the one place that changes: `authenticate` will return the
-//! principal (actor, role, agency scope) instead of a bare actor name, and the OIDC authorization-code flow
-//! with PKCE plugs in beside the token form as two routes, `GET /console/login/oidc` (redirect to the
-//! provider with `state`, `nonce` and the PKCE challenge kept in a short-lived cookie) and
-//! `GET /console/login/callback` (exchange the code, validate the ID token, then
-//! [`crate::session::Sessions::create`] exactly as the token form does).
+//! The console therefore accepts exactly the tokens the API accepts — static tokens compared by SHA-256
+//! digest, OpenID Connect access tokens checked against the provider's keys — and follows any change to
+//! that check without code of its own. The token form posts a static token here; the OpenID Connect
+//! authorization-code flow ([`crate::oidc`]) hands the access token it obtained to the same function.
 
 use axum::Router;
 use axum::body::Body;
@@ -16,8 +13,9 @@ use axum::extract::Extension;
 use axum::http::{Request, StatusCode, header};
 use axum::middleware;
 use axum::routing::get;
+use command::access::Principal;
 use command::http::TokenList;
-use command::http::auth::{Actor, require_bearer};
+use command::http::auth::require_bearer;
 use tower::ServiceExt;
 
 /// Authenticates bearer tokens against the API's token list.
@@ -34,19 +32,21 @@ impl std::fmt::Debug for Authenticator {
 
 impl Authenticator {
     pub fn new(tokens: TokenList) -> Self {
+        // The middleware puts the principal in the request; the probe hands it back in the response's
+        // extensions.
         let probe = Router::new()
             .route(
                 "/",
-                get(|Extension(Actor(actor)): Extension<Actor>| async move { actor }),
+                get(|Extension(p): Extension<Principal>| async move { Extension(p) }),
             )
             .route_layer(middleware::from_fn_with_state(tokens, require_bearer));
         Self { probe }
     }
 
-    /// The actor a token stands for, or `None` when the API would refuse it.
-    pub async fn authenticate(&self, token: &str) -> Option<String> {
+    /// The principal a token stands for, or `None` when the API would refuse it.
+    pub async fn authenticate(&self, token: &str) -> Option<Principal> {
         let token = token.trim();
-        if token.is_empty() || token.len() > 512 || token.chars().any(char::is_whitespace) {
+        if token.is_empty() || token.len() > 8192 || token.chars().any(char::is_whitespace) {
             return None;
         }
         let request = Request::get("/")
@@ -57,11 +57,10 @@ impl Authenticator {
         if response.status() != StatusCode::OK {
             return None;
         }
-        let body = axum::body::to_bytes(response.into_body(), 1024)
-            .await
-            .ok()?;
-        String::from_utf8(body.to_vec())
-            .ok()
-            .filter(|a| !a.is_empty())
+        response
+            .extensions()
+            .get::<Principal>()
+            .cloned()
+            .filter(|p| !p.actor.is_empty())
     }
 }

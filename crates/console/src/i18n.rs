@@ -46,6 +46,7 @@ impl Lang {
     pub fn labels(self) -> BTreeMap<&'static str, &'static str> {
         LABELS
             .iter()
+            .chain(crate::i18n_access::LABELS)
             .map(|(k, vi, en)| (*k, self.pick(vi, en)))
             .collect()
     }

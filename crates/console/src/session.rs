@@ -1,14 +1,18 @@
-//! Console sessions, kept in memory: a random 256-bit id in an HttpOnly, SameSite=Strict cookie (Secure
-//! over https) names a server-side record of the actor and its CSRF token. A restart signs everybody out,
+//! Console sessions, kept in memory: a random 256-bit id in an HttpOnly, SameSite=Lax cookie (Secure over
+//! https or behind a configured https origin) names a server-side record of the principal (actor, roles,
+//! agency scope) and its CSRF token. Lax, not Strict: the provider's redirect back to the console after an
+//! OpenID Connect sign-in is a cross-site navigation, and Strict would drop the cookie on it. A restart signs everybody out,
 //! which is acceptable for a console and keeps no credential at rest.
 //!
 //! CSRF: every form that writes carries a token that must equal the session's (signed in) or the
 //! `pl_csrf` cookie's (the sign-in form, before any session): a cross-site page can neither read nor set
-//! either, and SameSite=Strict keeps the cookies off cross-site posts in the first place.
+//! either, and SameSite=Lax keeps the cookies off cross-site posts in the first place.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use command::access::Principal;
 
 /// How long a session lasts without being used.
 const IDLE: Duration = Duration::from_secs(8 * 3600);
@@ -22,6 +26,8 @@ pub const LANG_COOKIE: &str = "pl_lang";
 #[derive(Debug, Clone)]
 pub struct Session {
     pub actor: String,
+    /// Who signed in, as the API's policy sees them.
+    pub principal: Principal,
     pub csrf: String,
     last_seen: Instant,
 }
@@ -37,8 +43,8 @@ pub fn random_token() -> String {
 }
 
 impl Sessions {
-    /// Starts a session for `actor`; returns its id (the cookie's value).
-    pub fn create(&self, actor: String) -> String {
+    /// Starts a session for `principal`; returns its id (the cookie's value).
+    pub fn create(&self, principal: Principal) -> String {
         let id = random_token();
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
@@ -54,7 +60,8 @@ impl Sessions {
         map.insert(
             id.clone(),
             Session {
-                actor,
+                actor: principal.actor.clone(),
+                principal,
                 csrf: random_token(),
                 last_seen: now,
             },
@@ -95,7 +102,7 @@ pub fn same_token(a: &str, b: &str) -> bool {
 
 /// A `Set-Cookie` value scoped to the console.
 pub fn cookie(name: &str, value: &str, secure: bool, max_age: Option<u64>) -> String {
-    let mut c = format!("{name}={value}; Path=/console; HttpOnly; SameSite=Strict");
+    let mut c = format!("{name}={value}; Path=/console; HttpOnly; SameSite=Lax");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
     }

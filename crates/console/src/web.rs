@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("case.html", include_str!("../templates/case.html")),
     ("track.html", include_str!("../templates/track.html")),
     ("login.html", include_str!("../templates/login.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
     ("error.html", include_str!("../templates/error.html")),
 ];
 
@@ -81,7 +82,8 @@ impl FromRequestParts<ConsoleState> for Ctx {
             .unwrap_or(Lang::Vi);
         let session_id = session::read_cookie(&cookies, SESSION_COOKIE).map(str::to_owned);
         let session = session_id.as_deref().and_then(|id| state.sessions.get(id));
-        let secure = parts.uri.scheme_str() == Some("https")
+        let secure = state.https_origin
+            || parts.uri.scheme_str() == Some("https")
             || parts
                 .headers
                 .get("x-forwarded-proto")
@@ -142,6 +144,7 @@ impl Ctx {
             css_url => crate::assets::css_url(),
             icon_url => crate::assets::icon_url(),
             user => self.session.as_ref().map(|s| s.actor.clone()),
+            user_roles => self.session.as_ref().map(|s| s.principal.describe()),
             session_csrf => self.session.as_ref().map(|s| s.csrf.clone()),
         }
     }
@@ -193,12 +196,17 @@ pub fn internal(state: &ConsoleState, ctx: &Ctx, e: impl std::fmt::Display) -> R
 }
 
 /// Security headers on every console answer, and the language cookie when `?lang=` switched it.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+pub async fn security_headers(
+    axum::extract::State(state): axum::extract::State<ConsoleState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let lang = query_lang(request.uri().query());
-    let secure = request
-        .headers()
-        .get("x-forwarded-proto")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let secure = state.https_origin
+        || request
+            .headers()
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     h.insert(

@@ -40,7 +40,15 @@ mod tests {
     fn microseconds_round_trip_and_now_is_already_truncated() {
         let now = now();
         assert_eq!(from_micros(to_micros(now)), Some(now));
-        assert_eq!(now.timestamp_subsec_nanos() % 1_000, 0, "no sub-microsecond part");
-        assert_eq!(from_micros(i64::MAX), None, "out of range is refused, not wrapped");
+        assert_eq!(
+            now.timestamp_subsec_nanos() % 1_000,
+            0,
+            "no sub-microsecond part"
+        );
+        assert_eq!(
+            from_micros(i64::MAX),
+            None,
+            "out of range is refused, not wrapped"
+        );
     }
 }

@@ -298,8 +298,7 @@ async fn wait_for(db: &LogDb, size: u64) {
 #[tokio::test]
 async fn checkpoints_are_published_on_nats() {
     use futures::StreamExt as _;
-    let nats =
-        std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let nats = std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
     let client = async_nats::connect(&nats).await.expect("NATS is reachable");
     let subject = format!("test.tlog.{}", Uuid::new_v4().simple());
     let mut sub = client.subscribe(subject.clone()).await.expect("subscribe");

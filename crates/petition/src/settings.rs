@@ -47,6 +47,9 @@ pub struct Settings {
     /// An OpenID Connect provider whose access tokens are accepted: `[oidc]` (docs/access-control.md).
     #[serde(default)]
     pub oidc: Option<command::http::oidc::OidcSettings>,
+    /// The web console: `[console]` in the file (public origin, OpenID Connect sign-in; see docs/console.md).
+    #[serde(default)]
+    pub console: console::ConsoleSettings,
     /// A Cedar policy file replacing the shipped `rules/access/policy.cedar` (`PETITION_ACCESS_POLICY`); it is
     /// validated against the shipped schema at start.
     pub access_policy: Option<PathBuf>,
@@ -140,7 +143,10 @@ impl PoolSizes {
             if let Some(size) = self.size(role)
                 && (size == 0 || size > 1000)
             {
-                bail!("database.pools.{} must be between 1 and 1000, not {size}", role.as_str());
+                bail!(
+                    "database.pools.{} must be between 1 and 1000, not {size}",
+                    role.as_str()
+                );
             }
         }
         Ok(())
@@ -165,7 +171,8 @@ impl PoolSizes {
 
     /// The event store's size (PostgreSQL; on SQLite the store keeps its one writer and a few readers).
     pub fn event_store_size(&self) -> u32 {
-        self.event_store.unwrap_or(store::postgres::DEFAULT_MAX_CONNECTIONS)
+        self.event_store
+            .unwrap_or(store::postgres::DEFAULT_MAX_CONNECTIONS)
     }
 }
 

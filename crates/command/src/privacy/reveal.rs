@@ -99,7 +99,8 @@ pub async fn reveal(
     if recorded.is_empty() {
         return Err(RevealError::NotFound(request.case_id));
     }
-    let events = feed::case::decode_all(&recorded, feed::case::Personal::Include).map_err(|e| RevealError::Decode(e.to_string()))?;
+    let events = feed::case::decode_all(&recorded, feed::case::Personal::Include)
+        .map_err(|e| RevealError::Decode(e.to_string()))?;
     let state = CaseState::fold(&events);
     if state.kind != Some(PetitionKind::Denunciation) && !state.identity_protected {
         return Err(RevealError::NotADenunciation(request.case_id));

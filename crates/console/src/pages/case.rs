@@ -15,6 +15,7 @@ use store::StreamId;
 
 use super::code_label;
 use crate::ConsoleState;
+use crate::access::{Gate, sees_personal_data};
 use crate::web::{Ctx, error_page, internal, render};
 
 #[derive(Debug, Default, Deserialize)]
@@ -47,15 +48,52 @@ fn started(payload: &Value) -> Vec<(String, Value)> {
     }
 }
 
+/// The end of `day` in Vietnam (UTC+7): everything recorded that day is included.
+pub fn end_of_day(day: NaiveDate) -> Option<chrono::DateTime<Utc>> {
+    day.succ_opt()
+        .and_then(|n| n.and_hms_opt(0, 0, 0))
+        .map(|t| {
+            Utc.from_utc_datetime(&t) - chrono::Duration::hours(7) - chrono::Duration::seconds(1)
+        })
+}
+
+/// May `principal` do `action` (`read-timeline`, `read-events`) on the case as it is now? An unknown case
+/// is judged as if it were at the principal's own agency, as the API does: a principal who could never read
+/// it is refused (403), one who could learns it does not exist (404).
+pub async fn may_read_case(
+    state: &ConsoleState,
+    principal: &command::access::Principal,
+    case_id: uuid::Uuid,
+    action: &str,
+) -> Result<bool, projection::ProjectionError> {
+    let now = TimelinePage {
+        from_version: 1,
+        limit: 1,
+    };
+    let gate = Gate::new(&state.policy, principal);
+    let Some(t) = timeline_page(&state.store, case_id, None, now).await? else {
+        let own = crate::access::own_agency(principal).unwrap_or_else(|| "ANY".into());
+        return Ok(gate.case(action, Some(&own), None, None));
+    };
+    let get = |k: &str| t.state.get(k).and_then(Value::as_str);
+    Ok(gate.case(
+        action,
+        get("current_agency"),
+        get("competent_agency"),
+        get("receiving_agency"),
+    ))
+}
+
 pub async fn page(
     State(state): State<ConsoleState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<CaseQuery>,
 ) -> Response {
-    if let Err(r) = ctx.require_user() {
-        return *r;
-    }
+    let session = match ctx.require_user() {
+        Ok(s) => s.clone(),
+        Err(r) => return *r,
+    };
     let _ = &q.lang;
     let labels = ctx.lang.labels();
     let Ok(case_id) = id.parse::<uuid::Uuid>() else {
@@ -68,12 +106,12 @@ pub async fn page(
             _ => return error_page(&state, &ctx, StatusCode::BAD_REQUEST, labels["bad_request"]),
         },
     };
-    // The end of the chosen day in Vietnam (UTC+7): everything recorded that day is included.
-    let as_of = as_of_date.and_then(|d| {
-        d.succ_opt().and_then(|n| n.and_hms_opt(0, 0, 0)).map(|t| {
-            Utc.from_utc_datetime(&t) - chrono::Duration::hours(7) - chrono::Duration::seconds(1)
-        })
-    });
+    match may_read_case(&state, &session.principal, case_id, "read-timeline").await {
+        Ok(true) => {}
+        Ok(false) => return error_page(&state, &ctx, StatusCode::FORBIDDEN, labels["forbidden"]),
+        Err(e) => return internal(&state, &ctx, e),
+    }
+    let as_of = as_of_date.and_then(end_of_day);
     let timeline = match timeline_page(
         &state.store,
         case_id,
@@ -102,8 +140,10 @@ pub async fn page(
         Ok(v) => v,
         Err(e) => return internal(&state, &ctx, e),
     };
+    // The subject is the petitioner's own words: not for a principal who is only an auditor.
     let subject = rows
         .first()
+        .filter(|_| sees_personal_data(&session.principal))
         .and_then(|r| r.payload.get("subject"))
         .and_then(Value::as_str)
         .map(str::to_owned);

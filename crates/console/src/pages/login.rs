@@ -38,7 +38,7 @@ pub struct LogoutForm {
 }
 
 /// Only console addresses are followed after sign-in (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with("/console") && !n.contains("//") && !n.contains('\\') => {
             n.to_owned()
@@ -64,7 +64,13 @@ fn login_page(
         ctx,
         status,
         "login.html",
-        context! { page => "login", csrf => csrf.clone(), next => next, problem => problem },
+        context! {
+            page => "login",
+            csrf => csrf.clone(),
+            next => next,
+            problem => problem,
+            oidc_name => state.oidc.as_ref().map(crate::OidcLogin::provider_name),
+        },
     );
     if fresh
         && let Ok(v) = HeaderValue::from_str(&session::cookie(CSRF_COOKIE, &csrf, ctx.secure, None))
@@ -98,7 +104,7 @@ pub async fn submit(
         return error_page(&state, &ctx, StatusCode::FORBIDDEN, labels["csrf_refused"]);
     }
     let next = safe_next(Some(&f.next));
-    let Some(actor) = state.auth.authenticate(&f.token).await else {
+    let Some(principal) = state.auth.authenticate(&f.token).await else {
         tracing::info!("console sign-in refused");
         return login_page(
             &state,
@@ -108,12 +114,23 @@ pub async fn submit(
             Some(labels["bad_token"]),
         );
     };
-    tracing::info!(actor = %actor, "console sign-in");
+    tracing::info!(actor = %principal.actor, roles = %principal.describe(), "console sign-in");
+    start_session(&state, &ctx, principal, &next)
+}
+
+/// Replaces any session of this browser with a new one for `principal`, and goes to `next`. Both ways of
+/// signing in (the token form, the OpenID Connect callback) end here.
+pub fn start_session(
+    state: &ConsoleState,
+    ctx: &Ctx,
+    principal: command::access::Principal,
+    next: &str,
+) -> Response {
     if let Some(old) = &ctx.session_id {
         state.sessions.remove(old);
     }
-    let id = state.sessions.create(actor);
-    let mut response = Redirect::to(&next).into_response();
+    let id = state.sessions.create(principal);
+    let mut response = Redirect::to(next).into_response();
     for c in [
         session::cookie(SESSION_COOKIE, &id, ctx.secure, None),
         // The pre-session token is spent: a new one is issued on the next sign-in form.

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod audit;
 pub mod case;
 pub mod login;
 pub mod overview;

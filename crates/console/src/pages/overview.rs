@@ -13,6 +13,7 @@ use projection::query::stats::{Granularity, StatsQuery, StatsRow};
 use serde::{Deserialize, Serialize};
 
 use crate::ConsoleState;
+use crate::access::{Gate, own_agency};
 use crate::charts::{self, Point};
 use crate::tree::Tree;
 use crate::web::{Ctx, error_page, internal, render};
@@ -99,9 +100,11 @@ pub async fn page(
     ctx: Ctx,
     Query(q): Query<OverviewQuery>,
 ) -> Response {
-    if let Err(r) = ctx.require_user() {
-        return *r;
-    }
+    let session = match ctx.require_user() {
+        Ok(s) => s.clone(),
+        Err(r) => return *r,
+    };
+    let gate = Gate::new(&state.policy, &session.principal);
     let _ = &q.lang;
     let today = super::today();
     let period = nonempty(&q.period).unwrap_or("quarter");
@@ -157,6 +160,17 @@ pub async fn page(
             }
         },
     };
+    // Unfiltered is the whole state; a principal scoped to an agency is judged at its own, and then sees
+    // the rows the policy lets it read.
+    let judged_at = root.clone().or_else(|| {
+        (!gate.agency("read-stats", None))
+            .then(|| own_agency(&session.principal))
+            .flatten()
+    });
+    if !gate.agency("read-stats", judged_at.as_deref()) {
+        let msg = ctx.lang.labels()["forbidden"];
+        return error_page(&state, &ctx, StatusCode::FORBIDDEN, msg);
+    }
 
     let (Some(from), Some(to)) = (
         NaiveDate::from_ymd_opt(year, 1, 1),
@@ -183,7 +197,10 @@ pub async fn page(
     let rows: Vec<&StatsRow> = report
         .rows
         .iter()
-        .filter(|r| tree.in_subtree(&r.agency, root.as_deref()))
+        .filter(|r| {
+            tree.in_subtree(&r.agency, root.as_deref())
+                && gate.agency("read-stats", Some(&r.agency))
+        })
         .collect();
 
     // Every period of the year, for the charts; the selected one for the KPIs and the drill-down.
@@ -232,7 +249,7 @@ pub async fn page(
     );
     let line_svg = charts::rate_line(&points, labels["rate_trend"], TARGET_RATE);
 
-    let overdue = match overdue_now(&state, &tree, root.as_deref(), today).await {
+    let overdue = match overdue_now(&state, &gate, &tree, root.as_deref(), today).await {
         Ok(n) => n,
         Err(e) => return internal(&state, &ctx, e),
     };
@@ -259,6 +276,7 @@ pub async fn page(
     let agencies: Vec<_> = state
         .agencies
         .all()
+        .filter(|a| gate.agency("read-stats", Some(a.code.as_str())))
         .map(|a| context! { code => a.code.as_str(), name => a.name.clone(), selected => root.as_deref() == Some(a.code.as_str()) })
         .collect();
     render(
@@ -286,9 +304,10 @@ pub async fn page(
     )
 }
 
-/// Open cases past a deadline today whose current agency is in the subtree.
+/// Open cases past a deadline today whose current agency is in the subtree and that the principal may read.
 async fn overdue_now(
     state: &ConsoleState,
+    gate: &Gate<'_>,
     tree: &Tree,
     root: Option<&str>,
     today: NaiveDate,
@@ -313,6 +332,12 @@ async fn overdue_now(
                     .as_deref()
                     .or(c.competent_agency.as_deref());
                 agency.is_some_and(|a| tree.in_subtree(a, root))
+                    && gate.case(
+                        "read-case",
+                        c.current_agency.as_deref(),
+                        c.competent_agency.as_deref(),
+                        c.receiving_agency.as_deref(),
+                    )
             })
             .count() as u64;
         if done {

@@ -4,12 +4,14 @@
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use command::access::Principal;
 use minijinja::context;
 use projection::query::watchlist::{WatchlistEntry, WatchlistQuery};
 use serde::Deserialize;
 
 use super::code_label;
 use crate::ConsoleState;
+use crate::access::{Gate, own_agency};
 use crate::tree::Tree;
 use crate::web::{Ctx, error_page, internal, percent_encode, render};
 
@@ -47,6 +49,7 @@ fn clean(o: &Option<String>) -> Option<String> {
 async fn entries(
     state: &ConsoleState,
     f: &Filters,
+    principal: &Principal,
 ) -> Result<Vec<WatchlistEntry>, Result<&'static str, projection::ProjectionError>> {
     let parse = |field: &Option<String>,
                  allowed: &[&str]|
@@ -63,11 +66,22 @@ async fn entries(
         &["complaint", "denunciation", "recommendation", "feedback"],
     )?;
     let reason = parse(&f.reason, REASONS)?;
+    let gate = Gate::new(&state.policy, principal);
     let root = clean(&f.agency);
     if let Some(r) = &root
         && !state.agencies.all().any(|a| a.code.as_str() == r)
     {
         return Err(Ok("bad_request"));
+    }
+    // Unfiltered is the whole state; a principal scoped to an agency is judged at its own, and then sees
+    // the rows the policy lets it read.
+    let judged_at = root.clone().or_else(|| {
+        (!gate.agency("read-watchlist", None))
+            .then(|| own_agency(principal))
+            .flatten()
+    });
+    if !gate.agency("read-watchlist", judged_at.as_deref()) {
+        return Err(Ok("forbidden"));
     }
     let tree = Tree::new(&state.agencies);
     let mut out = Vec::new();
@@ -100,6 +114,12 @@ async fn entries(
                     .as_deref()
                     .is_some_and(|a| tree.in_subtree(a, root.as_deref()));
             in_tree
+                && gate.case(
+                    "read-case",
+                    e.current_agency.as_deref(),
+                    e.competent_agency.as_deref(),
+                    None,
+                )
                 && reason
                     .as_ref()
                     .is_none_or(|r| e.reasons.iter().any(|x| x == r))
@@ -115,6 +135,15 @@ async fn entries(
         Some(_) => return Err(Ok("bad_request")),
     }
     Ok(out)
+}
+
+/// 403 for what the policy refuses, 400 for a malformed filter.
+fn refusal_status(msg: &str) -> StatusCode {
+    if msg == "forbidden" {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::BAD_REQUEST
+    }
 }
 
 /// The filters as a query string, without the page (for paging links and the CSV link).
@@ -137,19 +166,15 @@ pub async fn page(
     ctx: Ctx,
     Query(f): Query<Filters>,
 ) -> Response {
-    if let Err(r) = ctx.require_user() {
-        return *r;
-    }
+    let session = match ctx.require_user() {
+        Ok(s) => s.clone(),
+        Err(r) => return *r,
+    };
     let _ = &f.lang;
-    let all = match entries(&state, &f).await {
+    let all = match entries(&state, &f, &session.principal).await {
         Ok(v) => v,
         Err(Ok(msg)) => {
-            return error_page(
-                &state,
-                &ctx,
-                StatusCode::BAD_REQUEST,
-                ctx.lang.labels()[msg],
-            );
+            return error_page(&state, &ctx, refusal_status(msg), ctx.lang.labels()[msg]);
         }
         Err(Err(e)) => return internal(&state, &ctx, e),
     };
@@ -196,9 +221,11 @@ pub async fn page(
             .map(|v| context! { value => *v, label => code_label(ctx.lang, v), selected => clean(current).as_deref() == Some(*v) })
             .collect()
     };
+    let gate = Gate::new(&state.policy, &session.principal);
     let agencies: Vec<_> = state
         .agencies
         .all()
+        .filter(|a| gate.agency("read-watchlist", Some(a.code.as_str())))
         .map(|a| context! { value => a.code.as_str(), label => a.name.clone(), selected => clean(&f.agency).as_deref() == Some(a.code.as_str()) })
         .collect();
     render(
@@ -231,18 +258,14 @@ pub async fn csv(
     ctx: Ctx,
     Query(f): Query<Filters>,
 ) -> Response {
-    if let Err(r) = ctx.require_user() {
-        return *r;
-    }
-    let all = match entries(&state, &f).await {
+    let session = match ctx.require_user() {
+        Ok(s) => s.clone(),
+        Err(r) => return *r,
+    };
+    let all = match entries(&state, &f, &session.principal).await {
         Ok(v) => v,
         Err(Ok(msg)) => {
-            return error_page(
-                &state,
-                &ctx,
-                StatusCode::BAD_REQUEST,
-                ctx.lang.labels()[msg],
-            );
+            return error_page(&state, &ctx, refusal_status(msg), ctx.lang.labels()[msg]);
         }
         Err(Err(e)) => return internal(&state, &ctx, e),
     };

@@ -15,6 +15,12 @@ use secrecy::SecretString;
 use uuid::Uuid;
 
 pub const TOKEN: &str = "console-test-token-0123456789abcdef";
+/// An inspectorate of Hà Nội (TT-HN): its jurisdiction is the capital's tree, not Hồ Chí Minh City's.
+pub const TOKEN_INSPECTOR_HN: &str = "console-test-inspector-hn-0123456789";
+/// A handling officer of Hồ Chí Minh City's committee: its own cases, no watchlist.
+pub const TOKEN_OFFICER_HCM: &str = "console-test-officer-hcm-0123456789a";
+/// An auditor of the whole state: histories, no personal data.
+pub const TOKEN_AUDITOR: &str = "console-test-auditor-all-0123456789ab";
 pub const HOSTILE_SUBJECT: &str = "<script>alert('x')</script> & \"quoted\"";
 
 #[derive(Debug)]
@@ -25,7 +31,25 @@ pub struct TestConsole {
     pub hostile_code: String,
 }
 
+/// The seeded store and read models a console is served over.
+pub struct Seeded {
+    pub store: Arc<dyn store::EventStore>,
+    pub projections: projection::Projections,
+    pub agencies: Arc<domain::StaticAgencyDirectory>,
+    pub hostile_case: CaseId,
+    pub hostile_code: String,
+}
+
+/// A console with the static tokens of [`tokens`].
 pub async fn spawn() -> TestConsole {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    serve(seed().await, TokenList::new(&tokens()), listener, |s| s).await
+}
+
+/// Demo cases plus a hostile one, recorded through `CaseService` into a fresh SQLite file.
+pub async fn seed() -> Seeded {
     let dir = std::env::temp_dir().join(format!("console-test-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.join("petition.db").display());
@@ -54,22 +78,87 @@ pub async fn spawn() -> TestConsole {
         .await
         .expect("rebuild read models");
 
-    let tokens = TokenList::new(&[ApiToken::from_secret(
-        "inspector",
-        &SecretString::from(TOKEN),
-        vec![command::access::Role::Inspectorate],
-        command::access::Scope::All,
-    )]);
+    Seeded {
+        store,
+        projections,
+        agencies,
+        hostile_case,
+        hostile_code,
+    }
+}
+
+/// The principals of the tests, as static tokens.
+pub fn tokens() -> Vec<ApiToken> {
+    use command::access::{Role, Scope};
+    let at = |code: &str| Scope::Agency(AgencyCode::parse(code).expect("agency"));
+    [
+        ("inspector", TOKEN, Role::Inspectorate, Scope::All),
+        (
+            "inspector-hn",
+            TOKEN_INSPECTOR_HN,
+            Role::Inspectorate,
+            at("TT-HN"),
+        ),
+        (
+            "officer-hcm",
+            TOKEN_OFFICER_HCM,
+            Role::HandlingOfficer,
+            at("UBND-HCM"),
+        ),
+        ("auditor", TOKEN_AUDITOR, Role::Auditor, Scope::All),
+    ]
+    .into_iter()
+    .map(|(actor, secret, role, scope)| {
+        ApiToken::from_secret(actor, &SecretString::from(secret), vec![role], scope)
+    })
+    .collect()
+}
+
+/// A stand-in for the binary's exporter (the transparency log is not part of the console): the case's
+/// events as the bundle carries them, personal part included.
+fn exporter(store: Arc<dyn store::EventStore>) -> console::Exporter {
+    console::Exporter(Arc::new(move |case| {
+        let store = store.clone();
+        Box::pin(async move {
+            let events = store.read_stream(&store::StreamId::for_case(case)).await?;
+            let events: Vec<_> = events
+                .iter()
+                .map(|e| {
+                    let mut v = serde_json::json!({"version": e.version, "hash": e.hash, "event_type": e.event_type});
+                    if let Some(p) = &e.personal {
+                        v["personal"] = p.clone();
+                    }
+                    v
+                })
+                .collect();
+            Ok(serde_json::json!({"events": events, "checkpoints": []}))
+        })
+    }))
+}
+
+/// Serves a console over `seeded` on `listener`, with `configure` applied to its state (the OIDC sign-in).
+pub async fn serve(
+    seeded: Seeded,
+    tokens: TokenList,
+    listener: tokio::net::TcpListener,
+    configure: impl FnOnce(ConsoleState) -> ConsoleState,
+) -> TestConsole {
+    let Seeded {
+        store,
+        projections,
+        agencies,
+        hostile_case,
+        hostile_code,
+    } = seeded;
     let state = ConsoleState::new(
         projections,
-        store,
+        store.clone(),
         agencies,
         Arc::new(clock::Rulebook::embedded()),
         Authenticator::new(tokens),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    )
+    .with_exporter(exporter(store));
+    let state = configure(state);
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         axum::serve(listener, console::router(state))
@@ -172,8 +261,13 @@ impl TestConsole {
         r.send().await.expect("GET")
     }
 
-    /// Signs in through the form; returns the `Cookie` header value of the session.
+    /// Signs in through the form as the all-state inspector; returns the session's `Cookie` value.
     pub async fn sign_in(&self) -> String {
+        self.sign_in_with(TOKEN).await
+    }
+
+    /// Signs in through the form with `token`; returns the `Cookie` header value of the session.
+    pub async fn sign_in_with(&self, token: &str) -> String {
         let form = self.get("/console/login", None).await;
         let csrf_cookie = set_cookie(form.headers(), "pl_csrf").expect("a csrf cookie");
         let csrf_cookie = csrf_cookie.split(';').next().expect("pair").to_owned();
@@ -182,7 +276,7 @@ impl TestConsole {
             .client
             .post(self.url("/console/login"))
             .header("cookie", &csrf_cookie)
-            .form(&[("token", TOKEN), ("csrf", &csrf), ("next", "/console")])
+            .form(&[("token", token), ("csrf", &csrf), ("next", "/console")])
             .send()
             .await
             .expect("POST");
@@ -190,7 +284,7 @@ impl TestConsole {
         assert_eq!(answer.headers()[LOCATION], "/console");
         let session = set_cookie(answer.headers(), "pl_session").expect("a session cookie");
         assert!(
-            session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+            session.contains("HttpOnly") && session.contains("SameSite=Lax"),
             "{session}"
         );
         session.split(';').next().expect("pair").to_owned()

@@ -150,3 +150,24 @@ async fn a_sign_in_return_address_outside_the_console_is_not_followed() {
         "the form returns to the console: {html}"
     );
 }
+
+#[tokio::test]
+async fn behind_a_configured_https_origin_every_cookie_is_secure() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let c = crate::harness::serve(
+        crate::harness::seed().await,
+        command::http::TokenList::new(&crate::harness::tokens()),
+        listener,
+        |s| s.with_https_origin(true),
+    )
+    .await;
+    let form = c.get("/console/login", None).await;
+    let csrf = crate::harness::set_cookie(form.headers(), "pl_csrf").expect("csrf cookie");
+    assert!(csrf.contains("; Secure"), "{csrf}");
+    let plain = spawn().await;
+    let form = plain.get("/console/login", None).await;
+    let csrf = crate::harness::set_cookie(form.headers(), "pl_csrf").expect("csrf cookie");
+    assert!(!csrf.contains("Secure"), "plain http on loopback: {csrf}");
+}

@@ -54,7 +54,9 @@ impl Fresh {
                 let admin = pg_admin_url();
                 let mut conn = sqlx::PgConnection::connect(&admin)
                     .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL is unreachable ({e}): start it or set TEST_DATABASE_URL"));
+                    .unwrap_or_else(|e| {
+                        panic!("PostgreSQL is unreachable ({e}): start it or set TEST_DATABASE_URL")
+                    });
                 let name = format!("db_test_{}", Uuid::new_v4().simple());
                 sqlx::query(&format!("CREATE DATABASE {name}"))
                     .execute(&mut conn)

@@ -65,6 +65,13 @@ pub(crate) fn router(parts: Parts<'_>) -> anyhow::Result<axum::Router> {
         parts.rulebook,
         console::Authenticator::new(state.tokens.clone()),
     );
+    let console = crate::app::console::configure(
+        console,
+        settings,
+        state.policy.clone(),
+        parts.log,
+        parts.store.clone(),
+    )?;
     Ok(
         command::http::router_with(state, &config(settings), read_side)
             .merge(console::router(console))

@@ -8,6 +8,7 @@
 //! truth, so they keep up while NATS is down. NATS only gets the relay; JetStream consumers are for other
 //! processes (`petition notifier run`).
 
+pub mod console;
 pub mod http;
 pub mod open;
 pub mod wire;

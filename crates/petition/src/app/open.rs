@@ -36,9 +36,12 @@ pub async fn store_with_keys(settings: &Settings) -> anyhow::Result<store::Conne
             .context("migrating the event store as its owner")?;
     }
     let url = settings.database_url();
-    store::connect_with_keys(url.expose_secret(), settings.database.pools.event_store_size())
-        .await
-        .context("opening the event store")
+    store::connect_with_keys(
+        url.expose_secret(),
+        settings.database.pools.event_store_size(),
+    )
+    .await
+    .context("opening the event store")
 }
 
 /// Applies the event store's migrations (as the owner when configured) and returns the backend's name.
@@ -159,7 +162,7 @@ pub async fn read_models(settings: &Settings) -> anyhow::Result<projection::Proj
         &settings.database.pools.for_role(db::Role::ReadModels),
     )
     .await
-        .context("opening the read models")
+    .context("opening the read models")
 }
 
 /// Opens the read models and rebuilds any whose version changed.
@@ -190,8 +193,8 @@ pub async fn notifier(
         store,
         settings.notifier.clone(),
     )
-        .await
-        .context("opening the notifier")
+    .await
+    .context("opening the notifier")
 }
 
 /// Logs which notifier channels really transmit, loudly when nothing does.

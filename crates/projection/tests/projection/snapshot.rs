@@ -42,9 +42,13 @@ enum Spoil {
 
 /// A typed pool on the test database, to reach the snapshot rows directly.
 async fn open_pool(db: &TestDb) -> ::db::Pool {
-    ::db::open(::db::Role::ReadModels, &db.url, &::db::PoolSettings::default())
-        .await
-        .expect("connect")
+    ::db::open(
+        ::db::Role::ReadModels,
+        &db.url,
+        &::db::PoolSettings::default(),
+    )
+    .await
+    .expect("connect")
 }
 
 async fn spoil(db: &TestDb, case_id: &str, how: Spoil) {
@@ -130,8 +134,8 @@ async fn recovers(backend: Backend, how: Spoil) {
     let pool = open_pool(&db).await;
     for table in SNAPSHOT_TABLES {
         let sql = format!("SELECT fold FROM {table} WHERE case_id = '{a}'");
-        let fold: String = ::db::on_pool!(&pool, p => sqlx::query_scalar(&sql).fetch_one(p).await)
-            .expect("row");
+        let fold: String =
+            ::db::on_pool!(&pool, p => sqlx::query_scalar(&sql).fetch_one(p).await).expect("row");
         let fold: projection::fold::CaseFold = serde_json::from_str(&fold).expect("decodes");
         assert_eq!(fold.state.version, 4, "{table}");
     }

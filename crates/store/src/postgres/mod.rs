@@ -5,7 +5,6 @@ mod backend;
 
 pub use backend::APPENDER_LOCK;
 
-
 use db::migrate::Component;
 use db::{PoolSettings, Role};
 use sqlx::postgres::PgPool;

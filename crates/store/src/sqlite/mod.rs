@@ -60,4 +60,3 @@ impl SqliteStore {
         self.reader.close().await;
     }
 }
-

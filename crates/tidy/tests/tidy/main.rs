@@ -28,7 +28,9 @@ fn rust_files(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.join("crates"), root.join("tests")];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             let name = entry.file_name();
@@ -47,23 +49,36 @@ fn rust_files(root: &Path) -> Vec<PathBuf> {
 }
 
 fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 #[test]
 fn every_rust_file_starts_with_a_module_header() {
     let root = workspace_root();
     let files = rust_files(&root);
-    assert!(files.len() > 100, "the walk found only {} files: wrong root?", files.len());
+    assert!(
+        files.len() > 100,
+        "the walk found only {} files: wrong root?",
+        files.len()
+    );
     let missing: Vec<String> = files
         .iter()
         .filter(|path| {
             let text = std::fs::read_to_string(path).unwrap_or_default();
-            !text.lines().next().is_some_and(|line| line.starts_with("//!"))
+            !text
+                .lines()
+                .next()
+                .is_some_and(|line| line.starts_with("//!"))
         })
         .map(|path| relative(&root, path))
         .collect();
-    assert!(missing.is_empty(), "files without a `//!` header on their first line: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "files without a `//!` header on their first line: {missing:#?}"
+    );
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,21 +104,33 @@ fn long_files_are_listed_with_a_reason() {
     let listed: BTreeSet<&str> = list.file.iter().map(|f| f.path.as_str()).collect();
     for entry in &list.file {
         if entry.reason.trim().len() < 20 {
-            problems.push(format!("{}: the reason must say why the file stays long", entry.path));
+            problems.push(format!(
+                "{}: the reason must say why the file stays long",
+                entry.path
+            ));
         }
         match std::fs::read_to_string(root.join(&entry.path)) {
-            Err(_) => problems.push(format!("{}: listed but gone; remove it from the list", entry.path)),
-            Ok(text) if text.lines().count() <= MAX_LINES => {
-                problems.push(format!("{}: listed but short again; remove it from the list", entry.path))
-            }
+            Err(_) => problems.push(format!(
+                "{}: listed but gone; remove it from the list",
+                entry.path
+            )),
+            Ok(text) if text.lines().count() <= MAX_LINES => problems.push(format!(
+                "{}: listed but short again; remove it from the list",
+                entry.path
+            )),
             Ok(_) => {}
         }
     }
     for path in rust_files(&root) {
-        let lines = std::fs::read_to_string(&path).unwrap_or_default().lines().count();
+        let lines = std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .lines()
+            .count();
         let rel = relative(&root, &path);
         if lines > MAX_LINES && !listed.contains(rel.as_str()) {
-            problems.push(format!("{rel}: {lines} lines (> {MAX_LINES}); split it or list it with a reason"));
+            problems.push(format!(
+                "{rel}: {lines} lines (> {MAX_LINES}); split it or list it with a reason"
+            ));
         }
     }
     assert!(problems.is_empty(), "long-file rule: {problems:#?}");
@@ -135,7 +162,9 @@ fn normal_dependency_tree(root: &Path, krate: &str) -> BTreeSet<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(root)
-        .args(["tree", "--locked", "-p", krate, "-e", "normal", "--prefix", "none", "-f", "{p}"])
+        .args([
+            "tree", "--locked", "-p", krate, "-e", "normal", "--prefix", "none", "-f", "{p}",
+        ])
         .output()
         .expect("cargo tree runs");
     assert!(
@@ -156,24 +185,38 @@ fn no_crate_depends_on_what_it_forbids() {
     let mut checked = 0;
     let mut problems = Vec::new();
     let mut undeclared = Vec::new();
-    for entry in std::fs::read_dir(root.join("crates")).expect("crates/ is readable").flatten() {
+    for entry in std::fs::read_dir(root.join("crates"))
+        .expect("crates/ is readable")
+        .flatten()
+    {
         let manifest_path = entry.path().join("Cargo.toml");
-        let Ok(text) = std::fs::read_to_string(&manifest_path) else { continue };
+        let Ok(text) = std::fs::read_to_string(&manifest_path) else {
+            continue;
+        };
         let manifest: Manifest = toml::from_str(&text).expect("a crate manifest parses");
         let Some(tidy) = manifest.package.metadata.and_then(|m| m.tidy) else {
             undeclared.push(manifest.package.name);
             continue;
         };
         let tree = normal_dependency_tree(&root, &manifest.package.name);
-        assert!(tree.contains(&manifest.package.name), "cargo tree output names the crate itself");
+        assert!(
+            tree.contains(&manifest.package.name),
+            "cargo tree output names the crate itself"
+        );
         for forbidden in &tidy.forbid {
             if tree.contains(forbidden) {
-                problems.push(format!("{} depends on {forbidden}, which it forbids", manifest.package.name));
+                problems.push(format!(
+                    "{} depends on {forbidden}, which it forbids",
+                    manifest.package.name
+                ));
             }
         }
         checked += 1;
     }
-    assert!(undeclared.is_empty(), "crates without [package.metadata.tidy] forbid = [...]: {undeclared:?}");
+    assert!(
+        undeclared.is_empty(),
+        "crates without [package.metadata.tidy] forbid = [...]: {undeclared:?}"
+    );
     assert!(checked >= 10, "only {checked} crates checked");
     assert!(problems.is_empty(), "forbidden dependencies: {problems:#?}");
 }
