@@ -4,7 +4,8 @@
 //!   true: a listed file that is gone or short again fails too);
 //! - no crate depends, directly or transitively through normal dependencies, on a crate its
 //!   `[package.metadata.tidy] forbid` list names (the machine-readable form of the invariant comment in its
-//!   `Cargo.toml`), as `cargo tree -p CRATE -e normal` resolves it.
+//!   `Cargo.toml`), as `cargo tree -p CRATE -e normal` resolves it; and none but the test kit itself holds
+//!   `testkit` outside its dev-dependencies.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -203,6 +204,10 @@ fn no_crate_depends_on_what_it_forbids() {
             tree.contains(&manifest.package.name),
             "cargo tree output names the crate itself"
         );
+        // The test kit is a dev-dependency only: no crate's normal tree may hold it.
+        if manifest.package.name != "testkit" && tree.contains("testkit") {
+            problems.push(format!("{} depends on testkit outside [dev-dependencies]", manifest.package.name));
+        }
         for forbidden in &tidy.forbid {
             if tree.contains(forbidden) {
                 problems.push(format!(
