@@ -7,7 +7,7 @@
 //! stream; on a miss the stream is read back from the store through `feed::case` (the one way to load a
 //! case). The route folds the raw payloads rather than the decoded `CaseState`, on purpose: every event is
 //! published, even one this build cannot decode (a newer schema during a rolling upgrade), and the subjects
-//! of events already in the stream must not change (`compare-stream` recomputes them). See ADR 0011.
+//! of events already in the stream must not change (`compare-stream` recomputes them). See ADR 0014.
 
 use std::collections::HashMap;
 

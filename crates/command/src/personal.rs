@@ -7,7 +7,7 @@
 //!
 //! A denunciation's denouncers (`identity_protected` in the payload, LTC art. 47) are sealed as `denouncer-<i>`
 //! instead: their own data keys, apart from the case's other personal data, revealed through the API only by the
-//! audited reveal (ADR 0011) and erasable on their own.
+//! audited reveal (ADR 0016) and erasable on their own.
 
 use serde_json::{Map, Value, json};
 use store::privacy::PersonalParts;

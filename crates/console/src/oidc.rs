@@ -1,5 +1,5 @@
 //! Sign-in through an OpenID Connect provider: the authorization-code flow with PKCE (RFC 6749 §4.1,
-//! RFC 7636), done by the `oauth2` crate. ADR 0014-console says why this crate and not `openidconnect`.
+//! RFC 7636), done by the `oauth2` crate. ADR 0018 says why this crate and not `openidconnect`.
 //!
 //! `GET /console/login/oidc` keeps a one-use record (PKCE verifier, `state`, where to go next) under a
 //! random id in a short-lived HttpOnly cookie and sends the browser to the provider; the provider sends it

@@ -13,7 +13,7 @@
 //!   (UTC) on SQLite.
 //!
 //! There is no type-erased `Any` driver: each statement is written once and compiled per backend by [`on_pool!`] /
-//! [`on_tx!`]; row decoding and binding are generic through [`DbRow`] and [`Bind`] (ADR 0014).
+//! [`on_tx!`]; row decoding and binding are generic through [`DbRow`] and [`Bind`] (ADR 0013).
 
 pub mod locks;
 pub mod migrate;

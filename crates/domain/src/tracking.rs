@@ -1,6 +1,6 @@
 //! The tracking code handed to the citizen: readable aloud, self-checking against typos, and too random to guess.
 //!
-//! Format (ADR 0011): `<YYYY>-<XXXX>-<XXXX>-<XXXX>-<XXXX>-<C>`, e.g. `2026-7A8Z-01Y2-AMCE-WGMX-N`: the year of
+//! Format (ADR 0016): `<YYYY>-<XXXX>-<XXXX>-<XXXX>-<XXXX>-<C>`, e.g. `2026-7A8Z-01Y2-AMCE-WGMX-N`: the year of
 //! receipt, then **80 random bits** as sixteen Crockford base-32 symbols (no I, L, O, U: they are read as 1, 1, 0
 //! and refused), and a check symbol. It says nothing of the petition's kind.
 //!
@@ -101,7 +101,7 @@ impl TrackingCode {
         ))
     }
 
-    /// Whether this is a code of the legacy format (issued before ADR 0011: it names the kind and carries 50
+    /// Whether this is a code of the legacy format (issued before ADR 0016: it names the kind and carries 50
     /// random bits).
     pub fn is_legacy(&self) -> bool {
         self.kind().is_some()

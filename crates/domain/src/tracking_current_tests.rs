@@ -1,4 +1,4 @@
-//! The current tracking-code format (ADR 0011): 80 random bits, no kind, and legacy codes still read.
+//! The current tracking-code format (ADR 0016): 80 random bits, no kind, and legacy codes still read.
 
 use super::*;
 

@@ -86,7 +86,7 @@ fn amend_operation(path: &str, method: &str, op: &mut Map<String, Value>, calend
     let command = method == "post"
         && path.starts_with("/api/v1/petitions")
         && path != super::personal_data::REVEAL_PATH;
-    // The public lookups are limited per client (ADR 0011).
+    // The public lookups are limited per client (ADR 0016).
     let limited = path.starts_with("/api/v1/track/") || path.starts_with("/api/v1/log/");
     let probe = path == "/health" || path == "/ready";
 

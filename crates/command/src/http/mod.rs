@@ -180,7 +180,7 @@ pub fn router_with(state: AppState, config: &HttpConfig, extra: ExtraRoutes) -> 
 }
 
 /// The path as logs may show it: a tracking code in it (the public lookup and the receipt proof) is replaced
-/// by `{code}`, since a code is a credential and logs are read by many (ADR 0011).
+/// by `{code}`, since a code is a credential and logs are read by many (ADR 0016).
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
     for prefix in ["/api/v1/track/", "/api/v1/log/receipt/"] {
         if path.len() > prefix.len() && path.starts_with(prefix) {

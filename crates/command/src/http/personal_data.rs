@@ -1,4 +1,4 @@
-//! Personal-data endpoints (ADR 0011): the audited reveal of a denouncer's identity, and the personal-data
+//! Personal-data endpoints (ADR 0016): the audited reveal of a denouncer's identity, and the personal-data
 //! audit of a case for auditors. The authorization layer grants `reveal-denouncer` and
 //! `read-personal-data-audit` from the policy before these handlers run.
 

@@ -131,7 +131,7 @@ pub async fn receive(
     let _kind: domain::PetitionKind = serde_json::from_value(kind_hint.unwrap_or_default())
         .map_err(|e| ApiError::bad_request("invalid-input", format!("`kind`: {e}")))?;
     let year = chrono::Datelike::year(&occurred_on.unwrap_or_else(|| app.service.today()));
-    // 80 random bits from the OS-seeded CSPRNG; the code names no kind (ADR 0011).
+    // 80 random bits from the OS-seeded CSPRNG; the code names no kind (ADR 0016).
     let code = TrackingCode::issue(year, rand::random::<[u8; 10]>());
     object.insert(
         "tracking_code".into(),

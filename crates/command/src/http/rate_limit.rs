@@ -1,5 +1,5 @@
 //! The per-client rate limit of the public endpoints (the tracking lookup and the receipt proof): a tracking code
-//! is a bearer credential for a petition's status, so guessing must be slow as well as improbable (ADR 0011).
+//! is a bearer credential for a petition's status, so guessing must be slow as well as improbable (ADR 0016).
 //!
 //! `tower_governor` (a GCRA limiter keyed by the client's IP address) answers an exhausted client 429
 //! problem+json with `Retry-After`. The key is the TCP peer: behind a reverse proxy every client shares the

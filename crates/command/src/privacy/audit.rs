@@ -1,4 +1,4 @@
-//! The personal-data audit of a case (ADR 0011): every reveal of personal data (who, when, why, via which
+//! The personal-data audit of a case (ADR 0016): every reveal of personal data (who, when, why, via which
 //! endpoint, whose data by position) and every erasure, read from the case's append-only `privacy-<case id>`
 //! stream. Nothing in it is personal data, so auditors read it without being able to read the data itself.
 

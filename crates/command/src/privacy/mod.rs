@@ -5,7 +5,7 @@
 //! Erasures are recorded in the case's own `privacy-<case id>` stream rather than in the case stream: an erasure
 //! is an act on the store's keys, not a step of the petition procedure the law's state machine decides.
 //! The same stream records every reveal of a denouncer's identity ([`reveal`]), so it is the case's whole
-//! personal-data audit trail ([`audit`], ADR 0011).
+//! personal-data audit trail ([`audit`], ADR 0016).
 
 pub mod audit;
 pub mod reveal;

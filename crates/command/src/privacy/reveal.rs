@@ -1,4 +1,4 @@
-//! Revealing a denouncer's identity (LTC art. 47, ADR 0011): only through this one path, only after the reveal
+//! Revealing a denouncer's identity (LTC art. 47, ADR 0016): only through this one path, only after the reveal
 //! is recorded as a `denouncer.revealed` event (who, when, why, via which endpoint, whose identity) in the case's
 //! `privacy-<case id>` stream. A reveal that cannot be recorded returns nothing.
 //!

@@ -1,4 +1,4 @@
-//! Tracking codes in the read models only for the roles that need them (ADR 0011): the authorization layer
+//! Tracking codes in the read models only for the roles that need them (ADR 0016): the authorization layer
 //! tells the case list and the watchlist, for every role and agency, what `read-tracking-codes` decides.
 
 use std::sync::Arc;

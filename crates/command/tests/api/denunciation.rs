@@ -1,4 +1,4 @@
-//! Denunciations (LTC art. 47, ADR 0011) on a sealed store: the denouncer sealed under a key of their own, revealed
+//! Denunciations (LTC art. 47, ADR 0016) on a sealed store: the denouncer sealed under a key of their own, revealed
 //! only to `reveal-denouncer` holders through the audited endpoint (one event per reveal, none per refusal), and
 //! the audit trail readable by auditors. The withheld subject and content: `denunciation_content.rs`. The withheld text: `denunciation_content.rs`.
 

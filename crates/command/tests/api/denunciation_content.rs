@@ -1,4 +1,4 @@
-//! A denunciation's subject and content (ADR 0011): shown only to the resolving agency and the inspectorate,
+//! A denunciation's subject and content (ADR 0016): shown only to the resolving agency and the inspectorate,
 //! `[withheld]` for every other reader, and the denouncer's identity in no one's case view or history.
 
 use crate::denunciation::{

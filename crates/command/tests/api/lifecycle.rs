@@ -13,7 +13,7 @@ async fn a_complaint_goes_from_receipt_to_an_appeal_and_every_step_is_recorded()
     let parsed = domain::TrackingCode::parse(code).expect("a valid code");
     assert!(
         code.starts_with("2026-") && !parsed.is_legacy() && parsed.kind().is_none(),
-        "a new tracking code starts with the year and names no kind (ADR 0011): {code}"
+        "a new tracking code starts with the year and names no kind (ADR 0016): {code}"
     );
     assert_eq!(received["version"], 1);
 

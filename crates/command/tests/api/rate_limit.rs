@@ -1,4 +1,4 @@
-//! The per-client limit of the public routes (ADR 0011): a client past its burst is answered 429 problem+json with
+//! The per-client limit of the public routes (ADR 0016): a client past its burst is answered 429 problem+json with
 //! `Retry-After` and the handler is not run; another client is not affected; authenticated routes are not limited.
 
 use std::net::{IpAddr, Ipv4Addr};

@@ -23,7 +23,7 @@ fn handling_rule(kind: PetitionKind) -> &'static str {
 
 pub(super) fn receive(step: &Step, c: &Receive) -> Result<Event, DomainError> {
     let on = step.on();
-    // A legacy code names its kind, which must be the petition's; a current one names none (ADR 0011).
+    // A legacy code names its kind, which must be the petition's; a current one names none (ADR 0016).
     if c.tracking_code.kind().is_some_and(|k| k != c.kind) {
         return Err(DomainError::InvalidInput(format!(
             "tracking code `{}` does not start with `{}`, the code of a {}",

@@ -1,4 +1,4 @@
-//! Tracking codes as the binary serves them (ADR 0011): 80 random bits and no kind in a new receipt, the public
+//! Tracking codes as the binary serves them (ADR 0016): 80 random bits and no kind in a new receipt, the public
 //! lookup limited per client (429 problem+json with `Retry-After`), and the code never written to the server's
 //! log, at every level up to `debug`, neither when it is issued nor when it is looked up. The denouncer revealed
 //! through the audited endpoint is in no export.

@@ -111,7 +111,7 @@ async fn the_served_openapi_document_states_every_parameter_answer_and_bound() {
                 expected.push("401");
             }
             if command {
-                // The reveal of a denouncer is a POST under a case but takes no `If-Match` (ADR 0011).
+                // The reveal of a denouncer is a POST under a case but takes no `If-Match` (ADR 0016).
                 let reveal = path.ends_with("/denouncer/reveal");
                 expected.extend(EVERY_COMMAND.iter().filter(|s| !reveal || **s != "412"));
             }

@@ -50,7 +50,7 @@ pub async fn list_cases(
         return Err(ApiError::Forbidden {
             permission: "read-tracking-codes".into(),
             detail:
-                "filtering by tracking code needs the permission `read-tracking-codes` (ADR 0011)"
+                "filtering by tracking code needs the permission `read-tracking-codes` (ADR 0016)"
                     .into(),
         });
     }
