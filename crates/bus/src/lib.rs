@@ -16,6 +16,7 @@ pub mod compare;
 mod consumer;
 pub mod jetstream;
 pub mod metrics;
+pub mod partition;
 pub mod relay;
 pub mod route;
 mod signal;
@@ -31,6 +32,7 @@ pub use consumer::{
     BatchError, BusError, Delivery, EventHandler, EventSource, HandlerError, RunOutcome,
 };
 pub use jetstream::{ConsumerConfig, JetStreamSource};
+pub use partition::{Partition, PartitionError, PartitionedHandler};
 pub use relay::{LeaseConfig, Relay, RelayConfig, RelayOutcome};
 pub use signal::SignallingStore;
 pub use status::{BusStatus, bus_status};
