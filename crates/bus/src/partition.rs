@@ -162,11 +162,14 @@ impl EventHandler for PartitionedHandler {
         if mine.is_empty() {
             return Ok(());
         }
-        self.inner.handle_batch(&mine).await.map_err(|e| BatchError {
-            // Deliveries before the failed owned one were applied or were not ours to apply.
-            applied: owned.get(e.applied).copied().unwrap_or(deliveries.len()),
-            error: e.error,
-        })
+        self.inner
+            .handle_batch(&mine)
+            .await
+            .map_err(|e| BatchError {
+                // Deliveries before the failed owned one were applied or were not ours to apply.
+                applied: owned.get(e.applied).copied().unwrap_or(deliveries.len()),
+                error: e.error,
+            })
     }
 }
 

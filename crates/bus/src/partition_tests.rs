@@ -37,13 +37,19 @@ fn event(stream: &str, version: u64, position: i64) -> RecordedEvent {
 
 #[test]
 fn settings_parse_and_bad_ones_are_refused() {
-    assert_eq!("1/2".parse::<Partition>().unwrap(), Partition::new(1, 2).unwrap());
+    assert_eq!(
+        "1/2".parse::<Partition>().unwrap(),
+        Partition::new(1, 2).unwrap()
+    );
     assert_eq!(" 0 / 3 ".parse::<Partition>().unwrap().to_string(), "0/3");
     for bad in ["", "2/2", "0/0", "1", "a/2", "-1/2", "0/5000", "1/2/3"] {
         assert!(bad.parse::<Partition>().is_err(), "{bad} accepted");
     }
     assert_eq!(Partition::WHOLE.name("case_list"), "case_list");
-    assert_eq!(Partition::new(1, 2).unwrap().name("case_list"), "case_list-p1of2");
+    assert_eq!(
+        Partition::new(1, 2).unwrap().name("case_list"),
+        "case_list-p1of2"
+    );
 }
 
 #[test]
@@ -132,8 +138,11 @@ async fn two_partitions_apply_every_event_once_in_per_case_order() {
     let mut union: Vec<(String, u64)> = Vec::new();
     for index in 0..2 {
         let recorder = Arc::new(Recorder::default());
-        let handler =
-            PartitionedHandler::new(recorder.clone(), "case_list", Partition::new(index, 2).unwrap());
+        let handler = PartitionedHandler::new(
+            recorder.clone(),
+            "case_list",
+            Partition::new(index, 2).unwrap(),
+        );
         assert_eq!(handler.name(), format!("case_list-p{index}of2"));
         handler.handle_batch(&all[..40]).await.unwrap();
         for d in &all[40..] {
@@ -153,7 +162,10 @@ async fn two_partitions_apply_every_event_once_in_per_case_order() {
                 .filter(|(s, _)| s == &format!("case-{case}"))
                 .map(|(_, v)| *v)
                 .collect();
-            assert!(versions.is_empty() || versions == [1, 2, 3], "{case}: {versions:?}");
+            assert!(
+                versions.is_empty() || versions == [1, 2, 3],
+                "{case}: {versions:?}"
+            );
         }
         union.extend(seen);
     }
@@ -181,6 +193,9 @@ async fn a_failure_is_reported_at_its_index_in_the_whole_batch() {
     let handler = PartitionedHandler::new(recorder.clone(), "statistics", partition);
     let error = handler.handle_batch(&all).await.unwrap_err();
     assert_eq!(error.applied, target);
-    let owned_before = all[..target].iter().filter(|d| partition.owns(&d.event)).count();
+    let owned_before = all[..target]
+        .iter()
+        .filter(|d| partition.owns(&d.event))
+        .count();
     assert_eq!(recorder.seen.lock().unwrap().len(), owned_before);
 }

@@ -1,4 +1,5 @@
-//! `petition projections rebuild [name]`, and opening the read models for `serve`.
+//! `petition projections rebuild [name]`, `petition projections run [--partition i/n]` (the read models as
+//! a process of their own), and opening the read models for `serve`.
 
 use std::sync::Arc;
 
@@ -14,6 +15,13 @@ pub enum ProjectionsCmd {
     Rebuild {
         /// `case_list` or `statistics`; every read model when omitted.
         name: Option<String>,
+    },
+    /// Keep the read models up to date until SIGINT/SIGTERM (JetStream if PETITION_NATS_URL is set), apart
+    /// from `serve` (run those with PETITION_SERVE_CONSUMERS=false).
+    Run {
+        /// Handle only the cases of partition `i` of `n` (`0/2`, `1/2`): run one process per partition.
+        #[arg(long, env = "PETITION_READ_MODEL_PARTITION", default_value = "0/1")]
+        partition: bus::Partition,
     },
 }
 
@@ -50,6 +58,29 @@ pub async fn run(settings: Settings, cmd: ProjectionsCmd) -> anyhow::Result<()> 
                 );
             }
             Ok(())
+        }
+        ProjectionsCmd::Run { partition } => {
+            let projections = connect(&settings, &store).await?;
+            let js = match settings.nats_url {
+                Some(_) => {
+                    Some(crate::bus_cmd::jetstream(&settings, "petition-read-models").await?)
+                }
+                None => None,
+            };
+            let source = crate::workers::source(&settings, store.clone(), js, None);
+            let (stop, stopping) = tokio::sync::watch::channel(false);
+            let mut tasks = crate::workers::Tasks::new();
+            for handler in projections.partition_handlers(partition) {
+                crate::workers::spawn_consumer(
+                    &mut tasks,
+                    "read model",
+                    source.clone(),
+                    handler,
+                    stopping.clone(),
+                );
+            }
+            eprintln!("read models running (partition {partition})");
+            crate::serve::supervise(tasks, stop).await
         }
     }
 }

@@ -166,7 +166,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         Some(_) => Some(crate::bus_cmd::jetstream(&settings, "petition-serve").await?),
         None => None,
     };
-    if let Some(js) = &js {
+    // A scaled-out deployment runs these as processes of their own (PETITION_SERVE_CONSUMERS=false).
+    let consumers = settings.serve_consumers;
+    if let Some(js) = js.as_ref().filter(|_| consumers) {
         let relay = crate::bus_cmd::relay(
             store.clone(),
             js.clone(),
@@ -189,7 +191,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         js.clone(),
         Some(signal.subscribe()),
     );
-    for handler in projections.handlers() {
+    for handler in projections.handlers().into_iter().filter(|_| consumers) {
         crate::workers::spawn_consumer(
             &mut tasks,
             "read model",
@@ -204,13 +206,18 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         crate::observe::run_watcher(watcher, WATCHER_INTERVAL, watcher_stop).await;
         ("deadline watcher", Ok(()))
     });
-    let notifier =
-        crate::workers::spawn_notifier(&mut tasks, &settings, sealed, source, &stopping).await?;
+    let notifier = match consumers {
+        true => Some(
+            crate::workers::spawn_notifier(&mut tasks, &settings, sealed, source, &stopping)
+                .await?,
+        ),
+        false => None,
+    };
     if let Some(handle) = metrics {
         let sampled = crate::observe::Sampled {
             store: store.clone(),
             projections,
-            notifier: Some(notifier),
+            notifier,
         };
         let sampler_stop = stopping.clone();
         tasks.spawn(async move {

@@ -53,6 +53,12 @@ pub struct Settings {
     /// NATS server(s) for the JetStream relay and consumers (`PETITION_NATS_URL`); without it the
     /// embedded default runs consumers in-process and publishes nothing.
     pub nats_url: Option<String>,
+    /// Whether `petition serve` also runs the relay, the read-model consumers and the notifier
+    /// (`PETITION_SERVE_CONSUMERS`, default true). Set it to false on API nodes of a scaled-out deployment
+    /// that runs `petition relay`, `petition projections run` and `petition notifier run` as processes of
+    /// their own (deploy/, docs/operations.md). The deadline watcher always runs in `serve`.
+    #[serde(default = "default_true")]
+    pub serve_consumers: bool,
     /// Replicas of the JetStream streams: 1 on one server, 3 on a cluster (`PETITION_NATS_REPLICAS`).
     #[serde(default = "default_replicas")]
     pub nats_replicas: usize,
@@ -88,6 +94,9 @@ fn default_body_limit() -> usize {
 fn default_max_connections() -> u32 {
     store::postgres::DEFAULT_MAX_CONNECTIONS
 }
+fn default_true() -> bool {
+    true
+}
 fn default_replicas() -> usize {
     1
 }
@@ -115,6 +124,7 @@ const KEYS: &[&str] = &[
     "log_format",
     "nats_url",
     "nats_replicas",
+    "serve_consumers",
     "key_file",
     "fingerprint_secret",
 ];
