@@ -136,7 +136,6 @@ PETITION_NATS_REPLICAS=3
 PETITION_SERVE_CONSUMERS=false
 PETITION_TOKENS=load:intake_officer+handling_officer+leader+inspectorate+auditor:*:$hash
 PETITION_KEY_FILE=$DIR/keys.json
-PETITION_TLOG__KEY_FILE=$DIR/tlog-signing.key
 PETITION_LOG_FORMAT=json
 PETITION_LOG=${PETITION_LOG:-info,sqlx=warn}
 TOKEN=$TOKEN
@@ -158,9 +157,11 @@ EOF
   (set -a; source "$DIR/cluster.env"; "$BIN" privacy init-keys >/dev/null && "$BIN" migrate >/dev/null) \
     || die "migrations failed"
   for i in 1 2 3; do wait_until 30 "nats-$i JetStream" curl -fs "http://127.0.0.1:${NATS_MONITOR[$((i-1))]}/healthz?js-enabled-only=true"; done
+  # api-1 creates the transparency log's signing key; api-2 signs with the same one.
   for i in 1 2; do
     define "api-$i" env PETITION_LISTEN="127.0.0.1:${API_PORTS[$((i-1))]}" \
-      PETITION_METRICS_LISTEN="127.0.0.1:${METRICS_PORTS[$((i-1))]}" PETITION_DATA_DIR="$DIR/api-$i" "$BIN" serve
+      PETITION_METRICS_LISTEN="127.0.0.1:${METRICS_PORTS[$((i-1))]}" PETITION_DATA_DIR="$DIR/api-$i" \
+      $([ "$i" = 2 ] && echo PETITION_TLOG__KEY_FILE="$DIR/api-1/tlog-signing.key") "$BIN" serve
     define "relay-$i" env PETITION_DATA_DIR="$DIR/relay-$i" "$BIN" relay
   done
   for p in 0 1; do
@@ -169,12 +170,22 @@ EOF
   define notifier env PETITION_DATA_DIR="$DIR/notifier" "$BIN" notifier run
   # The first relay creates the R3 streams; the rest start once they exist.
   run_one relay-1
-  wait_until "$TIMEOUT" "the relay" grep -q "relay running" "$DIR/logs/relay-1.log"
-  for name in "${PROCESSES[@]}"; do [ "$name" = relay-1 ] || run_one "$name"; done
-  for i in 1 2; do wait_until "$TIMEOUT" "api-$i" curl -fs "http://127.0.0.1:${API_PORTS[$((i-1))]}/ready"; done
+  for i in 1 2 3; do
+    wait_until "$TIMEOUT" "the R3 streams on nats-$i" streams_on "${NATS_MONITOR[$((i-1))]}"
+  done
+  run_one api-1
+  for name in "${PROCESSES[@]}"; do [ "$name" = relay-1 ] || [ "$name" = api-1 ] || [ "$name" = api-2 ] || run_one "$name"; done
+  wait_until "$TIMEOUT" "api-1" curl -fs "http://127.0.0.1:${API_PORTS[0]}/ready"
+  run_one api-2
+  wait_until "$TIMEOUT" "api-2" curl -fs "http://127.0.0.1:${API_PORTS[1]}/ready"
   for p in 0 1; do wait_until "$TIMEOUT" "read-model-$p" grep -q "read models running" "$DIR/logs/read-model-$p.log"; done
   wait_until "$TIMEOUT" "the notifier" grep -q "notifier running" "$DIR/logs/notifier.log"
   echo "cluster up in $((SECONDS - started))s: API $(grep ^API_1 "$DIR/cluster.env" | cut -d= -f2) and $(grep ^API_2 "$DIR/cluster.env" | cut -d= -f2); env in $DIR/cluster.env"
+}
+
+# The events, dead-letter and lease streams exist on the node with the monitoring port $1.
+streams_on() {
+  curl -fs "http://127.0.0.1:$1/jsz" | python3 -c 'import sys, json; sys.exit(0 if json.load(sys.stdin).get("streams", 0) >= 3 else 1)'
 }
 
 stop_pid() { # NAME
