@@ -36,5 +36,5 @@ pub use partition::{Partition, PartitionError, PartitionedHandler};
 pub use relay::{LeaseConfig, Relay, RelayConfig, RelayOutcome};
 pub use signal::SignallingStore;
 pub use status::{BusStatus, bus_status};
-pub use stream::{StreamSettings, connect, ensure_stream};
+pub use stream::{StreamSettings, connect, ensure_stream, server_addrs};
 pub use tail::StoreTail;

@@ -52,6 +52,19 @@ impl StreamSettings {
 /// `url` may list the servers of a cluster, comma-separated (`nats://a:4222,nats://b:4222`): the client
 /// connects to one and fails over to the others (and to those the cluster announces).
 pub async fn connect(url: &str, client_name: &str) -> Result<jetstream::Context, BusError> {
+    let servers = server_addrs(url)?;
+    let client = async_nats::ConnectOptions::new()
+        .name(client_name)
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .connect(servers)
+        .await
+        .map_err(|e| BusError::Unavailable(format!("connecting to {url}: {e}")))?;
+    Ok(jetstream::new(client))
+}
+
+/// The servers of a comma-separated NATS URL list (`nats://a:4222,nats://b:4222`).
+pub fn server_addrs(url: &str) -> Result<Vec<async_nats::ServerAddr>, BusError> {
     let servers = url
         .split(',')
         .map(str::trim)
@@ -64,14 +77,7 @@ pub async fn connect(url: &str, client_name: &str) -> Result<jetstream::Context,
     if servers.is_empty() {
         return Err(BusError::Config("no NATS server address".into()));
     }
-    let client = async_nats::ConnectOptions::new()
-        .name(client_name)
-        .retry_on_initial_connect()
-        .max_reconnects(None)
-        .connect(servers)
-        .await
-        .map_err(|e| BusError::Unavailable(format!("connecting to {url}: {e}")))?;
-    Ok(jetstream::new(client))
+    Ok(servers)
 }
 
 /// Creates or updates the event stream and the dead-letter stream; safe to call from every process.

@@ -67,7 +67,11 @@ pub async fn settle(cluster: &Cluster, timeout: Duration) -> anyhow::Result<()> 
                 if out.status.success() {
                     return Ok(());
                 }
-                last = format!("compare-stream: {}", String::from_utf8_lossy(&out.stdout));
+                last = format!(
+                    "compare-stream: {}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
             } else {
                 last = format!("behind: {behind:?} of {lags:?}");
             }
