@@ -208,8 +208,10 @@ cmd_stop() {
     alive "$name" && kill -KILL "$(cat "$DIR/pids/$name.pid")" 2>/dev/null || true
   done
   local bin; bin="$(pg_bindir)"
-  for d in replica primary; do
-    [ -f "$DIR/pg/$d/postmaster.pid" ] && as_pg "$bin/pg_ctl" -D "$DIR/pg/$d" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+  # The replica first, then the primary and any other cluster a test made under DIR/pg (a restore's).
+  for d in "$DIR/pg/replica" "$DIR"/pg/*/; do
+    d="${d%/}"
+    [ -f "$d/postmaster.pid" ] && as_pg "$bin/pg_ctl" -D "$d" -m fast -w -t 30 stop >/dev/null 2>&1 || true
   done
   echo "cluster in $DIR stopped"
 }
