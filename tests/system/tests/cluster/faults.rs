@@ -3,8 +3,6 @@
 //! every case nothing acknowledged is lost, nothing is stored twice, the stream equals the store and every
 //! read-model partition and the notifier catch up (`system_tests::check`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::time::{Duration, Instant};
 
 use system_tests::load::{Load, percentile_ms};

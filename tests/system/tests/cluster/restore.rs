@@ -4,8 +4,6 @@
 //! processes started against the new server — and the relay and read models continue in order: new events
 //! reach the stream after the old ones, every read model folds them, nothing is lost or doubled.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
