@@ -9,6 +9,7 @@ mod bounds;
 mod case_list;
 mod http;
 pub mod rebuild;
+mod partitions;
 mod redelivery;
 mod stats;
 mod timeline;
