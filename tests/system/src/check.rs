@@ -43,7 +43,11 @@ fn lags(cluster: &Cluster) -> anyhow::Result<HashMap<String, u64>> {
         args.extend(["--consumer", c]);
     }
     let out = cluster.petition(&args)?;
-    ensure!(out.status.success(), "bus status: {}", String::from_utf8_lossy(&out.stderr));
+    ensure!(
+        out.status.success(),
+        "bus status: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lags = HashMap::new();
     for line in text.lines() {
@@ -101,7 +105,9 @@ pub async fn verify(cluster: &Cluster, record: &Record) -> anyhow::Result<Counts
     })
     .collect();
     counts.store_cases = store.len() as i64;
-    counts.store_events = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&db).await?;
+    counts.store_events = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&db)
+        .await?;
     // Nothing lost, nothing twice: each acknowledged case holds exactly the acknowledged steps.
     for (case, acked) in &record.acked {
         let stored = store.get(case).copied().unwrap_or(0);
@@ -110,14 +116,23 @@ pub async fn verify(cluster: &Cluster, record: &Record) -> anyhow::Result<Counts
             "case {case}: {acked} steps acknowledged, {stored} stored"
         );
     }
-    ensure!(record.acked.len() == store.len(), "cases acknowledged {} != stored {}", record.acked.len(), store.len());
-    for (table, field) in [("case_list_snapshots", "case_list_cases"), ("stat_snapshots", "statistics_cases")] {
-        let folded: HashMap<String, i64> = sqlx::query(&format!("SELECT case_id, version FROM {table}"))
-            .fetch_all(&db)
-            .await?
-            .iter()
-            .map(|r| (r.get("case_id"), r.get("version")))
-            .collect();
+    ensure!(
+        record.acked.len() == store.len(),
+        "cases acknowledged {} != stored {}",
+        record.acked.len(),
+        store.len()
+    );
+    for (table, field) in [
+        ("case_list_snapshots", "case_list_cases"),
+        ("stat_snapshots", "statistics_cases"),
+    ] {
+        let folded: HashMap<String, i64> =
+            sqlx::query(&format!("SELECT case_id, version FROM {table}"))
+                .fetch_all(&db)
+                .await?
+                .iter()
+                .map(|r| (r.get("case_id"), r.get("version")))
+                .collect();
         for (case, version) in &store {
             ensure!(
                 folded.get(case) == Some(version),
@@ -125,47 +140,74 @@ pub async fn verify(cluster: &Cluster, record: &Record) -> anyhow::Result<Counts
                 folded.get(case)
             );
         }
-        ensure!(folded.len() == store.len(), "{table} holds {} cases, the store {}", folded.len(), store.len());
+        ensure!(
+            folded.len() == store.len(),
+            "{table} holds {} cases, the store {}",
+            folded.len(),
+            store.len()
+        );
         match field {
             "case_list_cases" => counts.case_list_cases = folded.len() as i64,
             _ => counts.statistics_cases = folded.len() as i64,
         }
     }
-    let listed: i64 = sqlx::query_scalar("SELECT count(*) FROM case_list").fetch_one(&db).await?;
-    ensure!(listed == counts.store_cases, "case_list rows {listed} != cases {}", counts.store_cases);
+    let listed: i64 = sqlx::query_scalar("SELECT count(*) FROM case_list")
+        .fetch_one(&db)
+        .await?;
+    ensure!(
+        listed == counts.store_cases,
+        "case_list rows {listed} != cases {}",
+        counts.store_cases
+    );
     for (i, cases) in counts.partition_cases.iter_mut().enumerate() {
         let owned = store
             .keys()
             .filter(|c| bus::Partition::of_case(c, 2) == i as u32)
             .count() as i64;
-        let moved: Option<i64> = sqlx::query_scalar(
-            "SELECT checkpoint_pos FROM projection_checkpoints WHERE name = $1",
-        )
-        .bind(format!("case_list-p{i}of2"))
-        .fetch_optional(&db)
-        .await?;
-        ensure!(owned == 0 || moved.is_some_and(|p| p > 0), "partition {i} never moved its checkpoint");
+        let moved: Option<i64> =
+            sqlx::query_scalar("SELECT checkpoint_pos FROM projection_checkpoints WHERE name = $1")
+                .bind(format!("case_list-p{i}of2"))
+                .fetch_optional(&db)
+                .await?;
+        ensure!(
+            owned == 0 || moved.is_some_and(|p| p > 0),
+            "partition {i} never moved its checkpoint"
+        );
         *cases = owned;
     }
     counts.notifier_deliveries = sqlx::query_scalar("SELECT count(*) FROM notifier_deliveries")
         .fetch_one(&db)
         .await?;
-    counts.notifier_events = sqlx::query_scalar("SELECT count(DISTINCT event_id) FROM notifier_deliveries")
-        .fetch_one(&db)
-        .await?;
+    counts.notifier_events =
+        sqlx::query_scalar("SELECT count(DISTINCT event_id) FROM notifier_deliveries")
+            .fetch_one(&db)
+            .await?;
     let orphans: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM notifier_deliveries d WHERE NOT EXISTS
            (SELECT 1 FROM events e WHERE e.event_id::text = d.event_id)",
     )
     .fetch_one(&db)
     .await?;
-    ensure!(orphans == 0, "{orphans} deliveries name an event the store does not hold");
+    ensure!(
+        orphans == 0,
+        "{orphans} deliveries name an event the store does not hold"
+    );
     let js = bus_js(cluster).await?;
-    let mut events = js.get_stream("PETITION_EVENTS").await.context("events stream")?;
+    let mut events = js
+        .get_stream("PETITION_EVENTS")
+        .await
+        .context("events stream")?;
     counts.stream_messages = events.info().await?.state.messages;
-    let mut dlq = js.get_stream("PETITION_DLQ").await.context("dead-letter stream")?;
+    let mut dlq = js
+        .get_stream("PETITION_DLQ")
+        .await
+        .context("dead-letter stream")?;
     counts.dead_letters = dlq.info().await?.state.messages;
-    ensure!(counts.dead_letters == 0, "{} events were dead-lettered", counts.dead_letters);
+    ensure!(
+        counts.dead_letters == 0,
+        "{} events were dead-lettered",
+        counts.dead_letters
+    );
     ensure!(
         counts.stream_messages == counts.store_events as u64,
         "stream {} != store {}",

@@ -63,7 +63,10 @@ impl Cluster {
             keep: std::env::var_os("CLUSTER_KEEP").is_some(),
         };
         if !status.success() {
-            bail!("scripts/cluster.sh start failed (logs in {}/logs)", cluster.dir.display());
+            bail!(
+                "scripts/cluster.sh start failed (logs in {}/logs)",
+                cluster.dir.display()
+            );
         }
         cluster.reload_env()?;
         Ok(cluster)
@@ -188,7 +191,11 @@ impl Cluster {
 
 fn zombie(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        .map(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(true)
 }
 

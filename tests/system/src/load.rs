@@ -47,12 +47,18 @@ const STEPS: [(&str, &str); 6] = [
     ("classify", r#"{"within_competence": true}"#),
     ("accept", "{}"),
     ("start-verification", "{}"),
-    ("record-finding", r#"{"summary": "Verified against the land register."}"#),
+    (
+        "record-finding",
+        r#"{"summary": "Verified against the land register."}"#,
+    ),
     (
         "issue-decision",
         r#"{"outcome": "rejected", "summary": "The compensation was lawful.", "decision_number": "12/QĐ-UBND"}"#,
     ),
-    ("lodge-appeal", r#"{"grounds": "The price list was outdated."}"#),
+    (
+        "lodge-appeal",
+        r#"{"grounds": "The price list was outdated."}"#,
+    ),
 ];
 
 fn petition(n: u64) -> Value {
@@ -117,7 +123,11 @@ impl Load {
     /// Acknowledged commands so far.
     pub fn acknowledged(&self) -> usize {
         let record = self.record.lock().unwrap_or_else(|e| e.into_inner());
-        record.samples.iter().filter(|s| (200..300).contains(&s.status)).count()
+        record
+            .samples
+            .iter()
+            .filter(|s| (200..300).contains(&s.status))
+            .count()
     }
 }
 
@@ -136,11 +146,14 @@ impl Worker {
         let mut n = seed * 1_000_000;
         while !*self.stopping.borrow() {
             n += 1;
-            let Some(case) = self.send("receive", "/api/v1/petitions".into(), petition(n)).await else {
+            let Some(case) = self
+                .send("receive", "/api/v1/petitions".into(), petition(n))
+                .await
+            else {
                 return;
             };
             // One case in four stays open after acceptance: its deadlines run out while the soak lasts.
-            let steps = if n % 4 == 0 { 2 } else { STEPS.len() };
+            let steps = if n.is_multiple_of(4) { 2 } else { STEPS.len() };
             for (action, body) in &STEPS[..steps] {
                 if *self.stopping.borrow() {
                     return;
@@ -186,7 +199,10 @@ impl Worker {
                         .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
                     let answer: Value = r.json().await.unwrap_or_default();
                     let problem = (status >= 400).then(|| {
-                        (answer["type"].as_str().unwrap_or_default().to_owned(), is_problem)
+                        (
+                            answer["type"].as_str().unwrap_or_default().to_owned(),
+                            is_problem,
+                        )
                     });
                     (status, answer, problem)
                 }

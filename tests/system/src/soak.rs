@@ -71,7 +71,12 @@ pub async fn run() -> anyhow::Result<()> {
     std::fs::create_dir_all(&out)?;
     let cluster = Cluster::start()?;
     let db = cluster.db().await?;
-    let load = Load::start(cluster.apis(), cluster.var("TOKEN"), workers, Duration::ZERO);
+    let load = Load::start(
+        cluster.apis(),
+        cluster.var("TOKEN"),
+        workers,
+        Duration::ZERO,
+    );
     let mut rows: Vec<Row> = Vec::new();
     let mut seen = 0;
     let mut tick = tokio::time::interval(WINDOW);
@@ -87,7 +92,14 @@ pub async fn run() -> anyhow::Result<()> {
                 .filter(|s| (200..300).contains(&s.status))
                 .map(|s| s.latency)
                 .collect();
-            (ok, window.len() - window.iter().filter(|s| (200..300).contains(&s.status)).count())
+            (
+                ok,
+                window.len()
+                    - window
+                        .iter()
+                        .filter(|s| (200..300).contains(&s.status))
+                        .count(),
+            )
         };
         let pg_connections: i64 =
             sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = 'petition'")
@@ -142,7 +154,11 @@ fn csv(rows: &[Row]) -> String {
     }
     s.push_str(",pg_connections,api1_fds\n");
     for r in rows {
-        let _ = write!(s, "{},{:.1},{},{:.1},{:.1}", r.t, r.ok_per_s, r.errors, r.p50, r.p99);
+        let _ = write!(
+            s,
+            "{},{:.1},{},{:.1},{:.1}",
+            r.t, r.ok_per_s, r.errors, r.p50, r.p99
+        );
         for m in &r.rss {
             let _ = write!(s, ",{m:.1}");
         }
@@ -159,7 +175,12 @@ fn svg(rows: &[Row], title: &str) -> String {
         "<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' font-family='sans-serif' font-size='11'>\n<rect width='100%' height='100%' fill='white'/>\n<text x='10' y='16' font-size='10'>{}</text>\n",
         w + left + 20.0,
         3.0 * (h + top) + 20.0,
-        title.chars().take(170).collect::<String>().replace('<', "(").replace('>', ")")
+        title
+            .chars()
+            .take(170)
+            .collect::<String>()
+            .replace('<', "(")
+            .replace('>', ")")
     );
     type Series<'a> = (&'a str, &'a str, Vec<f64>);
     let panels: [(&str, Vec<Series>); 3] = [
@@ -177,9 +198,21 @@ fn svg(rows: &[Row], title: &str) -> String {
         (
             "RSS api-1, api-2 (MiB); PostgreSQL connections",
             vec![
-                ("api-1 MiB", "#9467bd", rows.iter().map(|r| r.rss[0]).collect()),
-                ("api-2 MiB", "#8c564b", rows.iter().map(|r| r.rss[1]).collect()),
-                ("pg conns", "#ff7f0e", rows.iter().map(|r| r.pg_connections as f64).collect()),
+                (
+                    "api-1 MiB",
+                    "#9467bd",
+                    rows.iter().map(|r| r.rss[0]).collect(),
+                ),
+                (
+                    "api-2 MiB",
+                    "#8c564b",
+                    rows.iter().map(|r| r.rss[1]).collect(),
+                ),
+                (
+                    "pg conns",
+                    "#ff7f0e",
+                    rows.iter().map(|r| r.pg_connections as f64).collect(),
+                ),
             ],
         ),
     ];
@@ -202,7 +235,11 @@ fn svg(rows: &[Row], title: &str) -> String {
                 .zip(values)
                 .filter(|(_, v)| v.is_finite())
                 .map(|(r, v)| {
-                    format!("{:.1},{:.1}", left + r.t as f64 / t_max * w, y0 + h - v / max * h)
+                    format!(
+                        "{:.1},{:.1}",
+                        left + r.t as f64 / t_max * w,
+                        y0 + h - v / max * h
+                    )
                 })
                 .collect();
             let _ = writeln!(
@@ -213,7 +250,13 @@ fn svg(rows: &[Row], title: &str) -> String {
                 y0 + 14.0 + j as f64 * 13.0
             );
         }
-        let _ = writeln!(s, "<text x='{left}' y='{}'>0 s</text><text x='{}' y='{}'>{t_max:.0} s</text>", y0 + h + 12.0, left + w - 30.0, y0 + h + 12.0);
+        let _ = writeln!(
+            s,
+            "<text x='{left}' y='{}'>0 s</text><text x='{}' y='{}'>{t_max:.0} s</text>",
+            y0 + h + 12.0,
+            left + w - 30.0,
+            y0 + h + 12.0
+        );
     }
     s.push_str("</svg>\n");
     s

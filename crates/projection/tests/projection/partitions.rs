@@ -15,7 +15,14 @@ use crate::history::{History, accept, classify, decide_with};
 fn history() -> History {
     let mut h = History::new();
     let cases: Vec<_> = (0..24)
-        .map(|_| h.receive(PetitionKind::Complaint, "UBND-HN.HOAN-KIEM", "2026-03-02", 1))
+        .map(|_| {
+            h.receive(
+                PetitionKind::Complaint,
+                "UBND-HN.HOAN-KIEM",
+                "2026-03-02",
+                1,
+            )
+        })
         .collect();
     for (i, case) in cases.iter().enumerate() {
         h.step(*case, "2026-03-03", classify(true));
@@ -77,10 +84,16 @@ async fn partitions_equal_one_consumer(backend: Backend) {
             let mine = h
                 .events
                 .iter()
-                .filter(|e| Partition::new(i, 2).expect("partition").owns(e))
-                .next_back()
+                .rfind(|e| Partition::new(i, 2).expect("partition").owns(e))
                 .map(|e| e.checkpoint());
-            assert_eq!(split.projections.checkpoint_named(&name).await.expect("row"), mine);
+            assert_eq!(
+                split
+                    .projections
+                    .checkpoint_named(&name)
+                    .await
+                    .expect("row"),
+                mine
+            );
         }
         assert_eq!(
             split.projections.checkpoint(model).await.expect("row"),
@@ -122,7 +135,10 @@ async fn a_partition_waits_for_an_unpartitioned_consumer_of_the_same_model() {
     let handler = db.projections.partition_handlers(partition).remove(0);
     let waiting = tokio::spawn(async move { handler.handle(&delivery(&event)).await });
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert!(!waiting.is_finished(), "the partition wrote beside the unpartitioned consumer");
+    assert!(
+        !waiting.is_finished(),
+        "the partition wrote beside the unpartitioned consumer"
+    );
     holder.commit().await.expect("commit");
     tokio::time::timeout(Duration::from_secs(10), waiting)
         .await

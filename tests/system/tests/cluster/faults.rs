@@ -11,7 +11,12 @@ use system_tests::{Cluster, check};
 const SETTLE: Duration = Duration::from_secs(90);
 
 fn load(cluster: &Cluster) -> Load {
-    Load::start(cluster.apis(), cluster.var("TOKEN"), 4, Duration::from_millis(20))
+    Load::start(
+        cluster.apis(),
+        cluster.var("TOKEN"),
+        4,
+        Duration::from_millis(20),
+    )
 }
 
 /// Waits until `load` has had `more` further commands acknowledged (proof that it is not stalled).
@@ -19,7 +24,10 @@ async fn progresses(load: &Load, more: usize, within: Duration) {
     let target = load.acknowledged() + more;
     let until = Instant::now() + within;
     while load.acknowledged() < target {
-        assert!(Instant::now() < until, "the load stalled below {target} acknowledged commands");
+        assert!(
+            Instant::now() < until,
+            "the load stalled below {target} acknowledged commands"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -37,19 +45,29 @@ async fn a_dead_nats_node_and_a_dead_lease_holder_lose_nothing() {
 
     // The relay holding the lease dies: the standby takes the lease once it expires and publishes on.
     let holder = check::lease_holder(&cluster).await.unwrap();
-    let (dead, standby) = match holder.ends_with(&format!("pid{}", cluster.pid("relay-1").unwrap())) {
+    let (dead, standby) = match holder.ends_with(&format!("pid{}", cluster.pid("relay-1").unwrap()))
+    {
         true => ("relay-1", "relay-2"),
         false => ("relay-2", "relay-1"),
     };
-    assert!(holder.ends_with(&format!("pid{}", cluster.pid(dead).unwrap())), "{holder}");
+    assert!(
+        holder.ends_with(&format!("pid{}", cluster.pid(dead).unwrap())),
+        "{holder}"
+    );
     cluster.kill(dead).unwrap();
     let killed = Instant::now();
     let want = format!("pid{}", cluster.pid(standby).unwrap());
     loop {
-        if check::lease_holder(&cluster).await.is_ok_and(|h| h.ends_with(&want)) {
+        if check::lease_holder(&cluster)
+            .await
+            .is_ok_and(|h| h.ends_with(&want))
+        {
             break;
         }
-        assert!(killed.elapsed() < Duration::from_secs(30), "the standby never took the lease over");
+        assert!(
+            killed.elapsed() < Duration::from_secs(30),
+            "the standby never took the lease over"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let takeover = killed.elapsed();
@@ -58,7 +76,10 @@ async fn a_dead_nats_node_and_a_dead_lease_holder_lose_nothing() {
     check::settle(&cluster, SETTLE).await.unwrap();
     let counts = check::verify(&cluster, &record).await.unwrap();
     eprintln!("lease taken over after {takeover:?}; {counts:?}");
-    assert!(takeover < Duration::from_secs(25), "takeover took {takeover:?} (lease TTL 10 s)");
+    assert!(
+        takeover < Duration::from_secs(25),
+        "takeover took {takeover:?} (lease TTL 10 s)"
+    );
     assert!(cluster.log(standby).contains("relay"), "the standby ran");
 }
 
@@ -80,9 +101,15 @@ async fn a_postgres_restart_answers_503_promptly_then_resumes_without_loss() {
         .iter()
         .filter(|s| s.at >= down_at && s.at < up_at)
         .collect();
-    assert!(!outage.is_empty(), "no command was sent while the database was down");
+    assert!(
+        !outage.is_empty(),
+        "no command was sent while the database was down"
+    );
     let refused: Vec<_> = outage.iter().filter(|s| s.status == 503).collect();
-    assert!(!refused.is_empty(), "no 503 while the database was down: {outage:?}");
+    assert!(
+        !refused.is_empty(),
+        "no 503 while the database was down: {outage:?}"
+    );
     for s in &outage {
         assert!(
             (200..300).contains(&s.status) || s.status == 503,
@@ -101,12 +128,18 @@ async fn a_postgres_restart_answers_503_promptly_then_resumes_without_loss() {
         latencies.last()
     );
     assert!(
-        record.samples.iter().any(|s| s.at > up_at && (200..300).contains(&s.status)),
+        record
+            .samples
+            .iter()
+            .any(|s| s.at > up_at && (200..300).contains(&s.status)),
         "commands did not resume"
     );
     check::settle(&cluster, SETTLE).await.unwrap();
     let counts = check::verify(&cluster, &record).await.unwrap();
-    eprintln!("{} refusals during the outage, p99 {p99:.0} ms; {counts:?}", refused.len());
+    eprintln!(
+        "{} refusals during the outage, p99 {p99:.0} ms; {counts:?}",
+        refused.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,5 +161,11 @@ async fn a_killed_read_model_resumes_and_the_partitions_share_the_cases() {
         "both partitions had cases: {:?}",
         counts.partition_cases
     );
-    assert!(cluster.log("read-model-0").matches("read models running").count() >= 2);
+    assert!(
+        cluster
+            .log("read-model-0")
+            .matches("read models running")
+            .count()
+            >= 2
+    );
 }

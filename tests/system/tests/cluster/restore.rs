@@ -53,7 +53,12 @@ fn ok(command: &mut Command) {
 }
 
 async fn run_load(cluster: &Cluster, commands: usize) -> system_tests::load::Record {
-    let load = Load::start(cluster.apis(), cluster.var("TOKEN"), 4, Duration::from_millis(20));
+    let load = Load::start(
+        cluster.apis(),
+        cluster.var("TOKEN"),
+        4,
+        Duration::from_millis(20),
+    );
     let until = Instant::now() + Duration::from_secs(60);
     while load.acknowledged() < commands {
         assert!(Instant::now() < until, "the load stalled");
@@ -65,7 +70,10 @@ async fn run_load(cluster: &Cluster, commands: usize) -> system_tests::load::Rec
 async fn ready(url: &str) {
     let until = Instant::now() + Duration::from_secs(60);
     loop {
-        if reqwest::get(format!("{url}/ready")).await.is_ok_and(|r| r.status().is_success()) {
+        if reqwest::get(format!("{url}/ready"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return;
         }
         assert!(Instant::now() < until, "{url} never became ready");
@@ -77,7 +85,9 @@ async fn ready(url: &str) {
 async fn a_logical_restore_into_a_fresh_cluster_keeps_the_order_for_relay_and_read_models() {
     let mut cluster = Cluster::start().expect("cluster");
     let mut record = run_load(&cluster, 150).await;
-    check::settle(&cluster, Duration::from_secs(90)).await.unwrap();
+    check::settle(&cluster, Duration::from_secs(90))
+        .await
+        .unwrap();
     check::verify(&cluster, &record).await.unwrap();
 
     // Backup: the petition processes stop (as for an upgrade), then pg_dump in the custom format.
@@ -132,13 +142,20 @@ async fn a_logical_restore_into_a_fresh_cluster_keeps_the_order_for_relay_and_re
     let env = std::fs::read_to_string(&env_file).unwrap();
     std::fs::write(
         &env_file,
-        env.replace(&format!("127.0.0.1:{old_port}/"), &format!("127.0.0.1:{port}/"))
-            .replace(&format!("PG_PORT={old_port}"), &format!("PG_PORT={port}")),
+        env.replace(
+            &format!("127.0.0.1:{old_port}/"),
+            &format!("127.0.0.1:{port}/"),
+        )
+        .replace(&format!("PG_PORT={old_port}"), &format!("PG_PORT={port}")),
     )
     .unwrap();
     cluster.reload_env().unwrap();
     let migrated = cluster.petition(&["migrate"]).unwrap();
-    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
     let db = cluster.db().await.unwrap();
     let epochs: i64 = sqlx::query_scalar("SELECT count(*) FROM transaction_id_offsets")
         .fetch_one(&db)
@@ -158,7 +175,9 @@ async fn a_logical_restore_into_a_fresh_cluster_keeps_the_order_for_relay_and_re
     for (case, version) in after.acked {
         record.acked.insert(case, version);
     }
-    check::settle(&cluster, Duration::from_secs(90)).await.unwrap();
+    check::settle(&cluster, Duration::from_secs(90))
+        .await
+        .unwrap();
     let counts = check::verify(&cluster, &record).await.unwrap();
     eprintln!("after the restore: {counts:?}");
     let _ = as_postgres(&bin.join("pg_ctl"))
