@@ -28,4 +28,4 @@ pub type BusError = feed::SourceError;
 pub use jetstream::{ConsumerConfig, JetStreamSource};
 pub use relay::{LeaseConfig, Relay, RelayConfig, RelayOutcome};
 pub use status::{BusStatus, bus_status};
-pub use stream::{StreamSettings, connect, ensure_stream};
+pub use stream::{StreamSettings, connect, ensure_stream, server_addrs};

@@ -49,15 +49,35 @@ impl StreamSettings {
 
 /// Connects to NATS without waiting for the server: the client retries in the background, so a process
 /// that starts while NATS is down keeps serving commands and the relay catches up once it is reachable.
+/// `url` may list the servers of a cluster, comma-separated (`nats://a:4222,nats://b:4222`): the client
+/// connects to one and fails over to the others (and to those the cluster announces).
 pub async fn connect(url: &str, client_name: &str) -> Result<jetstream::Context, BusError> {
+    let servers = server_addrs(url)?;
     let client = async_nats::ConnectOptions::new()
         .name(client_name)
         .retry_on_initial_connect()
         .max_reconnects(None)
-        .connect(url)
+        .connect(servers)
         .await
         .map_err(|e| BusError::Unavailable(format!("connecting to {url}: {e}")))?;
     Ok(jetstream::new(client))
+}
+
+/// The servers of a comma-separated NATS URL list (`nats://a:4222,nats://b:4222`).
+pub fn server_addrs(url: &str) -> Result<Vec<async_nats::ServerAddr>, BusError> {
+    let servers = url
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| {
+            u.parse::<async_nats::ServerAddr>()
+                .map_err(|e| BusError::Config(format!("NATS server address `{u}`: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if servers.is_empty() {
+        return Err(BusError::Config("no NATS server address".into()));
+    }
+    Ok(servers)
 }
 
 /// Creates or updates the event stream and the dead-letter stream; safe to call from every process.

@@ -12,6 +12,7 @@
 //! This crate depends on the store and the pure domain only: no broker, no HTTP stack.
 
 pub mod case;
+pub mod partition;
 mod port;
 mod signal;
 mod tail;
@@ -19,5 +20,6 @@ mod tail;
 pub use port::{
     BatchError, Delivery, EventHandler, EventSource, HandlerError, RunOutcome, SourceError,
 };
+pub use partition::{Partition, PartitionError, PartitionedHandler};
 pub use signal::{SignallingStore, next_signal};
 pub use tail::StoreTail;

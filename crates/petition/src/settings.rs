@@ -63,6 +63,12 @@ pub struct Settings {
     /// NATS server(s) for the JetStream relay (`PETITION_NATS_URL`); without it nothing is published.
     /// `serve`'s own consumers always read the store; JetStream consumers are for other processes.
     pub nats_url: Option<String>,
+    /// Whether `petition serve` also runs the relay, the read-model consumers and the notifier
+    /// (`PETITION_SERVE_CONSUMERS`, default true). Set it to false on API nodes of a scaled-out deployment
+    /// that runs `petition relay`, `petition projections run` and `petition notifier run` as processes of
+    /// their own (deploy/, docs/operations.md). The deadline watcher always runs in `serve`.
+    #[serde(default = "default_true")]
+    pub serve_consumers: bool,
     /// Replicas of the JetStream streams: 1 on one server, 3 on a cluster (`PETITION_NATS_REPLICAS`).
     #[serde(default = "default_replicas")]
     pub nats_replicas: usize,
@@ -190,6 +196,9 @@ fn default_replicas() -> usize {
 }
 fn default_log() -> String {
     "info,sqlx=warn".into()
+}
+fn default_true() -> bool {
+    true
 }
 
 impl Settings {

@@ -52,10 +52,36 @@ impl Projections {
         target: Target,
         cache: &mut FoldCache,
     ) -> Result<usize, ProjectionError> {
+        self.apply_batch_as(model, model.name(), events, target, cache)
+            .await
+    }
+
+    /// [`Self::apply_batch`] keeping the checkpoint under `checkpoint_name`: the model's own name, or a
+    /// partition's (`case_list-p0of2`, see `feed::partition`). A partition also takes the model's row
+    /// `FOR SHARE` on PostgreSQL, so partitions run side by side but never beside an unpartitioned
+    /// consumer of the same model (which locks that row for update), and never write the same case.
+    pub(crate) async fn apply_batch_as(
+        &self,
+        model: Model,
+        checkpoint_name: &str,
+        events: &[&RecordedEvent],
+        target: Target,
+        cache: &mut FoldCache,
+    ) -> Result<usize, ProjectionError> {
         let suffix = target.suffix();
         let mut tx = self.db.begin_write().await?;
+        let partitioned = checkpoint_name != model.name();
+        if partitioned && target == Target::Live && tx.backend() == ::db::Backend::Postgres {
+            ::db::on_tx!(&mut tx, t => sqlx::query(
+                "SELECT name FROM projection_checkpoints WHERE name = $1 FOR SHARE"
+            )
+            .bind(model.name())
+            .execute(&mut **t)
+            .await
+            .map(drop))?;
+        }
         let after = if target == Target::Live {
-            read_checkpoint(&mut tx, &self.db, model.name())
+            read_checkpoint(&mut tx, &self.db, checkpoint_name)
                 .await?
                 .map(|r| r.checkpoint)
         } else {
@@ -107,7 +133,7 @@ impl Projections {
         }
         write_cases(&mut tx, self.db.placeholder(), model, suffix, &dirty, cache).await?;
         if target == Target::Live {
-            write_checkpoint(&mut tx, model.name(), model.version(), last).await?;
+            write_checkpoint(&mut tx, checkpoint_name, model.version(), last).await?;
         }
         tx.commit().await?;
         Ok(fresh.len())
@@ -115,13 +141,30 @@ impl Projections {
 
     /// The consumers to run, one per read model.
     pub fn handlers(&self) -> Vec<Arc<dyn EventHandler>> {
+        self.partition_handlers(feed::Partition::WHOLE)
+    }
+
+    /// The consumers of one partition of the cases, one per read model: each applies only its
+    /// partition's cases and keeps its own checkpoint (`case_list-p0of2`). Every partition of the same
+    /// count must run for the read models to be complete; [`feed::Partition::WHOLE`] is [`Self::handlers`].
+    pub fn partition_handlers(&self, partition: feed::Partition) -> Vec<Arc<dyn EventHandler>> {
         Model::ALL
             .into_iter()
             .map(|model| {
-                Arc::new(Projector {
+                let projector = Arc::new(Projector {
                     projections: self.clone(),
                     model,
-                }) as Arc<dyn EventHandler>
+                    checkpoint_name: partition.name(model.name()),
+                });
+                if partition == feed::Partition::WHOLE {
+                    projector as Arc<dyn EventHandler>
+                } else {
+                    Arc::new(feed::PartitionedHandler::new(
+                        projector,
+                        model.name(),
+                        partition,
+                    ))
+                }
             })
             .collect()
     }
@@ -143,9 +186,17 @@ impl Projections {
 
     /// The checkpoint a read model has reached.
     pub async fn checkpoint(&self, model: Model) -> Result<Option<Checkpoint>, ProjectionError> {
+        self.checkpoint_named(model.name()).await
+    }
+
+    /// The checkpoint stored under `name` (a read model's, or one partition's: `case_list-p0of2`).
+    pub async fn checkpoint_named(
+        &self,
+        name: &str,
+    ) -> Result<Option<Checkpoint>, ProjectionError> {
         Ok(self
             .db
-            .checkpoint(model.name())
+            .checkpoint(name)
             .await?
             .map(|r| r.checkpoint)
             .filter(|c| *c != Checkpoint::START))
@@ -260,6 +311,8 @@ async fn write_cases(
 pub struct Projector {
     projections: Projections,
     model: Model,
+    /// The model's name, or its partition's when partitioned by case.
+    checkpoint_name: String,
 }
 
 #[async_trait]
@@ -270,7 +323,7 @@ impl EventHandler for Projector {
 
     async fn checkpoint(&self) -> Result<Option<Checkpoint>, HandlerError> {
         self.projections
-            .checkpoint(self.model)
+            .checkpoint_named(&self.checkpoint_name)
             .await
             .map_err(HandlerError::from)
     }
@@ -318,7 +371,13 @@ impl Projector {
     async fn apply_refs(&self, events: &[&RecordedEvent]) -> Result<(), ProjectionError> {
         let mut cache = FoldCache::new();
         self.projections
-            .apply_batch(self.model, events, Target::Live, &mut cache)
+            .apply_batch_as(
+                self.model,
+                &self.checkpoint_name,
+                events,
+                Target::Live,
+                &mut cache,
+            )
             .await
             .map(|_| ())
     }

@@ -164,7 +164,10 @@ impl App {
                     .context("HTTP server failed"),
             )
         });
-        if let Some(js) = &self.js {
+        // A scaled-out deployment runs the relay, the read models and the notifier as processes of their own
+        // (`PETITION_SERVE_CONSUMERS=false`, deploy/compose.yaml); the deadline watcher always runs here.
+        let consumers = self.settings.serve_consumers;
+        if let Some(js) = self.js.as_ref().filter(|_| consumers) {
             let relay = wire::relay(
                 self.store.clone(),
                 js.clone(),
@@ -183,7 +186,7 @@ impl App {
         }
         let tail: Arc<dyn feed::EventSource> =
             Arc::new(feed::StoreTail::new(self.store.clone()).with_wake(self.signal.subscribe()));
-        for handler in self.projections.handlers() {
+        for handler in self.projections.handlers().into_iter().filter(|_| consumers) {
             spawn_consumer(
                 &mut tasks,
                 "read model",
@@ -198,12 +201,14 @@ impl App {
             crate::observe::run_watcher(watcher, WATCHER_INTERVAL, watcher_stop).await;
             ("deadline watcher", Ok(()))
         });
-        wire::spawn_notifier(&mut tasks, self.notifier.clone(), tail, &stop.stopping);
+        if consumers {
+            wire::spawn_notifier(&mut tasks, self.notifier.clone(), tail, &stop.stopping);
+        }
         if let Some(handle) = self.metrics {
             let sampled = crate::observe::Sampled {
                 store: self.store.clone(),
                 projections: self.projections,
-                notifier: Some(self.notifier),
+                notifier: consumers.then_some(self.notifier),
             };
             let sampler_stop = stop.stopping.clone();
             tasks.spawn(async move {

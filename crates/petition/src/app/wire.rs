@@ -47,9 +47,20 @@ pub fn relay(
     let config = bus::RelayConfig {
         stream: settings.stream_settings(),
         wake,
+        instance_id: instance_id(),
         ..bus::RelayConfig::default()
     };
     bus::Relay::new(store, js, config)
+}
+
+/// Who holds the lease, as operators (and the system tests) read it from the lease stream:
+/// `relay-<host>-pid<pid>`.
+fn instance_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    let host = if host.is_empty() { "host".to_owned() } else { host };
+    format!("relay-{host}-pid{}", std::process::id())
 }
 
 /// The source of a consumer running in a process of its own: JetStream when NATS is configured, the store

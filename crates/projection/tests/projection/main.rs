@@ -8,6 +8,7 @@ mod batch;
 mod bounds;
 mod case_list;
 mod http;
+mod partitions;
 pub mod rebuild;
 mod redelivery;
 mod snapshot;

@@ -84,7 +84,7 @@ async fn compare_stream(config: &Path, args: &CompareArgs) -> anyhow::Result<i32
         .name("petition-audit")
         .connection_timeout(timeout)
         .request_timeout(Some(timeout))
-        .connect(url)
+        .connect(bus::server_addrs(url)?)
         .await
         .with_context(|| format!("connecting to NATS at {url}"))?;
     let js = async_nats::jetstream::new(client);
