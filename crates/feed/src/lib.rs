@@ -17,9 +17,9 @@ mod port;
 mod signal;
 mod tail;
 
+pub use partition::{Partition, PartitionError, PartitionedHandler};
 pub use port::{
     BatchError, Delivery, EventHandler, EventSource, HandlerError, RunOutcome, SourceError,
 };
-pub use partition::{Partition, PartitionError, PartitionedHandler};
 pub use signal::{SignallingStore, next_signal};
 pub use tail::StoreTail;

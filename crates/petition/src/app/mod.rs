@@ -186,7 +186,12 @@ impl App {
         }
         let tail: Arc<dyn feed::EventSource> =
             Arc::new(feed::StoreTail::new(self.store.clone()).with_wake(self.signal.subscribe()));
-        for handler in self.projections.handlers().into_iter().filter(|_| consumers) {
+        for handler in self
+            .projections
+            .handlers()
+            .into_iter()
+            .filter(|_| consumers)
+        {
             spawn_consumer(
                 &mut tasks,
                 "read model",

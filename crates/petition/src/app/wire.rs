@@ -59,7 +59,11 @@ fn instance_id() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_default();
-    let host = if host.is_empty() { "host".to_owned() } else { host };
+    let host = if host.is_empty() {
+        "host".to_owned()
+    } else {
+        host
+    };
     format!("relay-{host}-pid{}", std::process::id())
 }
 

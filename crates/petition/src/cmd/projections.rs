@@ -47,7 +47,13 @@ pub async fn run(settings: Settings, cmd: ProjectionsCmd) -> anyhow::Result<()> 
             let source = wire::standalone_source(&settings, store.clone(), js);
             let (stop, mut tasks) = (Stop::new(), Tasks::new());
             for handler in projections.partition_handlers(partition) {
-                spawn_consumer(&mut tasks, "read model", source.clone(), handler, stop.stopping.clone());
+                spawn_consumer(
+                    &mut tasks,
+                    "read model",
+                    source.clone(),
+                    handler,
+                    stop.stopping.clone(),
+                );
             }
             eprintln!("read models running (partition {partition})");
             supervise(tasks, stop, shutdown_signal()).await

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use bus::{Delivery, Partition};
 use domain::{Outcome, PetitionKind};
+use feed::{Delivery, Partition};
 use projection::Model;
 
 use crate::harness::{BACKENDS, Backend, test_db};

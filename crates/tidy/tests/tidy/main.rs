@@ -206,7 +206,10 @@ fn no_crate_depends_on_what_it_forbids() {
         );
         // The test kit is a dev-dependency only: no crate's normal tree may hold it.
         if manifest.package.name != "testkit" && tree.contains("testkit") {
-            problems.push(format!("{} depends on testkit outside [dev-dependencies]", manifest.package.name));
+            problems.push(format!(
+                "{} depends on testkit outside [dev-dependencies]",
+                manifest.package.name
+            ));
         }
         for forbidden in &tidy.forbid {
             if tree.contains(forbidden) {
