@@ -6,7 +6,8 @@
 -- (what `petition serve` connects as) may read and append events but is not their owner, so it cannot ALTER,
 -- TRUNCATE, drop or disable the append-only triggers, and it is no superuser, so it cannot set
 -- session_replication_role. It creates and owns its own derived tables (read models, delivery log), hence
--- CREATE on the schema; it cannot alter objects it does not own.
+-- CREATE on the schema; it cannot alter objects it does not own. It records those tables' migrations in the shared
+-- `_sqlx_migrations` (crates/db), on which the store's migration 0004 grants it UPDATE.
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE, CREATE ON SCHEMA public TO :"service";
 

@@ -199,7 +199,9 @@ fn struct_fields(path: &[&str]) -> Option<Vec<String>> {
     let expected = expected.lines().next().unwrap_or_default();
     let list = expected.strip_prefix("one of ").unwrap_or(expected);
     Some(
+        // serde writes "one of `a`, `b`, `c`" for three or more fields and "`a` or `b`" for two.
         list.split(", ")
+            .flat_map(|f| f.split(" or "))
             .map(|f| f.trim().trim_matches('`').to_owned())
             .filter(|f| !f.is_empty())
             .collect(),

@@ -234,6 +234,19 @@ pub async fn bus_js(cluster: &Cluster) -> anyhow::Result<async_nats::jetstream::
 
 /// The relay instance holding the lease (`relay-<host>-pid<pid>`), from the lease stream's last message.
 pub async fn lease_holder(cluster: &Cluster) -> anyhow::Result<String> {
+    // Just after a node rejoined, a JetStream API request may time out while the cluster elects; ask again.
+    let mut last = None;
+    for _ in 0..10 {
+        match lease_holder_once(cluster).await {
+            Ok(holder) => return Ok(holder),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    Err(last.unwrap_or_else(|| anyhow::anyhow!("no lease holder")))
+}
+
+async fn lease_holder_once(cluster: &Cluster) -> anyhow::Result<String> {
     let js = bus_js(cluster).await?;
     let stream = js.get_stream("PETITION_RELAY_LEASE").await?;
     let message = stream
