@@ -52,7 +52,7 @@ redirect_uri = "http://127.0.0.1:$port/console/login/callback"
 scopes = ["openid", "petitions"]
 provider_name = "Test IdP"
 TOML
-export PETITION_TOKENS="inspector:inspectorate:*:$(printf %s "$token" | sha256sum | cut -d' ' -f1)"
+export PETITION_TOKENS="inspector:inspectorate+intake_officer:*:$(printf %s "$token" | sha256sum | cut -d' ' -f1)"
 
 ( cd "$work" && "$bin" demo seed )
 ( cd "$work" && PETITION_LISTEN="127.0.0.1:$port" exec "$bin" serve >"$work/serve.log" 2>&1 ) &
