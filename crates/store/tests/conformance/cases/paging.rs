@@ -49,7 +49,10 @@ pub async fn paging_through_read_all_covers_every_event_exactly_once_for_any_pag
             paged.extend(page.events);
         }
         let tail = db.store.read_all(&at, k).await.expect("read_all");
-        assert!(tail.events.is_empty(), "pages of {k}: nothing after the last event");
+        assert!(
+            tail.events.is_empty(),
+            "pages of {k}: nothing after the last event"
+        );
         assert_eq!(paged, all, "pages of {k}");
     }
     let none = db
