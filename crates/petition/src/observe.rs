@@ -38,6 +38,14 @@ pub const NOTIFIER_DELIVERIES: &str = "petition_notifier_deliveries";
 pub const WATCHER_PASSES: &str = "petition_watcher_passes_total";
 /// Counter, labelled `result` (`recorded`, `already_recorded`, `failed`): missed deadlines the watcher found.
 pub const WATCHER_MISSES: &str = "petition_watcher_misses_total";
+/// Counter: append transactions group commit ran (a batch, or one command retried alone).
+pub const GROUP_COMMIT_TRANSACTIONS: &str = "petition_store_group_commit_transactions_total";
+/// Counter: commands group commit answered.
+pub const GROUP_COMMIT_COMMANDS: &str = "petition_store_group_commit_commands_total";
+/// Counter: commands retried alone after their batch was rolled back.
+pub const GROUP_COMMIT_RETRIED: &str = "petition_store_group_commit_retried_alone_total";
+/// Gauge: the largest batch group commit has written since the start.
+pub const GROUP_COMMIT_LARGEST: &str = "petition_store_group_commit_largest_batch";
 /// Counter, labelled `source` (`store`, `read_models`, `notifier`): samples of the gauges above that failed.
 pub const SAMPLE_ERRORS: &str = "petition_metrics_sample_errors_total";
 
@@ -97,6 +105,19 @@ fn describe() {
     describe_counter!(
         WATCHER_MISSES,
         "Missed deadlines the watcher handled, by result (recorded, already_recorded, failed)."
+    );
+    describe_counter!(
+        GROUP_COMMIT_TRANSACTIONS,
+        "Append transactions group commit ran: batches, and commands retried alone after a rolled-back batch."
+    );
+    describe_counter!(GROUP_COMMIT_COMMANDS, "Commands group commit answered.");
+    describe_counter!(
+        GROUP_COMMIT_RETRIED,
+        "Commands retried alone after the batch holding them was rolled back."
+    );
+    describe_gauge!(
+        GROUP_COMMIT_LARGEST,
+        "The most commands one group-commit transaction has held since the start."
     );
     describe_counter!(
         SAMPLE_ERRORS,
@@ -233,6 +254,8 @@ pub struct Sampled {
     pub store: Arc<dyn EventStore>,
     pub projections: projection::Projections,
     pub notifier: Option<notifier::Notifier>,
+    /// The store's group-commit front, when group commit is on.
+    pub group_commit: Option<store::GroupCommitStore>,
 }
 
 /// Refreshes the sampled gauges every [`REFRESH`] (and runs the exporter's upkeep) until shutdown.
@@ -264,6 +287,13 @@ fn sample_failed(source: &'static str, error: &dyn std::fmt::Display) {
 
 /// One refresh. `channels` remembers every channel seen, so a status that empties is set back to 0.
 async fn sample_once(sampled: &Sampled, channels: &mut BTreeSet<String>) {
+    if let Some(group) = &sampled.group_commit {
+        let stats = group.stats();
+        metrics::counter!(GROUP_COMMIT_TRANSACTIONS).absolute(stats.transactions);
+        metrics::counter!(GROUP_COMMIT_COMMANDS).absolute(stats.commands);
+        metrics::counter!(GROUP_COMMIT_RETRIED).absolute(stats.retried_alone);
+        metrics::gauge!(GROUP_COMMIT_LARGEST).set(stats.largest_batch as f64);
+    }
     match sampled.store.oldest_open_append().await {
         Ok(age) => {
             metrics::gauge!(STORE_OLDEST_OPEN_APPEND).set(age.unwrap_or_default().as_secs_f64())

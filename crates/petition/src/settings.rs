@@ -32,6 +32,9 @@ pub struct Settings {
     /// `[database]`: pool sizes per role.
     #[serde(default)]
     pub database: DatabaseSettings,
+    /// `[store]`: how commands append to the event store.
+    #[serde(default)]
+    pub store: StoreSettings,
     /// Where the embedded default keeps its database, keys and development token (`PETITION_DATA_DIR`).
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
@@ -116,6 +119,59 @@ pub struct RulesSettings {
     /// An agency directory file (`PETITION_RULES__AGENCIES`): agency codes for the command path, names
     /// and supervising inspectorates for the notifier.
     pub agencies: Option<PathBuf>,
+}
+
+/// `[store]`: group commit (ADR 0012). Concurrent commands' appends are written in one transaction by a
+/// writer task; each command still gets its own outcome (a conflict fails only itself) and no answer is sent
+/// before the commit holding its events returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// Group commit on (`PETITION_STORE__GROUP_COMMIT`, default true); false runs one transaction per append.
+    pub group_commit: bool,
+    /// The most commands one transaction holds (`PETITION_STORE__GROUP_COMMIT_MAX_BATCH`, 1–10000, default 64).
+    pub group_commit_max_batch: usize,
+    /// Batches in flight at once on PostgreSQL, one connection each (`PETITION_STORE__GROUP_COMMIT_WRITERS`,
+    /// 1–64, default 4; SQLite always uses its one writer). Keep `database.pools.event_store` above it.
+    pub group_commit_writers: usize,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        let defaults = store::GroupCommitConfig::default();
+        Self {
+            group_commit: true,
+            group_commit_max_batch: defaults.max_batch,
+            group_commit_writers: defaults.writers,
+        }
+    }
+}
+
+impl StoreSettings {
+    fn validate(&self) -> anyhow::Result<()> {
+        if !(1..=10_000).contains(&self.group_commit_max_batch) {
+            bail!(
+                "store.group_commit_max_batch must be between 1 and 10000, not {}",
+                self.group_commit_max_batch
+            );
+        }
+        if !(1..=64).contains(&self.group_commit_writers) {
+            bail!(
+                "store.group_commit_writers must be between 1 and 64, not {}",
+                self.group_commit_writers
+            );
+        }
+        Ok(())
+    }
+
+    /// The group-commit configuration, or `None` when it is off.
+    pub fn group_commit(&self) -> Option<store::GroupCommitConfig> {
+        self.group_commit.then(|| store::GroupCommitConfig {
+            max_batch: self.group_commit_max_batch,
+            writers: self.group_commit_writers,
+            ..store::GroupCommitConfig::default()
+        })
+    }
 }
 
 /// `[database]`.
@@ -234,6 +290,7 @@ impl Settings {
                 )
             })?;
         settings.database.pools.validate()?;
+        settings.store.validate()?;
         settings
             .tlog
             .validate()

@@ -62,6 +62,7 @@ fn nested_keys_of_every_table_come_from_the_environment() {
             ("PETITION_TLOG__CHECKPOINT_INTERVAL_SECS", "30"),
             ("PETITION_LOG_FORMAT", "json"),
             ("PETITION_LOG", "debug"),
+            ("PETITION_STORE__GROUP_COMMIT_WRITERS", "2"),
             ("PETITION_CONFIG", "ignored: it names the file"),
             ("NOT_OURS", "anything"),
         ]),
@@ -72,10 +73,24 @@ fn nested_keys_of_every_table_come_from_the_environment() {
     assert_eq!(settings.tlog.checkpoint_interval_secs, 30);
     assert_eq!(settings.log_format, LogFormat::Json);
     assert_eq!(settings.log, "debug");
+    assert_eq!(settings.store.group_commit().map(|c| c.writers), Some(2));
     // One agency directory: the notifier reads the one `[rules]` names.
     let agencies = Some(PathBuf::from("/etc/petition/agencies.toml"));
     assert_eq!(settings.rules.agencies, agencies);
     assert_eq!(settings.notifier.agencies_file, agencies);
+}
+
+#[test]
+fn group_commit_is_on_by_default_and_can_be_switched_off() {
+    let default = Settings::load_from(no_file(), vars(&[])).expect("settings");
+    let config = default.store.group_commit().expect("on by default");
+    assert_eq!(config, store::GroupCommitConfig::default());
+    let off = Settings::load_from(
+        no_file(),
+        vars(&[("PETITION_STORE__GROUP_COMMIT", "false")]),
+    )
+    .expect("settings");
+    assert_eq!(off.store.group_commit(), None);
 }
 
 #[test]
@@ -105,6 +120,17 @@ fn bad_values_are_refused_with_the_key_named() {
         ),
         ("PETITION_LOG", "petition=loud", "PETITION_LOG"),
         ("PETITION_NATS_REPLICAS", "9", "PETITION_NATS_REPLICAS"),
+        (
+            "PETITION_STORE__GROUP_COMMIT_MAX_BATCH",
+            "0",
+            "store.group_commit_max_batch",
+        ),
+        (
+            "PETITION_STORE__GROUP_COMMIT_WRITERS",
+            "65",
+            "store.group_commit_writers",
+        ),
+        ("PETITION_STORE__GROUP_COMMIT", "maybe", "group_commit"),
     ] {
         let err = Settings::load_from(no_file(), vars(&[(name, value)])).expect_err("refused");
         let text = format!("{err:#}");

@@ -110,23 +110,59 @@ fn unsupported_scheme(url: &str) -> StoreError {
 pub struct Connected {
     pub events: std::sync::Arc<dyn EventStore>,
     pub keys: std::sync::Arc<dyn privacy::PersonalKeys>,
+    /// The group-commit front of `events` when it is on, for its statistics.
+    pub group_commit: Option<GroupCommitStore>,
 }
 
 /// Like [`connect_with_pool_size`], also handing out the data-key table for [`privacy::SealedStore`].
 pub async fn connect_with_keys(url: &str, max_connections: u32) -> Result<Connected, StoreError> {
+    connect_with_options(url, max_connections, None).await
+}
+
+/// Like [`connect_with_keys`]; with `group_commit`, appends go through a [`GroupCommitStore`] whose writer
+/// tasks run on the current tokio runtime (ADR 0012). Reads and the key table go straight to the backend.
+pub async fn connect_with_options(
+    url: &str,
+    max_connections: u32,
+    group_commit: Option<GroupCommitConfig>,
+) -> Result<Connected, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = std::sync::Arc::new(
-            postgres::PgStore::connect_with_pool_size(url, max_connections).await?,
-        );
+        let store = postgres::PgStore::connect_with_pool_size(url, max_connections).await?;
+        let keys: std::sync::Arc<dyn privacy::PersonalKeys> = std::sync::Arc::new(store.clone());
+        let group = group_commit.map(|config| store.clone().group_commit(config));
+        let keys: std::sync::Arc<dyn privacy::PersonalKeys> = match group_commit {
+            Some(config) => {
+                std::sync::Arc::new(privacy::BatchedKeys::start(keys, config.max_batch))
+            }
+            None => keys,
+        };
+        let events: std::sync::Arc<dyn EventStore> = match &group {
+            Some(group) => std::sync::Arc::new(group.clone()),
+            None => std::sync::Arc::new(store),
+        };
         Ok(Connected {
-            events: store.clone(),
-            keys: store,
+            events,
+            keys,
+            group_commit: group,
         })
     } else if url.starts_with("sqlite:") {
-        let store = std::sync::Arc::new(sqlite::SqliteStore::connect(url).await?);
+        let store = sqlite::SqliteStore::connect(url).await?;
+        let keys: std::sync::Arc<dyn privacy::PersonalKeys> = std::sync::Arc::new(store.clone());
+        let group = group_commit.map(|config| store.clone().group_commit(config));
+        let keys: std::sync::Arc<dyn privacy::PersonalKeys> = match group_commit {
+            Some(config) => {
+                std::sync::Arc::new(privacy::BatchedKeys::start(keys, config.max_batch))
+            }
+            None => keys,
+        };
+        let events: std::sync::Arc<dyn EventStore> = match &group {
+            Some(group) => std::sync::Arc::new(group.clone()),
+            None => std::sync::Arc::new(store),
+        };
         Ok(Connected {
-            events: store.clone(),
-            keys: store,
+            events,
+            keys,
+            group_commit: group,
         })
     } else {
         Err(unsupported_scheme(url))

@@ -58,6 +58,7 @@ pub struct App {
     log: Option<Log>,
     js: Option<async_nats::jetstream::Context>,
     metrics: Option<PrometheusHandle>,
+    group_commit: Option<store::GroupCommitStore>,
     router: axum::Router,
 }
 
@@ -67,6 +68,7 @@ impl std::fmt::Debug for App {
             .field("backend", &self.store.backend())
             .field("nats", &self.js.is_some())
             .field("tlog", &self.log.is_some())
+            .field("group_commit", &self.group_commit.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -84,6 +86,7 @@ impl App {
         // Readers in this process (relay, tails) are woken by our own appends, not only by polling; every
         // append is timed.
         let connected = open::store_with_keys(&settings).await?;
+        let group_commit = connected.group_commit.clone();
         let signal = feed::SignallingStore::new(crate::observe::TimedStore::wrap(connected.events));
         // `store` returns personal data sealed. Only the command service and the notifier read through
         // `sealed`, which opens it (ADR 0010).
@@ -132,6 +135,7 @@ impl App {
             log,
             js,
             metrics,
+            group_commit,
             router,
         })
     }
@@ -214,6 +218,7 @@ impl App {
                 store: self.store.clone(),
                 projections: self.projections,
                 notifier: consumers.then_some(self.notifier),
+                group_commit: self.group_commit,
             };
             let sampler_stop = stop.stopping.clone();
             tasks.spawn(async move {

@@ -36,9 +36,10 @@ pub async fn store_with_keys(settings: &Settings) -> anyhow::Result<store::Conne
             .context("migrating the event store as its owner")?;
     }
     let url = settings.database_url();
-    store::connect_with_keys(
+    store::connect_with_options(
         url.expose_secret(),
         settings.database.pools.event_store_size(),
+        settings.store.group_commit(),
     )
     .await
     .context("opening the event store")

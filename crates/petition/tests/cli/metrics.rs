@@ -294,3 +294,97 @@ async fn without_a_metrics_listener_nothing_serves_metrics() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Commands in `serve` go through group commit by default: the metrics count every one of them, in no
+/// more transactions than commands; with `PETITION_STORE__GROUP_COMMIT=false` no group commit runs.
+#[tokio::test]
+async fn serve_group_commits_its_appends_by_default_and_not_when_switched_off() {
+    for (enabled, env) in [
+        (true, vec![("PETITION_METRICS_LISTEN", "127.0.0.1:0")]),
+        (
+            false,
+            vec![
+                ("PETITION_METRICS_LISTEN", "127.0.0.1:0"),
+                ("PETITION_STORE__GROUP_COMMIT", "false"),
+            ],
+        ),
+    ] {
+        let dir = std::env::temp_dir().join(format!(
+            "petition-cli-groupcommit-{}",
+            Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let server = start_server_with(&dir, &env);
+        let commands = 24;
+        let cases = receive_concurrently(&server, commands).await;
+        assert_eq!(cases.len(), commands, "every receive answered 201");
+        let client = reqwest::Client::new();
+        for case in &cases {
+            let view = client
+                .get(format!("{}/api/v1/petitions/{case}", server.base))
+                .bearer_auth(&server.token)
+                .send()
+                .await
+                .expect("view");
+            assert_eq!(view.status(), 200, "case {case} stored");
+        }
+        let name = "petition_store_group_commit_commands_total";
+        if enabled {
+            let text = scrape_until(&server, |t| {
+                value(t, name, &[]).is_some_and(|v| v >= commands as f64)
+            })
+            .await;
+            assert_eq!(value(&text, name, &[]), Some(commands as f64), "{text}");
+            let transactions = value(&text, "petition_store_group_commit_transactions_total", &[])
+                .unwrap_or_default();
+            assert!(
+                (1.0..=commands as f64).contains(&transactions),
+                "{transactions} transactions for {commands} commands"
+            );
+        } else {
+            // The sampler has run at least once when the lag gauge shows up.
+            let text = scrape_until(&server, |t| {
+                !samples(t, "petition_read_model_lag_events", &[]).is_empty()
+            })
+            .await;
+            assert!(samples(&text, name, &[]).is_empty(), "{text}");
+        }
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Receives `n` complaints concurrently; the case ids of the answers.
+async fn receive_concurrently(server: &Server, n: usize) -> Vec<String> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let base = server.base.clone();
+        let token = server.token.clone();
+        tasks.spawn(async move {
+            let response = reqwest::Client::new()
+                .post(format!("{base}/api/v1/petitions?occurred_on=2026-02-12"))
+                .bearer_auth(token)
+                .json(&json!({
+                    "kind": "complaint", "channel": "in_person", "receiving_agency": "UBND-HN.HOAN-KIEM",
+                    "subject": format!("Complaint {i}"), "content": "Contests the compensation.",
+                    "petitioners": { "signatories": [ { "full_name": "Trần Thị Bình" } ] },
+                    "signatory_count": 1, "decision_date_learned": "2026-01-20"
+                }))
+                .send()
+                .await
+                .expect("receive");
+            if response.status() != 201 {
+                return None;
+            }
+            let body: Value = response.json().await.ok()?;
+            body["case_id"].as_str().map(str::to_owned)
+        });
+    }
+    let mut cases = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(Some(case)) = joined {
+            cases.push(case);
+        }
+    }
+    cases
+}

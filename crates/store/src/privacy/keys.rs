@@ -34,6 +34,16 @@ pub trait PersonalKeys: Send + Sync + std::fmt::Debug + 'static {
     /// Stores `key` unless its (stream, person) already has a key; returns the key stored for that scope, which
     /// is the other one when a concurrent writer won.
     async fn insert_or_get(&self, key: StoredKey) -> Result<StoredKey, StoreError>;
+    /// [`Self::insert_or_get`] for several keys at once, answered in the same order; the SQL backends store
+    /// them in one transaction (one commit), which [`super::BatchedKeys`] uses to share commits between
+    /// concurrent commands. Keys of one scope repeated in `keys` all get the one stored key.
+    async fn insert_or_get_many(&self, keys: Vec<StoredKey>) -> Result<Vec<StoredKey>, StoreError> {
+        let mut stored = Vec::with_capacity(keys.len());
+        for key in keys {
+            stored.push(self.insert_or_get(key).await?);
+        }
+        Ok(stored)
+    }
     /// The key with this id; `None` once it was destroyed.
     async fn get(&self, key_id: Uuid) -> Result<Option<StoredKey>, StoreError>;
     /// The live key of one person in a stream.

@@ -10,12 +10,14 @@
 //! - [`SealedStore`] is the decorator that seals on append and opens on read, for both backends at once. It is the
 //!   only path that returns plaintext; the undecorated store returns envelopes.
 
+mod batched;
 mod envelope;
 mod kek;
 mod key_file;
 mod keys;
 mod sealed;
 
+pub use batched::BatchedKeys;
 pub use envelope::{ALGORITHM, ENVELOPE_FORMAT, Envelope, SealedPart};
 pub use kek::{DataKey, KeyError, KeyProvider};
 pub use key_file::FileKeyProvider;

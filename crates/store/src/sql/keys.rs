@@ -71,6 +71,77 @@ impl<B: Sql> PersonalKeys for B {
             })
     }
 
+    async fn insert_or_get_many(&self, keys: Vec<StoredKey>) -> Result<Vec<StoredKey>, StoreError> {
+        // Six parameters a row: 500 rows stay far below either backend's limit on bound parameters.
+        const ROWS: usize = 500;
+        let created_at = Utc::now().trunc_subsecs(6);
+        let mut tx = self.writer().begin().await.map_err(db_error::map)?;
+        let mut found = std::collections::HashMap::new();
+        for chunk in keys.chunks(ROWS) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p = 6 * i;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${})",
+                        p + 1,
+                        p + 2,
+                        p + 3,
+                        p + 4,
+                        p + 5,
+                        p + 6
+                    )
+                })
+                .collect();
+            let insert = format!(
+                "INSERT INTO personal_keys (key_id, stream_id, person, kek_id, wrapped, created_at) \
+                 VALUES {} ON CONFLICT (stream_id, person) DO NOTHING",
+                values.join(", ")
+            );
+            let mut statement = stmt::<B>(&insert);
+            for key in chunk {
+                statement = statement
+                    .bind(key.key_id)
+                    .bind(key.stream_id.as_str())
+                    .bind(key.person.as_str())
+                    .bind(key.kek_id.as_str())
+                    .bind(key.wrapped.as_slice())
+                    .bind(created_at);
+            }
+            statement.run(&mut tx).await.map_err(db_error::map)?;
+            // Read in the same transaction: it sees its own rows and, on PostgreSQL, the winner's committed ones.
+            let scopes: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(stream_id = ${} AND person = ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let select = format!(
+                "SELECT {KEY_COLUMNS} FROM personal_keys WHERE {}",
+                scopes.join(" OR ")
+            );
+            let mut statement = stmt::<B>(&select);
+            for key in chunk {
+                statement = statement
+                    .bind(key.stream_id.as_str())
+                    .bind(key.person.as_str());
+            }
+            for row in statement.all(&mut tx).await.map_err(db_error::map)? {
+                let stored = decode::<B>(&row)?;
+                found.insert((stored.stream_id.clone(), stored.person.clone()), stored);
+            }
+        }
+        tx.commit().await.map_err(db_error::map)?;
+        keys.iter()
+            .map(|key| {
+                found
+                    .get(&(key.stream_id.clone(), key.person.clone()))
+                    .cloned()
+                    .ok_or_else(|| {
+                        StoreError::Unavailable(
+                            "a data key was destroyed while it was being created; retry".into(),
+                        )
+                    })
+            })
+            .collect()
+    }
+
     async fn get(&self, key_id: Uuid) -> Result<Option<StoredKey>, StoreError> {
         let sql = format!("SELECT {KEY_COLUMNS} FROM personal_keys WHERE key_id = $1");
         let mut conn = self.reader().acquire().await.map_err(db_error::map)?;

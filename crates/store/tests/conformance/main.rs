@@ -41,6 +41,7 @@ macro_rules! conformance_tests {
                 privacy::erasing_one_person_leaves_the_others_of_the_stream_readable,
                 privacy::rotating_the_key_encryption_key_rewraps_every_data_key_and_keeps_data_readable,
                 privacy::a_sealed_part_copied_into_another_event_does_not_open,
+                privacy::batched_key_creation_keeps_one_key_per_scope_and_every_case_readable,
             );
         }
     };

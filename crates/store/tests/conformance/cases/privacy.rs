@@ -291,3 +291,99 @@ pub async fn a_sealed_part_copied_into_another_event_does_not_open(db: &TestDb) 
             .is_intact()
     );
 }
+
+fn a_key(stream: &StreamId, person: &str) -> store::privacy::StoredKey {
+    store::privacy::StoredKey {
+        key_id: Uuid::now_v7(),
+        stream_id: stream.clone(),
+        person: person.to_owned(),
+        kek_id: "kek-test".into(),
+        wrapped: Uuid::new_v4().as_bytes().to_vec(),
+    }
+}
+
+/// Key creation batched between concurrent callers (`BatchedKeys`, and `insert_or_get_many` under it) keeps
+/// the table's rule: one key per (stream, person), the first stored wins, everyone asking for that scope gets
+/// the stored one, also across one insert's chunks; and sealing through it opens every concurrent case.
+pub async fn batched_key_creation_keeps_one_key_per_scope_and_every_case_readable(db: &TestDb) {
+    // Straight through `insert_or_get_many`: more keys than one statement holds, one scope asked three times,
+    // and a scope that already had a key.
+    let earlier = new_stream();
+    let first = db
+        .keys()
+        .insert_or_get(a_key(&earlier, "denouncer"))
+        .await
+        .expect("insert");
+    let streams: Vec<StreamId> = (0..600).map(|_| new_stream()).collect();
+    let mut keys: Vec<_> = streams.iter().map(|s| a_key(s, "denouncer")).collect();
+    keys.push(a_key(&streams[7], "denouncer"));
+    keys.push(a_key(&streams[7], "denouncer"));
+    keys.push(a_key(&earlier, "denouncer"));
+    let wanted: Vec<Uuid> = keys.iter().map(|k| k.key_id).collect();
+    let stored = db
+        .keys()
+        .insert_or_get_many(keys)
+        .await
+        .expect("insert many");
+    assert_eq!(stored.len(), 603);
+    for (i, key) in stored.iter().take(600).enumerate() {
+        assert_eq!(key.key_id, wanted[i], "key {i} stored as given");
+        assert_eq!(key.stream_id, streams[i]);
+    }
+    assert_eq!(
+        stored[600].key_id, wanted[7],
+        "a repeated scope gets the stored key"
+    );
+    assert_eq!(stored[601].key_id, wanted[7]);
+    assert_eq!(stored[602], first, "an existing key wins over a new one");
+    assert_eq!(key_rows(db, &streams[7]).await, 1);
+    assert_eq!(key_rows(db, &earlier).await, 1);
+
+    // Concurrent callers through the batching front: two racing keys per scope, one stored.
+    let batched = Arc::new(store::privacy::BatchedKeys::start(db.keys(), 64));
+    let scopes: Vec<StreamId> = (0..20).map(|_| new_stream()).collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for round in 0..2 {
+        for (i, stream) in scopes.iter().enumerate() {
+            let batched = batched.clone();
+            let key = a_key(stream, "witness");
+            tasks.spawn(async move {
+                let got = store::privacy::PersonalKeys::insert_or_get(batched.as_ref(), key)
+                    .await
+                    .expect("insert through the batch");
+                (i, round, got)
+            });
+        }
+    }
+    let mut winners: std::collections::HashMap<usize, Uuid> = std::collections::HashMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (i, _, got) = joined.expect("task");
+        let winner = *winners.entry(i).or_insert(got.key_id);
+        assert_eq!(got.key_id, winner, "both callers of scope {i} get one key");
+    }
+    for (i, stream) in scopes.iter().enumerate() {
+        let found = db.keys().find(stream, "witness").await.expect("find");
+        assert_eq!(found.map(|k| k.key_id), winners.get(&i).copied());
+    }
+
+    // Sealing through it: sixteen cases appended at once all open again.
+    let provider = FileKeyProvider::load_or_create(&key_file()).expect("key file");
+    let store = Arc::new(
+        SealedStore::new(db.store.clone(), batched, Arc::new(provider))
+            .with_parts(Arc::new(MembersArePersons)),
+    );
+    let cases: Vec<StreamId> = (0..16).map(|_| new_stream()).collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for stream in cases.clone() {
+        let store = store.clone();
+        tasks.spawn(async move { append_case(store.as_ref(), &stream).await });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined.expect("append task");
+    }
+    for stream in &cases {
+        let opened = store.read_stream(stream).await.expect("read");
+        assert_eq!(opened[0].personal, Some(personal()), "{stream}");
+        assert_eq!(key_rows(db, stream).await, 2, "one key per person");
+    }
+}
