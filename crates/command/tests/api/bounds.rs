@@ -49,7 +49,7 @@ async fn spawn_with_url(backend: Backend, now: DateTime<Utc>) -> (TestApp, Strin
             (format!("{server}/{database}"), database)
         }
     };
-    let store = store::connect(&url).await.expect("connect store");
+    let store = crate::helpers::connect_store(&url).await;
     let agencies: Arc<dyn domain::AgencyDirectory> =
         Arc::new(domain::StaticAgencyDirectory::embedded());
     let service = CaseService::new(

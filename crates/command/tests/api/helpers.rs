@@ -152,10 +152,19 @@ pub async fn fresh_database(backend: Backend) -> (String, String) {
     }
 }
 
+/// Opens the store as the binary does: group commit on (ADR 0012), so every guarantee the API suite checks
+/// holds through it.
+pub async fn connect_store(url: &str) -> std::sync::Arc<dyn store::EventStore> {
+    store::connect_with_options(url, 10, Some(store::GroupCommitConfig::default()))
+        .await
+        .expect("connect store")
+        .events
+}
+
 /// A server on a fresh database of `backend` with the default configuration and the test tokens.
 pub async fn spawn_app_on(backend: Backend) -> TestApp {
     let (database, database_url) = fresh_database(backend).await;
-    let store = store::connect(&database_url).await.expect("connect store");
+    let store = connect_store(&database_url).await;
     serve_store(
         HttpConfig::default(),
         test_tokens(),
@@ -177,7 +186,7 @@ pub async fn spawn_app_until(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> (TestApp, tokio::task::JoinHandle<std::io::Result<()>>) {
     let (database, database_url) = fresh_database(Backend::Postgres).await;
-    let store = store::connect(&database_url).await.expect("connect store");
+    let store = connect_store(&database_url).await;
 
     serve_store(
         config,

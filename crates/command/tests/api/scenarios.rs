@@ -68,7 +68,7 @@ async fn spawn(backend: &Backend, time: Arc<StepTime>) -> (TestApp, Option<std::
             (with_database(&admin, &database), database, None)
         }
     };
-    let store = store::connect(&url).await.expect("connect store");
+    let store = crate::helpers::connect_store(&url).await;
     let agencies: Arc<dyn domain::AgencyDirectory> =
         Arc::new(domain::StaticAgencyDirectory::embedded());
     let service = CaseService::new(
