@@ -26,8 +26,14 @@ const LOCK_FOR_APPEND: &str = "SELECT pg_advisory_xact_lock_shared(20545, 0), \
     set_config('petition.appender', coalesce(pg_current_xact_id_if_assigned()::text, 'none'), true), \
     pg_advisory_xact_lock($1, hashtext($2))";
 
-/// A further stream's lock in a transaction that already took [`LOCK_FOR_APPEND`].
-const LOCK_STREAM: &str = "SELECT pg_advisory_xact_lock($1, hashtext($2))";
+/// [`LOCK_FOR_APPEND`] for several streams (a group commit's batch), in one statement: their locks are taken one
+/// after another in the order of their keys, duplicates (and colliding keys) once, so that every batch takes its
+/// locks in one order and two batches never wait for each other in a cycle. The keys are the ones a single append
+/// takes; the sorted subquery feeds the aggregate in order, so the locks are taken in that order.
+const LOCK_STREAMS_FOR_APPEND: &str = "SELECT pg_advisory_xact_lock_shared(20545, 0), \
+    set_config('petition.appender', coalesce(pg_current_xact_id_if_assigned()::text, 'none'), true), \
+    (SELECT count(pg_advisory_xact_lock($1, keys.k)) \
+     FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest($2::text[]) AS s ORDER BY k) AS keys)";
 
 /// The appenders' lock alone, for tools and tests that insert events with their own SQL: without it, as the
 /// first statement of the transaction, the database refuses the insert.
@@ -82,6 +88,8 @@ impl Backend for PgStore {
             cte: HORIZON,
             below: "events.transaction_id < (SELECT h FROM horizon)",
         }),
+        // The protocol counts parameters in 16 bits.
+        max_binds: 65535,
     };
 
     fn writer(&self) -> &PgPool {
@@ -110,19 +118,21 @@ impl Backend for PgStore {
         Ok(column::<Option<Json<Value>>>(row, name)?.map(|json| json.0))
     }
 
-    /// The first lock of a transaction also takes the appenders' lock; later ones (a group commit's further
-    /// streams) must not, because `petition.appender` has to keep saying the lock came before the id.
-    async fn lock_stream(
+    /// The appenders' lock and every stream's lock in the transaction's first statement: `petition.appender`
+    /// has to say the appenders' lock came before the transaction id.
+    async fn lock_streams(
         conn: &mut PgConnection,
-        stream: &StreamId,
-        first: bool,
+        streams: &[&StreamId],
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(if first { LOCK_FOR_APPEND } else { LOCK_STREAM })
-            .bind(STREAM_LOCK_CLASS)
-            .bind(stream.as_str())
-            .execute(conn)
-            .await
-            .map(|_| ())
+        let query = match streams {
+            [stream] => sqlx::query(LOCK_FOR_APPEND)
+                .bind(STREAM_LOCK_CLASS)
+                .bind(stream.as_str()),
+            many => sqlx::query(LOCK_STREAMS_FOR_APPEND)
+                .bind(STREAM_LOCK_CLASS)
+                .bind(many.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
+        };
+        query.execute(conn).await.map(|_| ())
     }
 
     /// The age of the oldest transaction that holds the appenders' lock of this database and has written (has

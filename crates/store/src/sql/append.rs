@@ -1,10 +1,14 @@
 //! Appending, on any backend: one transaction per command, serialised per stream by the backend's lock,
 //! idempotent per command id, hash-chained to the stream's head.
 
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
 use super::read::{self, parse_transaction_id};
 use super::stmt::{get, stmt};
 use super::{Backend, Conn, Sql};
-use crate::batch::{self, StreamHead};
+use crate::batch;
 use crate::db_error::{self, Failure, Violation};
 use crate::{
     AppendOutcome, CommandMeta, ExpectedVersion, NewEvent, RecordedEvent, StoreError, StreamId,
@@ -26,7 +30,7 @@ pub(super) async fn append<B: Sql>(
         .begin_with(B::DIALECT.begin_append)
         .await
         .map_err(db_error::map)?;
-    match write::<B>(&mut tx, stream, expected, events, meta, true).await {
+    match write::<B>(&mut tx, stream, expected, events, meta).await {
         Ok(outcome) => {
             tx.commit().await.map_err(db_error::map)?;
             Ok(outcome)
@@ -43,17 +47,16 @@ pub(super) async fn append<B: Sql>(
     }
 }
 
-pub(super) async fn write<B: Sql>(
+async fn write<B: Sql>(
     conn: &mut Conn<B>,
     stream: &StreamId,
     expected: ExpectedVersion,
     events: Vec<NewEvent>,
     meta: &CommandMeta,
-    first: bool,
 ) -> Result<AppendOutcome, Failure> {
     // Writers of one stream queue here, so the version check below is exact and a loser learns the winner's
     // version instead of tripping over a unique violation. The lock is released at commit or rollback.
-    B::lock_stream(conn, stream, first).await?;
+    B::lock_streams(conn, &[stream]).await?;
     // Read after taking the lock, so a duplicate of this command that held the lock before us is visible.
     let (command, head) = read::probe::<B>(conn, stream, meta.command_id).await?;
     if let Some((record, recorded)) = command {
@@ -66,11 +69,8 @@ pub(super) async fn write<B: Sql>(
     }
     batch::check_expected(stream, expected, head.version)?;
     let mut rows = batch::build(stream, &head, events, meta, batch::recorded_at(&head));
-    let insert = insert_event_sql::<B>();
-    for row in &mut rows {
-        insert_event::<B>(conn, &insert, row).await?;
-    }
-    insert_command::<B>(conn, &head, &rows, meta).await?;
+    insert_events::<B>(conn, &mut rows).await?;
+    insert_commands::<B>(conn, &[(meta, rows.as_slice())]).await?;
     let last_version = rows.last().map_or(head.version, |r| r.version);
     Ok(AppendOutcome {
         stream_id: stream.clone(),
@@ -80,69 +80,133 @@ pub(super) async fn write<B: Sql>(
     })
 }
 
-fn insert_event_sql<B: Backend>() -> String {
+const EVENT_COLUMNS: [&str; 15] = [
+    "event_id",
+    "stream_id",
+    "version",
+    "recorded_at",
+    "event_type",
+    "schema_version",
+    "payload",
+    "personal",
+    "command_id",
+    "actor",
+    "correlation_id",
+    "causation_id",
+    "rulebook_version",
+    "prev_hash",
+    "hash",
+];
+
+const COMMAND_COLUMNS: [&str; 6] = [
+    "command_id",
+    "stream_id",
+    "fingerprint",
+    "first_version",
+    "last_version",
+    "recorded_at",
+];
+
+/// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows.
+fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+    let width = columns.len();
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let params: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
     format!(
-        "INSERT INTO events (event_id, stream_id, version, recorded_at, event_type, schema_version, payload, \
-         personal, command_id, actor, correlation_id, causation_id, rulebook_version, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-         RETURNING global_position, {} AS transaction_id_text",
-        B::DIALECT.transaction_id_text
+        "INSERT INTO {table} ({}) VALUES {}",
+        columns.join(", "),
+        values.join(", ")
     )
 }
 
-/// Inserts one row and fills in the position and transaction id the database assigned.
-async fn insert_event<B: Sql>(
+/// How many rows of `width` columns one statement may insert on backend `B`.
+fn rows_per_statement<B: Backend>(width: usize) -> usize {
+    (B::DIALECT.max_binds / width).max(1)
+}
+
+/// Inserts the rows in as few multi-row statements as the backend's bind limit allows, in their order (so
+/// positions follow it), and fills in the position and transaction id the database assigned to each, matched by
+/// event id.
+pub(super) async fn insert_events<B: Sql>(
     conn: &mut Conn<B>,
-    sql: &str,
-    row: &mut RecordedEvent,
+    rows: &mut [RecordedEvent],
 ) -> Result<(), Failure> {
-    let assigned = stmt::<B>(sql)
-        .bind(row.event_id)
-        .bind(row.stream_id.as_str())
-        .bind(batch::to_i64(row.version, "version")?)
-        .bind(row.recorded_at)
-        .bind(row.event_type.as_str())
-        .bind(i64::from(row.schema_version))
-        .bind(&row.payload)
-        .bind(row.personal.as_ref())
-        .bind(row.metadata.command_id)
-        .bind(row.metadata.actor.as_str())
-        .bind(row.metadata.correlation_id)
-        .bind(row.metadata.causation_id)
-        .bind(row.metadata.rulebook_version.as_deref())
-        .bind(row.prev_hash.as_str())
-        .bind(row.hash.as_str())
-        .one(conn)
-        .await?;
-    let position = get::<B, _>(&assigned, "global_position")?;
-    let transaction_id =
-        parse_transaction_id(&get::<B, String>(&assigned, "transaction_id_text")?)?;
-    row.global_position = position;
-    row.transaction_id = transaction_id;
+    for chunk in rows.chunks_mut(rows_per_statement::<B>(EVENT_COLUMNS.len())) {
+        let sql = format!(
+            "{} RETURNING event_id, global_position, {} AS transaction_id_text",
+            insert_sql("events", &EVENT_COLUMNS, chunk.len()),
+            B::DIALECT.transaction_id_text
+        );
+        let mut insert = stmt::<B>(&sql);
+        for row in chunk.iter() {
+            insert = insert
+                .bind(row.event_id)
+                .bind(row.stream_id.as_str())
+                .bind(batch::to_i64(row.version, "version")?)
+                .bind(row.recorded_at)
+                .bind(row.event_type.as_str())
+                .bind(i64::from(row.schema_version))
+                .bind(&row.payload)
+                .bind(row.personal.as_ref())
+                .bind(row.metadata.command_id)
+                .bind(row.metadata.actor.as_str())
+                .bind(row.metadata.correlation_id)
+                .bind(row.metadata.causation_id)
+                .bind(row.metadata.rulebook_version.as_deref())
+                .bind(row.prev_hash.as_str())
+                .bind(row.hash.as_str());
+        }
+        let returned = insert.all(conn).await?;
+        let mut assigned = HashMap::with_capacity(returned.len());
+        for row in &returned {
+            let transaction_id =
+                parse_transaction_id(&get::<B, String>(row, "transaction_id_text")?)?;
+            let position: i64 = get::<B, _>(row, "global_position")?;
+            assigned.insert(get::<B, Uuid>(row, "event_id")?, (position, transaction_id));
+        }
+        for row in chunk.iter_mut() {
+            let Some(&(position, transaction_id)) = assigned.get(&row.event_id) else {
+                return Err(StoreError::Corrupt(format!(
+                    "the insert of event {} returned no position",
+                    row.event_id
+                ))
+                .into());
+            };
+            row.global_position = position;
+            row.transaction_id = transaction_id;
+        }
+    }
     Ok(())
 }
 
-async fn insert_command<B: Sql>(
+/// Records each command with the rows it appended (never empty), in multi-row statements.
+pub(super) async fn insert_commands<B: Sql>(
     conn: &mut Conn<B>,
-    head: &StreamHead,
-    rows: &[RecordedEvent],
-    meta: &CommandMeta,
+    commands: &[(&CommandMeta, &[RecordedEvent])],
 ) -> Result<(), Failure> {
-    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
-        return Err(StoreError::Invalid("an append needs at least one event".into()).into());
-    };
-    stmt::<B>(
-        "INSERT INTO commands (command_id, stream_id, fingerprint, first_version, last_version, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(meta.command_id)
-    .bind(first.stream_id.as_str())
-    .bind(meta.fingerprint.as_deref())
-    .bind(batch::to_i64(head.version + 1, "version")?)
-    .bind(batch::to_i64(last.version, "version")?)
-    .bind(first.recorded_at)
-    .run(conn)
-    .await?;
+    for chunk in commands.chunks(rows_per_statement::<B>(COMMAND_COLUMNS.len())) {
+        let sql = insert_sql("commands", &COMMAND_COLUMNS, chunk.len());
+        let mut insert = stmt::<B>(&sql);
+        for (meta, rows) in chunk {
+            let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+                return Err(
+                    StoreError::Invalid("an append needs at least one event".into()).into(),
+                );
+            };
+            insert = insert
+                .bind(meta.command_id)
+                .bind(first.stream_id.as_str())
+                .bind(meta.fingerprint.as_deref())
+                .bind(batch::to_i64(first.version, "version")?)
+                .bind(batch::to_i64(last.version, "version")?)
+                .bind(first.recorded_at);
+        }
+        insert.run(conn).await?;
+    }
     Ok(())
 }
 

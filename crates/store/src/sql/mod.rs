@@ -4,6 +4,7 @@
 //! horizon lies, how ids, times and JSON are bound and decoded, and how data keys are destroyed and re-wrapped.
 
 mod append;
+mod batched;
 pub(crate) mod group;
 mod keys;
 mod read;
@@ -36,6 +37,8 @@ pub(crate) struct Dialect {
     pub transaction_id_param: &'static str,
     /// What holds `read_all` and `head` back, if anything does.
     pub horizon: Option<Horizon>,
+    /// The most parameters one statement may bind (multi-row inserts are chunked below it).
+    pub max_binds: usize,
 }
 
 /// A read horizon: events at or after it may still be preceded by a transaction that has not committed yet.
@@ -78,12 +81,12 @@ pub(crate) trait Backend: std::fmt::Debug + Send + Sync + 'static {
     fn get_time(row: &DbRow<Self>, column: &str) -> Result<Option<DateTime<Utc>>, StoreError>;
     fn get_json(row: &DbRow<Self>, column: &str) -> Result<Option<Value>, StoreError>;
 
-    /// Serialises the writers of one stream inside an append's transaction, before anything of it is read.
-    /// `first` is true for the transaction's first statement (a group commit locks several streams in one).
-    fn lock_stream<'c>(
+    /// Serialises the writers of each of `streams` inside an append's transaction, as its first statement,
+    /// before anything of it is read. A group commit locks all its streams in this one statement, always in one
+    /// order, so that two batches never wait for each other in a cycle.
+    fn lock_streams<'c>(
         conn: &'c mut Conn<Self>,
-        stream: &'c StreamId,
-        first: bool,
+        streams: &'c [&'c StreamId],
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c;
 
     /// How long the oldest append still in progress has been open (see [`EventStore::oldest_open_append`]).

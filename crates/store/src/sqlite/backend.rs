@@ -32,6 +32,8 @@ impl Backend for SqliteStore {
         begin_append: "BEGIN IMMEDIATE",
         transaction_id_text: "CAST(transaction_id AS TEXT)",
         transaction_id_param: "CAST($1 AS INTEGER)",
+        // SQLITE_MAX_VARIABLE_NUMBER's default since 3.32.
+        max_binds: 32766,
     };
 
     fn bind_uuid(query: Query<'_, Self>, value: Option<Uuid>) -> Query<'_, Self> {
@@ -73,10 +75,9 @@ impl Backend for SqliteStore {
     }
 
     /// Nothing to take: `BEGIN IMMEDIATE` already holds the database's write lock.
-    async fn lock_stream(
+    async fn lock_streams(
         _conn: &mut SqliteConnection,
-        _stream: &StreamId,
-        _first: bool,
+        _streams: &[&StreamId],
     ) -> Result<(), sqlx::Error> {
         Ok(())
     }
