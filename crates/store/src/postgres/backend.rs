@@ -2,13 +2,14 @@
 //! horizon over transaction ids, native `uuid`, `timestamptz` and `jsonb`, and the owner-defined functions that
 //! destroy and re-wrap data keys (the service role may only read and insert rows, 0003_personal_keys.sql).
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::types::Json;
-use sqlx::{PgConnection, Postgres, Row};
+use sqlx::{Postgres, Row};
 use uuid::Uuid;
 
 use super::PgStore;
@@ -19,21 +20,34 @@ use crate::{StoreError, StreamId, batch, db_error};
 /// locks other components take with a different first key. (The two bytes spell "PL" in ASCII.)
 const STREAM_LOCK_CLASS: i32 = 0x504C;
 
-/// The first statement of every append: the appenders' shared lock (which readers look for to tell an appender
-/// from any other transaction, ADR 0002), the proof for the insert trigger that it was taken before the
-/// transaction had an id, then the stream's own lock. Select-list expressions are evaluated left to right.
-const LOCK_FOR_APPEND: &str = "SELECT pg_advisory_xact_lock_shared(20545, 0), \
-    set_config('petition.appender', coalesce(pg_current_xact_id_if_assigned()::text, 'none'), true), \
-    pg_advisory_xact_lock($1, hashtext($2))";
-
-/// [`LOCK_FOR_APPEND`] for several streams (a group commit's batch), in one statement: their locks are taken one
-/// after another in the order of their keys, duplicates (and colliding keys) once, so that every batch takes its
-/// locks in one order and two batches never wait for each other in a cycle. The keys are the ones a single append
-/// takes; the sorted subquery feeds the aggregate in order, so the locks are taken in that order.
-const LOCK_STREAMS_FOR_APPEND: &str = "SELECT pg_advisory_xact_lock_shared(20545, 0), \
-    set_config('petition.appender', coalesce(pg_current_xact_id_if_assigned()::text, 'none'), true), \
-    (SELECT count(pg_advisory_xact_lock($1, keys.k)) \
-     FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest($2::text[]) AS s ORDER BY k) AS keys)";
+/// How every append begins, in one round trip (a simple query of two statements): `BEGIN` at READ COMMITTED
+/// (whatever the server's default: the idempotency check after the locks relies on each statement seeing what
+/// committed before it), then, as the transaction's first statement, [`APPENDER_LOCK`] (which readers look for to
+/// tell an appender from any other transaction, and whose `petition.appender` proves to the insert trigger that
+/// it was taken before the transaction had an id, ADR 0002) followed by the streams' own locks. Select-list
+/// expressions are evaluated left to right. Several streams (a group commit's batch) are locked one after another
+/// in the order of their keys, colliding keys once, so that every batch takes its locks in one order and two
+/// batches never wait for each other in a cycle: the sorted subquery feeds the aggregate in order. The stream
+/// names are written into the text as literals, which is safe because a [`StreamId`] holds only ASCII letters,
+/// digits and `-_.:` (quotes are doubled all the same).
+fn begin_append_sql(streams: &[&StreamId]) -> String {
+    let literal = |s: &StreamId| format!("'{}'", s.as_str().replace('\'', "''"));
+    let locks = match streams {
+        [stream] => format!(
+            "pg_advisory_xact_lock({STREAM_LOCK_CLASS}, hashtext({}))",
+            literal(stream)
+        ),
+        many => format!(
+            "(SELECT count(pg_advisory_xact_lock({STREAM_LOCK_CLASS}, keys.k)) \
+             FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest(ARRAY[{}]::text[]) AS s ORDER BY k) AS keys)",
+            many.iter()
+                .map(|s| literal(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    format!("BEGIN ISOLATION LEVEL READ COMMITTED; {APPENDER_LOCK}, {locks}")
+}
 
 /// The appenders' lock alone, for tools and tests that insert events with their own SQL: without it, as the
 /// first statement of the transaction, the database refuses the insert.
@@ -80,7 +94,6 @@ impl Backend for PgStore {
     type Db = Postgres;
     const NAME: &'static str = "postgres";
     const DIALECT: Dialect = Dialect {
-        begin_append: "BEGIN ISOLATION LEVEL READ COMMITTED",
         // `xid8` has no sqlx type.
         transaction_id_text: "transaction_id::text",
         transaction_id_param: "$1::text::xid8",
@@ -90,6 +103,7 @@ impl Backend for PgStore {
         }),
         // The protocol counts parameters in 16 bits.
         max_binds: 65535,
+        commands_with_events: true,
     };
 
     fn writer(&self) -> &PgPool {
@@ -118,21 +132,8 @@ impl Backend for PgStore {
         Ok(column::<Option<Json<Value>>>(row, name)?.map(|json| json.0))
     }
 
-    /// The appenders' lock and every stream's lock in the transaction's first statement: `petition.appender`
-    /// has to say the appenders' lock came before the transaction id.
-    async fn lock_streams(
-        conn: &mut PgConnection,
-        streams: &[&StreamId],
-    ) -> Result<(), sqlx::Error> {
-        let query = match streams {
-            [stream] => sqlx::query(LOCK_FOR_APPEND)
-                .bind(STREAM_LOCK_CLASS)
-                .bind(stream.as_str()),
-            many => sqlx::query(LOCK_STREAMS_FOR_APPEND)
-                .bind(STREAM_LOCK_CLASS)
-                .bind(many.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
-        };
-        query.execute(conn).await.map(|_| ())
+    fn begin_append(streams: &[&StreamId]) -> Cow<'static, str> {
+        begin_append_sql(streams).into()
     }
 
     /// The age of the oldest transaction that holds the appenders' lock of this database and has written (has

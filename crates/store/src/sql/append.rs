@@ -2,12 +2,13 @@
 //! idempotent per command id, hash-chained to the stream's head.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use uuid::Uuid;
 
 use super::read::{self, parse_transaction_id};
-use super::stmt::{get, stmt};
-use super::{Backend, Conn, Sql};
+use super::stmt::{Stmt, get, stmt};
+use super::{Backend, Conn, DbRow, Sql};
 use crate::batch;
 use crate::db_error::{self, Failure, Violation};
 use crate::{
@@ -22,12 +23,11 @@ pub(super) async fn append<B: Sql>(
     meta: &CommandMeta,
 ) -> Result<AppendOutcome, StoreError> {
     batch::validate(&events)?;
-    // PostgreSQL: READ COMMITTED explicitly, whatever the server's default, because the idempotency check after
-    // taking the stream lock relies on each statement seeing what committed before it. SQLite: IMMEDIATE takes
-    // the write lock before the first read, so no other writer can slip in before our inserts.
+    // Writers of one stream queue in the begin, so the version check below is exact and a loser learns the
+    // winner's version instead of tripping over a unique violation. The lock is released at commit or rollback.
     let mut tx = backend
         .writer()
-        .begin_with(B::DIALECT.begin_append)
+        .begin_with(B::begin_append(&[stream]))
         .await
         .map_err(db_error::map)?;
     match write::<B>(&mut tx, stream, expected, events, meta).await {
@@ -54,9 +54,6 @@ async fn write<B: Sql>(
     events: Vec<NewEvent>,
     meta: &CommandMeta,
 ) -> Result<AppendOutcome, Failure> {
-    // Writers of one stream queue here, so the version check below is exact and a loser learns the winner's
-    // version instead of tripping over a unique violation. The lock is released at commit or rollback.
-    B::lock_streams(conn, &[stream]).await?;
     // Read after taking the lock, so a duplicate of this command that held the lock before us is visible.
     let (command, head) = read::probe::<B>(conn, stream, meta.command_id).await?;
     if let Some((record, recorded)) = command {
@@ -69,8 +66,8 @@ async fn write<B: Sql>(
     }
     batch::check_expected(stream, expected, head.version)?;
     let mut rows = batch::build(stream, &head, events, meta, batch::recorded_at(&head));
-    insert_events::<B>(conn, &mut rows).await?;
-    insert_commands::<B>(conn, &[(meta, rows.as_slice())]).await?;
+    let all = 0..rows.len();
+    insert::<B>(conn, &mut rows, &[(meta, all)]).await?;
     let last_version = rows.last().map_or(head.version, |r| r.version);
     Ok(AppendOutcome {
         stream_id: stream.clone(),
@@ -107,12 +104,14 @@ const COMMAND_COLUMNS: [&str; 6] = [
     "recorded_at",
 ];
 
-/// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows.
-fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+/// `INSERT INTO table (columns) VALUES ($n, …), (…)` for `rows` rows, numbering parameters after `skip`.
+fn insert_sql(table: &str, columns: &[&str], rows: usize, skip: usize) -> String {
     let width = columns.len();
     let values: Vec<String> = (0..rows)
         .map(|r| {
-            let params: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            let params: Vec<String> = (1..=width)
+                .map(|c| format!("${}", skip + r * width + c))
+                .collect();
             format!("({})", params.join(", "))
         })
         .collect();
@@ -123,89 +122,123 @@ fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
     )
 }
 
-/// How many rows of `width` columns one statement may insert on backend `B`.
-fn rows_per_statement<B: Backend>(width: usize) -> usize {
-    (B::DIALECT.max_binds / width).max(1)
+fn returning<B: Backend>() -> String {
+    format!(
+        " RETURNING event_id, global_position, {} AS transaction_id_text",
+        B::DIALECT.transaction_id_text
+    )
 }
 
-/// Inserts the rows in as few multi-row statements as the backend's bind limit allows, in their order (so
-/// positions follow it), and fills in the position and transaction id the database assigned to each, matched by
-/// event id.
-pub(super) async fn insert_events<B: Sql>(
+/// Inserts the rows and records each command with its range of them (never empty), in as few statements as the
+/// backend allows: on PostgreSQL one (the commands in a data-modifying `WITH`) while the binds fit, else
+/// multi-row inserts chunked below the bind limit, events first, in their order (so positions follow it). Fills
+/// in the position and transaction id the database assigned to each row, matched by event id.
+pub(super) async fn insert<B: Sql>(
     conn: &mut Conn<B>,
     rows: &mut [RecordedEvent],
+    commands: &[(&CommandMeta, Range<usize>)],
 ) -> Result<(), Failure> {
-    for chunk in rows.chunks_mut(rows_per_statement::<B>(EVENT_COLUMNS.len())) {
+    let (events_width, commands_width) = (EVENT_COLUMNS.len(), COMMAND_COLUMNS.len());
+    let binds = rows.len() * events_width + commands.len() * commands_width;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if B::DIALECT.commands_with_events && binds <= B::DIALECT.max_binds {
         let sql = format!(
-            "{} RETURNING event_id, global_position, {} AS transaction_id_text",
-            insert_sql("events", &EVENT_COLUMNS, chunk.len()),
-            B::DIALECT.transaction_id_text
+            "WITH recorded AS ({}) {}{}",
+            insert_sql("commands", &COMMAND_COLUMNS, commands.len(), 0),
+            insert_sql(
+                "events",
+                &EVENT_COLUMNS,
+                rows.len(),
+                commands.len() * commands_width
+            ),
+            returning::<B>()
         );
-        let mut insert = stmt::<B>(&sql);
-        for row in chunk.iter() {
-            insert = insert
-                .bind(row.event_id)
-                .bind(row.stream_id.as_str())
-                .bind(batch::to_i64(row.version, "version")?)
-                .bind(row.recorded_at)
-                .bind(row.event_type.as_str())
-                .bind(i64::from(row.schema_version))
-                .bind(&row.payload)
-                .bind(row.personal.as_ref())
-                .bind(row.metadata.command_id)
-                .bind(row.metadata.actor.as_str())
-                .bind(row.metadata.correlation_id)
-                .bind(row.metadata.causation_id)
-                .bind(row.metadata.rulebook_version.as_deref())
-                .bind(row.prev_hash.as_str())
-                .bind(row.hash.as_str());
-        }
+        let insert = bind_events(bind_commands(stmt::<B>(&sql), rows, commands)?, rows)?;
         let returned = insert.all(conn).await?;
-        let mut assigned = HashMap::with_capacity(returned.len());
-        for row in &returned {
-            let transaction_id =
-                parse_transaction_id(&get::<B, String>(row, "transaction_id_text")?)?;
-            let position: i64 = get::<B, _>(row, "global_position")?;
-            assigned.insert(get::<B, Uuid>(row, "event_id")?, (position, transaction_id));
-        }
-        for row in chunk.iter_mut() {
-            let Some(&(position, transaction_id)) = assigned.get(&row.event_id) else {
-                return Err(StoreError::Corrupt(format!(
-                    "the insert of event {} returned no position",
-                    row.event_id
-                ))
-                .into());
-            };
-            row.global_position = position;
-            row.transaction_id = transaction_id;
-        }
+        return assign::<B>(rows, &returned);
+    }
+    for chunk in rows.chunks_mut((B::DIALECT.max_binds / events_width).max(1)) {
+        let sql = insert_sql("events", &EVENT_COLUMNS, chunk.len(), 0) + &returning::<B>();
+        let returned = bind_events(stmt::<B>(&sql), chunk)?.all(conn).await?;
+        assign::<B>(chunk, &returned)?;
+    }
+    for chunk in commands.chunks((B::DIALECT.max_binds / commands_width).max(1)) {
+        let sql = insert_sql("commands", &COMMAND_COLUMNS, chunk.len(), 0);
+        bind_commands(stmt::<B>(&sql), rows, chunk)?
+            .run(conn)
+            .await?;
     }
     Ok(())
 }
 
-/// Records each command with the rows it appended (never empty), in multi-row statements.
-pub(super) async fn insert_commands<B: Sql>(
-    conn: &mut Conn<B>,
-    commands: &[(&CommandMeta, &[RecordedEvent])],
-) -> Result<(), Failure> {
-    for chunk in commands.chunks(rows_per_statement::<B>(COMMAND_COLUMNS.len())) {
-        let sql = insert_sql("commands", &COMMAND_COLUMNS, chunk.len());
-        let mut insert = stmt::<B>(&sql);
-        for (meta, rows) in chunk {
-            let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
-                return Err(
-                    StoreError::Invalid("an append needs at least one event".into()).into(),
-                );
-            };
-            insert = insert
-                .bind(meta.command_id)
-                .bind(first.stream_id.as_str())
-                .bind(meta.fingerprint.as_deref())
-                .bind(batch::to_i64(first.version, "version")?)
-                .bind(batch::to_i64(last.version, "version")?)
-                .bind(first.recorded_at);
-        }
-        insert.run(conn).await?;
+fn bind_events<'q, B: Sql>(
+    mut insert: Stmt<'q, B>,
+    rows: &'q [RecordedEvent],
+) -> Result<Stmt<'q, B>, StoreError> {
+    for row in rows {
+        insert = insert
+            .bind(row.event_id)
+            .bind(row.stream_id.as_str())
+            .bind(batch::to_i64(row.version, "version")?)
+            .bind(row.recorded_at)
+            .bind(row.event_type.as_str())
+            .bind(i64::from(row.schema_version))
+            .bind(&row.payload)
+            .bind(row.personal.as_ref())
+            .bind(row.metadata.command_id)
+            .bind(row.metadata.actor.as_str())
+            .bind(row.metadata.correlation_id)
+            .bind(row.metadata.causation_id)
+            .bind(row.metadata.rulebook_version.as_deref())
+            .bind(row.prev_hash.as_str())
+            .bind(row.hash.as_str());
+    }
+    Ok(insert)
+}
+
+fn bind_commands<'q, B: Sql>(
+    mut insert: Stmt<'q, B>,
+    rows: &'q [RecordedEvent],
+    commands: &[(&'q CommandMeta, Range<usize>)],
+) -> Result<Stmt<'q, B>, StoreError> {
+    for (meta, range) in commands {
+        let appended = rows.get(range.clone()).unwrap_or_default();
+        let (Some(first), Some(last)) = (appended.first(), appended.last()) else {
+            return Err(StoreError::Invalid(
+                "an append needs at least one event".into(),
+            ));
+        };
+        insert = insert
+            .bind(meta.command_id)
+            .bind(first.stream_id.as_str())
+            .bind(meta.fingerprint.as_deref())
+            .bind(batch::to_i64(first.version, "version")?)
+            .bind(batch::to_i64(last.version, "version")?)
+            .bind(first.recorded_at);
+    }
+    Ok(insert)
+}
+
+/// Fills in what the database assigned to `rows`, from the rows their insert returned.
+fn assign<B: Sql>(rows: &mut [RecordedEvent], returned: &[DbRow<B>]) -> Result<(), Failure> {
+    let mut assigned = HashMap::with_capacity(returned.len());
+    for row in returned {
+        let transaction_id = parse_transaction_id(&get::<B, String>(row, "transaction_id_text")?)?;
+        let position: i64 = get::<B, _>(row, "global_position")?;
+        assigned.insert(get::<B, Uuid>(row, "event_id")?, (position, transaction_id));
+    }
+    for row in rows {
+        let Some(&(position, transaction_id)) = assigned.get(&row.event_id) else {
+            return Err(StoreError::Corrupt(format!(
+                "the insert of event {} returned no position",
+                row.event_id
+            ))
+            .into());
+        };
+        row.global_position = position;
+        row.transaction_id = transaction_id;
     }
     Ok(())
 }

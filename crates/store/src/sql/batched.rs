@@ -1,7 +1,7 @@
 //! The set-based write of a group commit (ADR 0012): a whole batch in a handful of statements whatever its size.
-//! Every stream lock in one statement, every command id and stream head in one probe, each command decided in
-//! memory in arrival order by the same rules as a single append (`crate::batch`), then one multi-row insert of
-//! all events and one of all commands (in chunks below the backend's bind limit). A later command of a stream
+//! Every stream lock in the begin, every command id and stream head in one probe, each command decided in memory
+//! in arrival order by the same rules as a single append (`crate::batch`), then one multi-row insert of all
+//! events and all commands (one statement on PostgreSQL; chunked below the backend's bind limit). A later command of a stream
 //! sees the head, versions and hash chain the earlier ones left; a command id repeated in the batch replays its
 //! first occurrence, as it would one after the other.
 
@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use uuid::Uuid;
 
-use super::append::{insert_commands, insert_events};
+use super::append::insert;
 use super::read::{command_record, stream_head, with_events};
 use super::stmt::{get, stmt};
 use super::{Conn, Sql};
@@ -40,31 +40,34 @@ enum Plan {
     Repeats(usize),
 }
 
+/// The batch's streams, each once, for [`super::Backend::begin_append`].
+pub(super) fn streams<'a>(commands: &[Command<'a>]) -> Vec<&'a StreamId> {
+    let mut streams: Vec<&StreamId> = commands.iter().map(|c| c.stream).collect();
+    streams.sort();
+    streams.dedup();
+    streams
+}
+
 type Recorded = HashMap<Uuid, (CommandRecord, Vec<RecordedEvent>)>;
 
-/// Runs the whole batch in the open transaction `conn` (which must not have run anything yet) and returns each
-/// command's outcome, in the batch's order. An `Err` means the transaction must be rolled back.
+/// Runs the whole batch in the transaction `conn`, begun with [`super::Backend::begin_append`] over [`streams`], and
+/// returns each command's outcome, in the batch's order. An `Err` means the transaction must be rolled back.
 pub(super) async fn write<B: Sql>(
     conn: &mut Conn<B>,
     commands: &[Command<'_>],
 ) -> Result<Vec<Result<AppendOutcome, StoreError>>, Failure> {
-    let mut streams: Vec<&StreamId> = commands.iter().map(|c| c.stream).collect();
-    streams.sort();
-    streams.dedup();
-    B::lock_streams(conn, &streams).await?;
-    // Read after taking the locks, so that what their holders committed before us is visible.
+    // Read after the begin took the locks, so that what their holders committed before us is visible.
     let (mut heads, recorded) = probe::<B>(conn, commands).await?;
     let (plans, mut rows) = decide(commands, &mut heads, &recorded)?;
-    insert_events::<B>(conn, &mut rows).await?;
     let written: Vec<_> = commands
         .iter()
         .zip(&plans)
         .filter_map(|(c, plan)| match plan {
-            Plan::Writes(range) => Some((c.meta, &rows[range.clone()])),
+            Plan::Writes(range) => Some((c.meta, range.clone())),
             _ => None,
         })
         .collect();
-    insert_commands::<B>(conn, &written).await?;
+    insert::<B>(conn, &mut rows, &written).await?;
     Ok(answers(commands, plans, &rows))
 }
 

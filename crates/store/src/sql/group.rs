@@ -1,8 +1,8 @@
 //! Group commit (issue #14): concurrent appends share one database transaction, and so one commit and one
 //! fsync. Callers queue their append on a bounded channel; one writer task takes what is waiting (up to
 //! `max_batch`, waiting at most `max_wait` for more), writes the whole batch in one transaction with set-based
-//! statements (`batched`: one lock statement, one probe, one multi-row insert each of events and commands), commits
-//! once and answers each caller. A command refused by the rules (a version conflict, a reused command id) is
+//! statements (`batched`: the begin takes every stream lock, one probe, one multi-row insert of events and commands),
+//! commits once and answers each caller. A command refused by the rules (a version conflict, a reused command id) is
 //! answered alone and does not disturb the others; any other failure rolls the whole batch back and retries each
 //! command alone through the ordinary append, so one bad command fails only itself. Nobody is answered before the
 //! commit that holds their events is durable.
@@ -224,11 +224,6 @@ async fn together<B: Sql>(
     backend: &B,
     batch: &[Request],
 ) -> Option<Vec<Result<AppendOutcome, StoreError>>> {
-    let mut tx = backend
-        .writer()
-        .begin_with(B::DIALECT.begin_append)
-        .await
-        .ok()?;
     let commands: Vec<_> = batch
         .iter()
         .map(|r| batched::Command {
@@ -238,6 +233,11 @@ async fn together<B: Sql>(
             meta: &r.meta,
         })
         .collect();
+    let mut tx = backend
+        .writer()
+        .begin_with(B::begin_append(&batched::streams(&commands)))
+        .await
+        .ok()?;
     // Version conflicts and reused command ids are answers inside the outcomes; any error is a failure.
     let Ok(outcomes) = batched::write::<B>(&mut tx, &commands).await else {
         let _ = tx.rollback().await;

@@ -10,6 +10,7 @@ mod keys;
 mod read;
 mod stmt;
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::time::Duration;
 
@@ -29,8 +30,6 @@ use crate::{
 /// The SQL fragments in which the backends differ; everything else is shared text.
 #[derive(Debug)]
 pub(crate) struct Dialect {
-    /// Starts an append's transaction.
-    pub begin_append: &'static str,
     /// `transaction_id` as text (PostgreSQL's `xid8` has no sqlx type; SQLite's is an integer, always 0).
     pub transaction_id_text: &'static str,
     /// A text parameter `$1` as a value comparable with `transaction_id`.
@@ -39,6 +38,8 @@ pub(crate) struct Dialect {
     pub horizon: Option<Horizon>,
     /// The most parameters one statement may bind (multi-row inserts are chunked below it).
     pub max_binds: usize,
+    /// Whether the commands can be inserted in a data-modifying `WITH` of the events' insert (one statement).
+    pub commands_with_events: bool,
 }
 
 /// A read horizon: events at or after it may still be preceded by a transaction that has not committed yet.
@@ -81,13 +82,10 @@ pub(crate) trait Backend: std::fmt::Debug + Send + Sync + 'static {
     fn get_time(row: &DbRow<Self>, column: &str) -> Result<Option<DateTime<Utc>>, StoreError>;
     fn get_json(row: &DbRow<Self>, column: &str) -> Result<Option<Value>, StoreError>;
 
-    /// Serialises the writers of each of `streams` inside an append's transaction, as its first statement,
-    /// before anything of it is read. A group commit locks all its streams in this one statement, always in one
-    /// order, so that two batches never wait for each other in a cycle.
-    fn lock_streams<'c>(
-        conn: &'c mut Conn<Self>,
-        streams: &'c [&'c StreamId],
-    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c;
+    /// What begins an append's transaction and, before anything of it is read, serialises the writers of each
+    /// of `streams` (a group commit locks all its streams at once, always in one order, so that two batches never
+    /// wait for each other in a cycle). Sent as a simple query, in one round trip.
+    fn begin_append(streams: &[&StreamId]) -> Cow<'static, str>;
 
     /// How long the oldest append still in progress has been open (see [`EventStore::oldest_open_append`]).
     fn oldest_open_append(
