@@ -10,7 +10,8 @@
 //!
 //! Run: `cargo bench -p store --bench append`. Environment: `BENCH_DATABASE_URL` (else
 //! `TEST_DATABASE_URL`, else the local default), `BENCH_CONCURRENCY=1,16,64`, `BENCH_SECONDS=3` per run,
-//! `BENCH_ROUNDS=3`, `BENCH_SQLITE=0` / `BENCH_POSTGRES=0` to skip a backend. A fresh database `bench_<random>`
+//! `BENCH_ROUNDS=3`, `BENCH_WRITERS` (group-commit writers, default `GroupCommitConfig::default()`), `BENCH_SQLITE=0` /
+//! `BENCH_POSTGRES=0` to skip a backend. A fresh database `bench_<random>`
 //! (and temporary SQLite files) are created and removed.
 
 mod measure;
@@ -49,6 +50,17 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The group-commit side's settings: the defaults, with `BENCH_WRITERS` writers if set (PostgreSQL only).
+fn group_config() -> Result<GroupCommitConfig> {
+    let default = GroupCommitConfig::default();
+    Ok(GroupCommitConfig {
+        writers: env_or("BENCH_WRITERS", &default.writers.to_string())
+            .parse()
+            .context("BENCH_WRITERS")?,
+        ..default
+    })
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -171,7 +183,7 @@ async fn postgres_levels(admin: &mut PgConnection, url: &str, settings: &Setting
     println!(
         "\nPostgreSQL {version}; synchronous_commit={sync_commit}, fsync={fsync}; store pool: {store_pool} \
          connections (group commit: up to {} writers, one connection each); raw pool: concurrency + 4",
-        GroupCommitConfig::default().writers
+        group_config()?.writers
     );
     let mut setup = PgConnection::connect(url).await?;
     sqlx::query("CREATE TABLE raw_bench(id bigserial primary key, payload jsonb not null)")
@@ -179,8 +191,7 @@ async fn postgres_levels(admin: &mut PgConnection, url: &str, settings: &Setting
         .await?;
     setup.close().await?;
     let plain: Arc<dyn EventStore> = Arc::new(pg.clone());
-    let group: Arc<dyn EventStore> =
-        Arc::new(pg.clone().group_commit(GroupCommitConfig::default()));
+    let group: Arc<dyn EventStore> = Arc::new(pg.clone().group_commit(group_config()?));
     print_header();
     for &c in &settings.levels {
         interleaved("pg", c, settings.rounds, |side| {
@@ -260,8 +271,7 @@ async fn sqlite_levels(dir: &std::path::Path, settings: &Settings) -> Result<()>
         "\nSQLite {version} (temp files; raw baseline: WAL, synchronous=FULL, pool of concurrency + 4)"
     );
     let plain: Arc<dyn EventStore> = Arc::new(lite.clone());
-    let group: Arc<dyn EventStore> =
-        Arc::new(lite.clone().group_commit(GroupCommitConfig::default()));
+    let group: Arc<dyn EventStore> = Arc::new(lite.clone().group_commit(group_config()?));
     print_header();
     for &c in &settings.levels {
         interleaved("sqlite", c, settings.rounds, |side| {

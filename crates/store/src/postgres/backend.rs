@@ -2,13 +2,14 @@
 //! horizon over transaction ids, native `uuid`, `timestamptz` and `jsonb`, and the owner-defined functions that
 //! destroy and re-wrap data keys (the service role may only read and insert rows, 0003_personal_keys.sql).
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::types::Json;
-use sqlx::{PgConnection, Postgres, Row};
+use sqlx::{Postgres, Row};
 use uuid::Uuid;
 
 use super::PgStore;
@@ -19,15 +20,34 @@ use crate::{StoreError, StreamId, batch, db_error};
 /// locks other components take with a different first key. (The two bytes spell "PL" in ASCII.)
 const STREAM_LOCK_CLASS: i32 = 0x504C;
 
-/// The first statement of every append: the appenders' shared lock (which readers look for to tell an appender
-/// from any other transaction, ADR 0002), the proof for the insert trigger that it was taken before the
-/// transaction had an id, then the stream's own lock. Select-list expressions are evaluated left to right.
-const LOCK_FOR_APPEND: &str = "SELECT pg_advisory_xact_lock_shared(20545, 0), \
-    set_config('petition.appender', coalesce(pg_current_xact_id_if_assigned()::text, 'none'), true), \
-    pg_advisory_xact_lock($1, hashtext($2))";
-
-/// A further stream's lock in a transaction that already took [`LOCK_FOR_APPEND`].
-const LOCK_STREAM: &str = "SELECT pg_advisory_xact_lock($1, hashtext($2))";
+/// How every append begins, in one round trip (a simple query of two statements): `BEGIN` at READ COMMITTED
+/// (whatever the server's default: the idempotency check after the locks relies on each statement seeing what
+/// committed before it), then, as the transaction's first statement, [`APPENDER_LOCK`] (which readers look for to
+/// tell an appender from any other transaction, and whose `petition.appender` proves to the insert trigger that
+/// it was taken before the transaction had an id, ADR 0002) followed by the streams' own locks. Select-list
+/// expressions are evaluated left to right. Several streams (a group commit's batch) are locked one after another
+/// in the order of their keys, colliding keys once, so that every batch takes its locks in one order and two
+/// batches never wait for each other in a cycle: the sorted subquery feeds the aggregate in order. The stream
+/// names are written into the text as literals, which is safe because a [`StreamId`] holds only ASCII letters,
+/// digits and `-_.:` (quotes are doubled all the same).
+fn begin_append_sql(streams: &[&StreamId]) -> String {
+    let literal = |s: &StreamId| format!("'{}'", s.as_str().replace('\'', "''"));
+    let locks = match streams {
+        [stream] => format!(
+            "pg_advisory_xact_lock({STREAM_LOCK_CLASS}, hashtext({}))",
+            literal(stream)
+        ),
+        many => format!(
+            "(SELECT count(pg_advisory_xact_lock({STREAM_LOCK_CLASS}, keys.k)) \
+             FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest(ARRAY[{}]::text[]) AS s ORDER BY k) AS keys)",
+            many.iter()
+                .map(|s| literal(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    format!("BEGIN ISOLATION LEVEL READ COMMITTED; {APPENDER_LOCK}, {locks}")
+}
 
 /// The appenders' lock alone, for tools and tests that insert events with their own SQL: without it, as the
 /// first statement of the transaction, the database refuses the insert.
@@ -74,7 +94,6 @@ impl Backend for PgStore {
     type Db = Postgres;
     const NAME: &'static str = "postgres";
     const DIALECT: Dialect = Dialect {
-        begin_append: "BEGIN ISOLATION LEVEL READ COMMITTED",
         // `xid8` has no sqlx type.
         transaction_id_text: "transaction_id::text",
         transaction_id_param: "$1::text::xid8",
@@ -82,6 +101,9 @@ impl Backend for PgStore {
             cte: HORIZON,
             below: "events.transaction_id < (SELECT h FROM horizon)",
         }),
+        // The protocol counts parameters in 16 bits.
+        max_binds: 65535,
+        commands_with_events: true,
     };
 
     fn writer(&self) -> &PgPool {
@@ -110,19 +132,8 @@ impl Backend for PgStore {
         Ok(column::<Option<Json<Value>>>(row, name)?.map(|json| json.0))
     }
 
-    /// The first lock of a transaction also takes the appenders' lock; later ones (a group commit's further
-    /// streams) must not, because `petition.appender` has to keep saying the lock came before the id.
-    async fn lock_stream(
-        conn: &mut PgConnection,
-        stream: &StreamId,
-        first: bool,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(if first { LOCK_FOR_APPEND } else { LOCK_STREAM })
-            .bind(STREAM_LOCK_CLASS)
-            .bind(stream.as_str())
-            .execute(conn)
-            .await
-            .map(|_| ())
+    fn begin_append(streams: &[&StreamId]) -> Cow<'static, str> {
+        begin_append_sql(streams).into()
     }
 
     /// The age of the oldest transaction that holds the appenders' lock of this database and has written (has

@@ -1,10 +1,15 @@
 //! Appending, on any backend: one transaction per command, serialised per stream by the backend's lock,
 //! idempotent per command id, hash-chained to the stream's head.
 
+use std::collections::HashMap;
+use std::ops::Range;
+
+use uuid::Uuid;
+
 use super::read::{self, parse_transaction_id};
-use super::stmt::{get, stmt};
-use super::{Backend, Conn, Sql};
-use crate::batch::{self, StreamHead};
+use super::stmt::{Stmt, get, stmt};
+use super::{Backend, Conn, DbRow, Sql};
+use crate::batch;
 use crate::db_error::{self, Failure, Violation};
 use crate::{
     AppendOutcome, CommandMeta, ExpectedVersion, NewEvent, RecordedEvent, StoreError, StreamId,
@@ -18,15 +23,14 @@ pub(super) async fn append<B: Sql>(
     meta: &CommandMeta,
 ) -> Result<AppendOutcome, StoreError> {
     batch::validate(&events)?;
-    // PostgreSQL: READ COMMITTED explicitly, whatever the server's default, because the idempotency check after
-    // taking the stream lock relies on each statement seeing what committed before it. SQLite: IMMEDIATE takes
-    // the write lock before the first read, so no other writer can slip in before our inserts.
+    // Writers of one stream queue in the begin, so the version check below is exact and a loser learns the
+    // winner's version instead of tripping over a unique violation. The lock is released at commit or rollback.
     let mut tx = backend
         .writer()
-        .begin_with(B::DIALECT.begin_append)
+        .begin_with(B::begin_append(&[stream]))
         .await
         .map_err(db_error::map)?;
-    match write::<B>(&mut tx, stream, expected, events, meta, true).await {
+    match write::<B>(&mut tx, stream, expected, events, meta).await {
         Ok(outcome) => {
             tx.commit().await.map_err(db_error::map)?;
             Ok(outcome)
@@ -43,17 +47,13 @@ pub(super) async fn append<B: Sql>(
     }
 }
 
-pub(super) async fn write<B: Sql>(
+async fn write<B: Sql>(
     conn: &mut Conn<B>,
     stream: &StreamId,
     expected: ExpectedVersion,
     events: Vec<NewEvent>,
     meta: &CommandMeta,
-    first: bool,
 ) -> Result<AppendOutcome, Failure> {
-    // Writers of one stream queue here, so the version check below is exact and a loser learns the winner's
-    // version instead of tripping over a unique violation. The lock is released at commit or rollback.
-    B::lock_stream(conn, stream, first).await?;
     // Read after taking the lock, so a duplicate of this command that held the lock before us is visible.
     let (command, head) = read::probe::<B>(conn, stream, meta.command_id).await?;
     if let Some((record, recorded)) = command {
@@ -66,11 +66,8 @@ pub(super) async fn write<B: Sql>(
     }
     batch::check_expected(stream, expected, head.version)?;
     let mut rows = batch::build(stream, &head, events, meta, batch::recorded_at(&head));
-    let insert = insert_event_sql::<B>();
-    for row in &mut rows {
-        insert_event::<B>(conn, &insert, row).await?;
-    }
-    insert_command::<B>(conn, &head, &rows, meta).await?;
+    let all = 0..rows.len();
+    insert::<B>(conn, &mut rows, &[(meta, all)]).await?;
     let last_version = rows.last().map_or(head.version, |r| r.version);
     Ok(AppendOutcome {
         stream_id: stream.clone(),
@@ -80,69 +77,169 @@ pub(super) async fn write<B: Sql>(
     })
 }
 
-fn insert_event_sql<B: Backend>() -> String {
+const EVENT_COLUMNS: [&str; 15] = [
+    "event_id",
+    "stream_id",
+    "version",
+    "recorded_at",
+    "event_type",
+    "schema_version",
+    "payload",
+    "personal",
+    "command_id",
+    "actor",
+    "correlation_id",
+    "causation_id",
+    "rulebook_version",
+    "prev_hash",
+    "hash",
+];
+
+const COMMAND_COLUMNS: [&str; 6] = [
+    "command_id",
+    "stream_id",
+    "fingerprint",
+    "first_version",
+    "last_version",
+    "recorded_at",
+];
+
+/// `INSERT INTO table (columns) VALUES ($n, …), (…)` for `rows` rows, numbering parameters after `skip`.
+fn insert_sql(table: &str, columns: &[&str], rows: usize, skip: usize) -> String {
+    let width = columns.len();
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let params: Vec<String> = (1..=width)
+                .map(|c| format!("${}", skip + r * width + c))
+                .collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
     format!(
-        "INSERT INTO events (event_id, stream_id, version, recorded_at, event_type, schema_version, payload, \
-         personal, command_id, actor, correlation_id, causation_id, rulebook_version, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-         RETURNING global_position, {} AS transaction_id_text",
+        "INSERT INTO {table} ({}) VALUES {}",
+        columns.join(", "),
+        values.join(", ")
+    )
+}
+
+fn returning<B: Backend>() -> String {
+    format!(
+        " RETURNING event_id, global_position, {} AS transaction_id_text",
         B::DIALECT.transaction_id_text
     )
 }
 
-/// Inserts one row and fills in the position and transaction id the database assigned.
-async fn insert_event<B: Sql>(
+/// Inserts the rows and records each command with its range of them (never empty), in as few statements as the
+/// backend allows: on PostgreSQL one (the commands in a data-modifying `WITH`) while the binds fit, else
+/// multi-row inserts chunked below the bind limit, events first, in their order (so positions follow it). Fills
+/// in the position and transaction id the database assigned to each row, matched by event id.
+pub(super) async fn insert<B: Sql>(
     conn: &mut Conn<B>,
-    sql: &str,
-    row: &mut RecordedEvent,
+    rows: &mut [RecordedEvent],
+    commands: &[(&CommandMeta, Range<usize>)],
 ) -> Result<(), Failure> {
-    let assigned = stmt::<B>(sql)
-        .bind(row.event_id)
-        .bind(row.stream_id.as_str())
-        .bind(batch::to_i64(row.version, "version")?)
-        .bind(row.recorded_at)
-        .bind(row.event_type.as_str())
-        .bind(i64::from(row.schema_version))
-        .bind(&row.payload)
-        .bind(row.personal.as_ref())
-        .bind(row.metadata.command_id)
-        .bind(row.metadata.actor.as_str())
-        .bind(row.metadata.correlation_id)
-        .bind(row.metadata.causation_id)
-        .bind(row.metadata.rulebook_version.as_deref())
-        .bind(row.prev_hash.as_str())
-        .bind(row.hash.as_str())
-        .one(conn)
-        .await?;
-    let position = get::<B, _>(&assigned, "global_position")?;
-    let transaction_id =
-        parse_transaction_id(&get::<B, String>(&assigned, "transaction_id_text")?)?;
-    row.global_position = position;
-    row.transaction_id = transaction_id;
+    let (events_width, commands_width) = (EVENT_COLUMNS.len(), COMMAND_COLUMNS.len());
+    let binds = rows.len() * events_width + commands.len() * commands_width;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if B::DIALECT.commands_with_events && binds <= B::DIALECT.max_binds {
+        let sql = format!(
+            "WITH recorded AS ({}) {}{}",
+            insert_sql("commands", &COMMAND_COLUMNS, commands.len(), 0),
+            insert_sql(
+                "events",
+                &EVENT_COLUMNS,
+                rows.len(),
+                commands.len() * commands_width
+            ),
+            returning::<B>()
+        );
+        let insert = bind_events(bind_commands(stmt::<B>(&sql), rows, commands)?, rows)?;
+        let returned = insert.all(conn).await?;
+        return assign::<B>(rows, &returned);
+    }
+    for chunk in rows.chunks_mut((B::DIALECT.max_binds / events_width).max(1)) {
+        let sql = insert_sql("events", &EVENT_COLUMNS, chunk.len(), 0) + &returning::<B>();
+        let returned = bind_events(stmt::<B>(&sql), chunk)?.all(conn).await?;
+        assign::<B>(chunk, &returned)?;
+    }
+    for chunk in commands.chunks((B::DIALECT.max_binds / commands_width).max(1)) {
+        let sql = insert_sql("commands", &COMMAND_COLUMNS, chunk.len(), 0);
+        bind_commands(stmt::<B>(&sql), rows, chunk)?
+            .run(conn)
+            .await?;
+    }
     Ok(())
 }
 
-async fn insert_command<B: Sql>(
-    conn: &mut Conn<B>,
-    head: &StreamHead,
-    rows: &[RecordedEvent],
-    meta: &CommandMeta,
-) -> Result<(), Failure> {
-    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
-        return Err(StoreError::Invalid("an append needs at least one event".into()).into());
-    };
-    stmt::<B>(
-        "INSERT INTO commands (command_id, stream_id, fingerprint, first_version, last_version, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(meta.command_id)
-    .bind(first.stream_id.as_str())
-    .bind(meta.fingerprint.as_deref())
-    .bind(batch::to_i64(head.version + 1, "version")?)
-    .bind(batch::to_i64(last.version, "version")?)
-    .bind(first.recorded_at)
-    .run(conn)
-    .await?;
+fn bind_events<'q, B: Sql>(
+    mut insert: Stmt<'q, B>,
+    rows: &'q [RecordedEvent],
+) -> Result<Stmt<'q, B>, StoreError> {
+    for row in rows {
+        insert = insert
+            .bind(row.event_id)
+            .bind(row.stream_id.as_str())
+            .bind(batch::to_i64(row.version, "version")?)
+            .bind(row.recorded_at)
+            .bind(row.event_type.as_str())
+            .bind(i64::from(row.schema_version))
+            .bind(&row.payload)
+            .bind(row.personal.as_ref())
+            .bind(row.metadata.command_id)
+            .bind(row.metadata.actor.as_str())
+            .bind(row.metadata.correlation_id)
+            .bind(row.metadata.causation_id)
+            .bind(row.metadata.rulebook_version.as_deref())
+            .bind(row.prev_hash.as_str())
+            .bind(row.hash.as_str());
+    }
+    Ok(insert)
+}
+
+fn bind_commands<'q, B: Sql>(
+    mut insert: Stmt<'q, B>,
+    rows: &'q [RecordedEvent],
+    commands: &[(&'q CommandMeta, Range<usize>)],
+) -> Result<Stmt<'q, B>, StoreError> {
+    for (meta, range) in commands {
+        let appended = rows.get(range.clone()).unwrap_or_default();
+        let (Some(first), Some(last)) = (appended.first(), appended.last()) else {
+            return Err(StoreError::Invalid(
+                "an append needs at least one event".into(),
+            ));
+        };
+        insert = insert
+            .bind(meta.command_id)
+            .bind(first.stream_id.as_str())
+            .bind(meta.fingerprint.as_deref())
+            .bind(batch::to_i64(first.version, "version")?)
+            .bind(batch::to_i64(last.version, "version")?)
+            .bind(first.recorded_at);
+    }
+    Ok(insert)
+}
+
+/// Fills in what the database assigned to `rows`, from the rows their insert returned.
+fn assign<B: Sql>(rows: &mut [RecordedEvent], returned: &[DbRow<B>]) -> Result<(), Failure> {
+    let mut assigned = HashMap::with_capacity(returned.len());
+    for row in returned {
+        let transaction_id = parse_transaction_id(&get::<B, String>(row, "transaction_id_text")?)?;
+        let position: i64 = get::<B, _>(row, "global_position")?;
+        assigned.insert(get::<B, Uuid>(row, "event_id")?, (position, transaction_id));
+    }
+    for row in rows {
+        let Some(&(position, transaction_id)) = assigned.get(&row.event_id) else {
+            return Err(StoreError::Corrupt(format!(
+                "the insert of event {} returned no position",
+                row.event_id
+            ))
+            .into());
+        };
+        row.global_position = position;
+        row.transaction_id = transaction_id;
+    }
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! Group commit (issue #14): concurrent appends share one database transaction, and so one commit and one
 //! fsync. Callers queue their append on a bounded channel; one writer task takes what is waiting (up to
-//! `max_batch`, waiting at most `max_wait` for more), runs every command in one transaction in its own turn, commits
-//! once and answers each caller. A command refused by the rules (a version conflict, a reused command id) is
+//! `max_batch`, waiting at most `max_wait` for more), writes the whole batch in one transaction with set-based
+//! statements (`batched`: the begin takes every stream lock, one probe, one multi-row insert of events and commands),
+//! commits once and answers each caller. A command refused by the rules (a version conflict, a reused command id) is
 //! answered alone and does not disturb the others; any other failure rolls the whole batch back and retries each
 //! command alone through the ordinary append, so one bad command fails only itself. Nobody is answered before the
 //! commit that holds their events is durable.
@@ -15,10 +16,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
 
-use super::Sql;
-use super::append::{append, write};
+use super::append::append;
+use super::{Sql, batched};
 use crate::batch;
-use crate::db_error::Failure;
 use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;
 use crate::{
@@ -195,12 +195,9 @@ async fn gather(
     batch
 }
 
-async fn commit<B: Sql>(backend: &B, mut batch: Vec<Request>, counters: &Counters) {
+async fn commit<B: Sql>(backend: &B, batch: Vec<Request>, counters: &Counters) {
     counters.transactions.fetch_add(1, Ordering::Relaxed);
     if batch.len() > 1 {
-        // One lock order for every batch (by stream, stable so a stream's commands keep their order), so
-        // that two batches never wait for each other's streams in a cycle.
-        batch.sort_by(|a, b| a.stream.cmp(&b.stream));
         if let Some(outcomes) = together(backend, &batch).await {
             for (request, outcome) in batch.into_iter().zip(outcomes) {
                 let _ = request.reply.send(outcome);
@@ -221,38 +218,31 @@ async fn commit<B: Sql>(backend: &B, mut batch: Vec<Request>, counters: &Counter
     }
 }
 
-/// Every command of the batch in one transaction; `None` if the batch must be rolled back and retried alone.
+/// The whole batch in one transaction, set-based (`batched`), in arrival order; `None` if the batch must be
+/// rolled back and retried alone.
 async fn together<B: Sql>(
     backend: &B,
     batch: &[Request],
 ) -> Option<Vec<Result<AppendOutcome, StoreError>>> {
+    let commands: Vec<_> = batch
+        .iter()
+        .map(|r| batched::Command {
+            stream: &r.stream,
+            expected: r.expected,
+            events: &r.events,
+            meta: &r.meta,
+        })
+        .collect();
     let mut tx = backend
         .writer()
-        .begin_with(B::DIALECT.begin_append)
+        .begin_with(B::begin_append(&batched::streams(&commands)))
         .await
         .ok()?;
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for (i, r) in batch.iter().enumerate() {
-        let written = write::<B>(
-            &mut tx,
-            &r.stream,
-            r.expected,
-            r.events.clone(),
-            &r.meta,
-            i == 0,
-        );
-        match written.await {
-            Ok(outcome) => outcomes.push(Ok(outcome)),
-            // Decided by reads before anything of this command was written: the transaction is intact.
-            Err(Failure::Store(
-                e @ (StoreError::Conflict { .. } | StoreError::IdempotencyKeyReused { .. }),
-            )) => outcomes.push(Err(e)),
-            Err(_) => {
-                let _ = tx.rollback().await;
-                return None;
-            }
-        }
-    }
+    // Version conflicts and reused command ids are answers inside the outcomes; any error is a failure.
+    let Ok(outcomes) = batched::write::<B>(&mut tx, &commands).await else {
+        let _ = tx.rollback().await;
+        return None;
+    };
     // If the commit's fate is unknown (a lost connection), the retry alone finds each recorded command id.
     tx.commit().await.ok()?;
     Some(outcomes)

@@ -4,11 +4,13 @@
 //! horizon lies, how ids, times and JSON are bound and decoded, and how data keys are destroyed and re-wrapped.
 
 mod append;
+mod batched;
 pub(crate) mod group;
 mod keys;
 mod read;
 mod stmt;
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::time::Duration;
 
@@ -28,14 +30,16 @@ use crate::{
 /// The SQL fragments in which the backends differ; everything else is shared text.
 #[derive(Debug)]
 pub(crate) struct Dialect {
-    /// Starts an append's transaction.
-    pub begin_append: &'static str,
     /// `transaction_id` as text (PostgreSQL's `xid8` has no sqlx type; SQLite's is an integer, always 0).
     pub transaction_id_text: &'static str,
     /// A text parameter `$1` as a value comparable with `transaction_id`.
     pub transaction_id_param: &'static str,
     /// What holds `read_all` and `head` back, if anything does.
     pub horizon: Option<Horizon>,
+    /// The most parameters one statement may bind (multi-row inserts are chunked below it).
+    pub max_binds: usize,
+    /// Whether the commands can be inserted in a data-modifying `WITH` of the events' insert (one statement).
+    pub commands_with_events: bool,
 }
 
 /// A read horizon: events at or after it may still be preceded by a transaction that has not committed yet.
@@ -78,13 +82,10 @@ pub(crate) trait Backend: std::fmt::Debug + Send + Sync + 'static {
     fn get_time(row: &DbRow<Self>, column: &str) -> Result<Option<DateTime<Utc>>, StoreError>;
     fn get_json(row: &DbRow<Self>, column: &str) -> Result<Option<Value>, StoreError>;
 
-    /// Serialises the writers of one stream inside an append's transaction, before anything of it is read.
-    /// `first` is true for the transaction's first statement (a group commit locks several streams in one).
-    fn lock_stream<'c>(
-        conn: &'c mut Conn<Self>,
-        stream: &'c StreamId,
-        first: bool,
-    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c;
+    /// What begins an append's transaction and, before anything of it is read, serialises the writers of each
+    /// of `streams` (a group commit locks all its streams at once, always in one order, so that two batches never
+    /// wait for each other in a cycle). Sent as a simple query, in one round trip.
+    fn begin_append(streams: &[&StreamId]) -> Cow<'static, str>;
 
     /// How long the oldest append still in progress has been open (see [`EventStore::oldest_open_append`]).
     fn oldest_open_append(

@@ -155,14 +155,7 @@ pub(super) async fn probe<B: Sql>(
     .one(&mut *conn)
     .await
     .map_err(db_error::map)?;
-    let head = match get::<B, Option<i64>>(&row, "version")? {
-        None => StreamHead::empty(),
-        Some(version) => StreamHead {
-            version: batch::to_u64(version, "version")?,
-            hash: get::<B, _>(&row, "hash")?,
-            recorded_at: Some(get::<B, _>(&row, "recorded_at")?),
-        },
-    };
+    let head = stream_head::<B>(&row)?;
     let command = match command_record::<B>(&row)? {
         None => None,
         Some(record) => Some(with_events::<B>(conn, record).await?),
@@ -170,8 +163,20 @@ pub(super) async fn probe<B: Sql>(
     Ok((command, head))
 }
 
+/// The head a row's `version`, `hash` and `recorded_at` describe (an empty stream if `version` is NULL).
+pub(super) fn stream_head<B: Sql>(row: &DbRow<B>) -> Result<StreamHead, StoreError> {
+    match get::<B, Option<i64>>(row, "version")? {
+        None => Ok(StreamHead::empty()),
+        Some(version) => Ok(StreamHead {
+            version: batch::to_u64(version, "version")?,
+            hash: get::<B, _>(row, "hash")?,
+            recorded_at: Some(get::<B, _>(row, "recorded_at")?),
+        }),
+    }
+}
+
 /// The `commands` columns of a row, if the row has a command.
-fn command_record<B: Sql>(row: &DbRow<B>) -> Result<Option<CommandRecord>, StoreError> {
+pub(super) fn command_record<B: Sql>(row: &DbRow<B>) -> Result<Option<CommandRecord>, StoreError> {
     let Some(stream_id) = get::<B, Option<String>>(row, "stream_id")? else {
         return Ok(None);
     };
@@ -185,7 +190,7 @@ fn command_record<B: Sql>(row: &DbRow<B>) -> Result<Option<CommandRecord>, Store
 }
 
 /// A recorded command with the events it appended.
-async fn with_events<B: Sql>(
+pub(super) async fn with_events<B: Sql>(
     conn: &mut Conn<B>,
     record: CommandRecord,
 ) -> Result<(CommandRecord, Vec<RecordedEvent>), StoreError> {

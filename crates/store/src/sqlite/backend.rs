@@ -2,10 +2,12 @@
 //! appends (so positions follow commit order and there is no horizon to wait for), UUIDs and JSON as text,
 //! instants as microseconds since the Unix epoch, and plain `DELETE`/`UPDATE` on the data-key table.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::sqlite::{SqlitePool, SqliteRow};
-use sqlx::{Row, Sqlite, SqliteConnection};
+use sqlx::{Row, Sqlite};
 use uuid::Uuid;
 
 use super::SqliteStore;
@@ -28,10 +30,12 @@ impl Backend for SqliteStore {
         // A reader's snapshot always holds a prefix of the positions (one writer, commit order), and
         // `transaction_id` is always 0: following `global_position` is sound here, unlike on PostgreSQL.
         horizon: None,
-        // IMMEDIATE takes the write lock before the first read, which is the stream lock too.
-        begin_append: "BEGIN IMMEDIATE",
         transaction_id_text: "CAST(transaction_id AS TEXT)",
         transaction_id_param: "CAST($1 AS INTEGER)",
+        // SQLITE_MAX_VARIABLE_NUMBER's default since 3.32.
+        max_binds: 32766,
+        // No data-modifying `WITH`.
+        commands_with_events: false,
     };
 
     fn bind_uuid(query: Query<'_, Self>, value: Option<Uuid>) -> Query<'_, Self> {
@@ -72,13 +76,9 @@ impl Backend for SqliteStore {
         &self.reader
     }
 
-    /// Nothing to take: `BEGIN IMMEDIATE` already holds the database's write lock.
-    async fn lock_stream(
-        _conn: &mut SqliteConnection,
-        _stream: &StreamId,
-        _first: bool,
-    ) -> Result<(), sqlx::Error> {
-        Ok(())
+    /// IMMEDIATE takes the write lock before the first read, which is every stream's lock too.
+    fn begin_append(_streams: &[&StreamId]) -> Cow<'static, str> {
+        Cow::Borrowed("BEGIN IMMEDIATE")
     }
 
     async fn destroy_keys(

@@ -75,6 +75,8 @@ macro_rules! group_commit_tests {
                 group_commit::a_streams_commands_in_one_batch_apply_in_arrival_order,
                 group_commit::a_failing_command_in_a_batch_fails_only_itself,
                 group_commit::a_conflict_in_a_batch_is_answered_alone_and_the_batch_still_commits_once,
+                group_batch::a_mixed_batch_answers_each_command_as_if_they_ran_one_after_another,
+                group_batch::a_batch_larger_than_one_insert_statement_commits_whole_and_in_order,
             );
         }
     };

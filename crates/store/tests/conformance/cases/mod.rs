@@ -3,6 +3,7 @@
 pub mod append;
 pub mod concurrency;
 pub mod global_order;
+pub mod group_batch;
 pub mod group_commit;
 pub mod idempotency;
 pub mod immutability;
