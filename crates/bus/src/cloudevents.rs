@@ -218,6 +218,62 @@ mod tests {
         );
     }
 
+    /// The relay and `compare-stream` (which re-encodes what the store holds) must agree byte for byte with
+    /// every message already in a stream: the encoding may get faster, never different.
+    #[test]
+    fn the_wire_format_stays_exactly_what_is_documented() {
+        let mut event = sample();
+        event.event_id = Uuid::from_u128(1);
+        event.recorded_at = DateTime::parse_from_rfc3339("2026-09-01T08:30:00.123456Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        event.metadata.command_id = Uuid::from_u128(2);
+        event.metadata.correlation_id = Uuid::from_u128(3);
+        event.metadata.causation_id = Some(Uuid::from_u128(4));
+        event.event_type = "Appeal2.Lodged".into();
+        let route = Route {
+            agency: " BO.TC ".into(),
+            kind: String::new(),
+        };
+        let out = encode("petition.events", &event, &route).expect("encodes");
+        assert_eq!(out.subject, "petition.events.BO_TC.unknown.appeal2_lodged");
+        let mut headers: Vec<(String, String)> = out
+            .headers
+            .iter()
+            .flat_map(|(k, vs)| vs.iter().map(move |v| (k.to_string(), v.to_string())))
+            .collect();
+        headers.sort();
+        let id = |n: u128| Uuid::from_u128(n).to_string();
+        let mut expected: Vec<(String, String)> = [
+            ("ce-specversion", "1.0".to_owned()),
+            ("ce-id", id(1)),
+            ("ce-source", "urn:vn-gov-petition:agency:BO_TC".to_owned()),
+            ("ce-type", "vn.gov.petition.appeal__lodged.v1".to_owned()),
+            ("ce-time", "2026-09-01T08:30:00.123456Z".to_owned()),
+            ("ce-subject", Uuid::nil().to_string()),
+            ("content-type", "application/json".to_owned()),
+            ("ce-caseversion", "3".to_owned()),
+            ("ce-globalposition", "42".to_owned()),
+            ("ce-correlationid", id(3)),
+            ("ce-causationid", id(4)),
+            ("ce-petitioneventtype", "Appeal2.Lodged".to_owned()),
+            ("ce-schemaversion", "1".to_owned()),
+            ("ce-streamid", format!("case-{}", Uuid::nil())),
+            ("ce-actor", "officer-1".to_owned()),
+            ("ce-commandid", id(2)),
+            ("ce-rulebookversion", "2026.1".to_owned()),
+            ("ce-prevhash", "0".repeat(64)),
+            ("ce-hash", "f".repeat(64)),
+            ("petition-checkpoint", "7:42".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        expected.sort();
+        assert_eq!(headers, expected);
+        assert_eq!(out.body, br#"{"agency":"UBND-HN"}"#);
+    }
+
     #[test]
     fn a_message_without_a_checkpoint_is_malformed() {
         assert!(decode(&HeaderMap::new(), b"{}").is_err());
