@@ -32,8 +32,10 @@ use uuid::Uuid;
 
 use support::{Error, Meter, Spent, median};
 
-/// The bar and goal for relay / raw.
+/// The bar for relay / raw.
 const BAR: f64 = 0.6;
+/// The measures of one round, in the order of the first round.
+const KINDS: [&str; 4] = ["relay", "raw", "guards", "read"];
 
 fn settings(name: &str, round: usize) -> StreamSettings {
     StreamSettings {
@@ -45,7 +47,18 @@ fn settings(name: &str, round: usize) -> StreamSettings {
     }
 }
 
-/// `Relay::run_once` until the store has nothing more, with the default settings.
+/// The relay's default settings, or `BENCH_WINDOW`, `BENCH_PAGE` and `BENCH_BATCH` when set (for tuning).
+fn tuned() -> RelayConfig {
+    let defaults = RelayConfig::default();
+    RelayConfig {
+        window: env("BENCH_WINDOW", defaults.window),
+        page_size: env("BENCH_PAGE", defaults.page_size),
+        batch: env("BENCH_BATCH", defaults.batch),
+        ..defaults
+    }
+}
+
+/// `Relay::run_once` until the store has nothing more, with [`tuned`] settings.
 async fn relay_round(
     store: Arc<dyn EventStore>,
     js: &jetstream::Context,
@@ -55,7 +68,7 @@ async fn relay_round(
     bus::ensure_stream(js, &stream).await?;
     let config = RelayConfig {
         stream,
-        ..RelayConfig::default()
+        ..tuned()
     };
     let relay = Relay::new(store, js.clone(), config);
     let (meter, mut total) = (Meter::start(server), 0);
@@ -64,6 +77,19 @@ async fn relay_round(
         total += outcome.published;
         if outcome.caught_up {
             return Ok(meter.finish(total));
+        }
+    }
+}
+
+/// The store read alone, in the relay's pages: the ceiling under the relay that publishing cannot lift.
+async fn read_round(store: &dyn EventStore, page_size: usize, server: u32) -> Result<Spent, Error> {
+    let (meter, mut after, mut total) = (Meter::start(server), Checkpoint::START, 0);
+    loop {
+        let page = store.read_all(&after, page_size).await?;
+        total += page.events.len();
+        match page.events.last() {
+            Some(last) if page.events.len() == page_size => after = last.checkpoint(),
+            _ => return Ok(meter.finish(total)),
         }
     }
 }
@@ -149,7 +175,7 @@ async fn main() -> Result<(), Error> {
             .await?,
     );
     support::fill(store.as_ref(), n).await?;
-    let window = RelayConfig::default().window;
+    let window = tuned().window;
     let ids: Vec<Uuid> = store
         .read_all(&Checkpoint::START, usize::MAX >> 1)
         .await?
@@ -157,54 +183,41 @@ async fn main() -> Result<(), Error> {
         .iter()
         .map(|e| e.event_id)
         .collect();
-    let (mut relay, mut raw, mut guarded) = (Vec::new(), Vec::new(), Vec::new());
+    // `BENCH_ONLY=relay|raw|guards|read` runs one measure alone (for profiling it); ratios then print NaN.
+    let only = std::env::var("BENCH_ONLY")
+        .ok()
+        .and_then(|v| KINDS.iter().position(|k| *k == v));
+    let mut spent: Vec<Vec<Spent>> = vec![Vec::new(); KINDS.len()];
     for round in 0..rounds {
         let raw_stream = settings("raw", round);
         let guarded_stream = settings("rawid", round);
-        let raw_messages = encode_all(store.as_ref(), &raw_stream).await?;
-        let guarded_messages = encode_all(store.as_ref(), &guarded_stream).await?;
-        for turn in 0..3 {
-            match (round + turn) % 3 {
-                0 => {
-                    let s = relay_round(
-                        store.clone(),
-                        &js,
-                        settings("relay", round),
-                        server.pid(),
-                    )
-                    .await?;
-                    print_spent(round, "relay", &s);
-                    relay.push(s);
-                }
-                1 => {
-                    let s = raw_round(
-                        &raw_messages,
-                        &ids,
-                        &js,
-                        &raw_stream,
-                        window,
-                        false,
-                        server.pid(),
-                    )
-                    .await?;
-                    print_spent(round, "raw", &s);
-                    raw.push(s);
-                }
-                _ => {
-                    let s = raw_round(
-                        &guarded_messages,
-                        &ids,
-                        &js,
-                        &guarded_stream,
-                        window,
-                        true,
-                        server.pid(),
-                    )
-                    .await?;
-                    print_spent(round, "raw + guards", &s);
-                    guarded.push(s);
-                }
+        let wanted = |kind: usize| only.is_none_or(|only| only == kind);
+        let raw_messages = match wanted(1) {
+            true => encode_all(store.as_ref(), &raw_stream).await?,
+            false => Vec::new(),
+        };
+        let guarded_messages = match wanted(2) {
+            true => encode_all(store.as_ref(), &guarded_stream).await?,
+            false => Vec::new(),
+        };
+        // The order rotates from round to round, so no measure always runs first or last.
+        for turn in 0..KINDS.len() {
+            let kind = (round + turn) % KINDS.len();
+            if !wanted(kind) {
+                continue;
             }
+            let pid = server.pid();
+            let s = match kind {
+                0 => relay_round(store.clone(), &js, settings("relay", round), pid).await?,
+                1 => raw_round(&raw_messages, &ids, &js, &raw_stream, window, false, pid).await?,
+                2 => {
+                    raw_round(&guarded_messages, &ids, &js, &guarded_stream, window, true, pid)
+                        .await?
+                }
+                _ => read_round(store.as_ref(), tuned().page_size, pid).await?,
+            };
+            print_spent(round, KINDS[kind], &s);
+            spent[kind].push(s);
         }
     }
     let med = |v: &[Spent]| median(v.iter().map(Spent::rate).collect());
@@ -212,7 +225,8 @@ async fn main() -> Result<(), Error> {
         let (c, s): (Vec<f64>, Vec<f64>) = v.iter().map(Spent::per_event_us).unzip();
         (median(c), median(s))
     };
-    let (relay_rate, raw_rate, guarded_rate) = (med(&relay), med(&raw), med(&guarded));
+    let rates: Vec<f64> = spent.iter().map(|v| med(v)).collect();
+    let (relay_rate, raw_rate, guarded_rate) = (rates[0], rates[1], rates[2]);
     let ratio = relay_rate / raw_rate;
 
     // The latency part runs on the production stream names; publish the backlog there first, untimed.
@@ -229,21 +243,26 @@ async fn main() -> Result<(), Error> {
 
     println!();
     println!("store: SQLite (WAL, synchronous=FULL); nats-server local, file storage, 1 replica");
+    let config = tuned();
     println!(
-        "{n} events per round, {rounds} rounds, median; relay window {window}, page {}",
-        RelayConfig::default().page_size
+        "{n} events per round, {rounds} rounds, median; window {window} (relay and raw), relay page {}, batch {}",
+        config.page_size, config.batch
     );
     println!(
         "{:<52} {:>12} {:>22}",
         "measure", "value", "cpu µs/event bench/nats"
     );
-    for (what, rate, spent) in [
-        ("relay throughput (events/s)", relay_rate, &relay),
-        ("raw JetStream async publish (msgs/s)", raw_rate, &raw),
-        ("raw + Msg-Id + expected sequence (msgs/s)", guarded_rate, &guarded),
-    ] {
-        let (c, s) = med_cpu(spent);
-        println!("{what:<52} {rate:>12.0} {c:>13.1} / {s:>5.1}");
+    for (kind, what) in [
+        "relay throughput (events/s)",
+        "raw JetStream async publish (msgs/s)",
+        "raw + Msg-Id + expected sequence (msgs/s)",
+        "store read_all alone, relay page size (events/s)",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (c, s) = med_cpu(&spent[kind]);
+        println!("{what:<52} {:>12.0} {c:>13.1} / {s:>5.1}", rates[kind]);
     }
     println!("{:<52} {:>12.2}", "ratio relay / raw", ratio);
     println!("{:<52} {:>12.2}", "ratio relay / raw + guards", relay_rate / guarded_rate);

@@ -25,7 +25,7 @@ use crate::route::Router;
 use crate::{BusError, StreamSettings, cloudevents};
 use lease::Lease;
 use publish::{Cursor, resync};
-use window::Window;
+use window::{Ready, Window};
 
 /// How the relay publishes. `Default` is right for production; tests shorten the lease and idle times.
 #[derive(Debug, Clone)]
@@ -138,8 +138,9 @@ impl Relay {
         })
     }
 
-    /// Reads and sends up to `batch` events after the window's cursor, each page read while the one before
-    /// it is sent; true when the store had nothing more at the time of the last read.
+    /// Reads and sends up to `batch` events after the window's cursor; true when the store had nothing
+    /// more at the time of the last read. Each page is read (and its rows decoded) by a task of its own
+    /// while the page before it is encoded and sent, so on a multi-core runtime the two overlap.
     async fn publish_run(
         &self,
         router: &mut Router,
@@ -151,24 +152,23 @@ impl Relay {
         let mut read = page.events.len();
         loop {
             let full = page.events.len() >= limit;
-            let last = page.events.last().map(RecordedEvent::checkpoint);
-            let sending = self.send_page(router, window, page.events);
-            let after = match last {
-                Some(after) if full && read < batch => after,
-                _ => {
-                    sending.await?;
-                    return Ok(!full);
+            let next = match page.events.last() {
+                Some(last) if full && read < batch => {
+                    limit = page_size.min(batch - read);
+                    Some(ReadAhead::spawn(self.store.clone(), last.checkpoint(), limit))
                 }
+                _ => None,
             };
-            limit = page_size.min(batch - read);
-            let reading = async { self.store.read_all(&after, limit).await.map_err(BusError::from) };
-            let ((), next) = tokio::try_join!(sending, reading)?;
-            page = next;
+            self.send_page(router, window, page.events).await?;
+            let Some(next) = next else {
+                return Ok(!full);
+            };
+            page = next.page().await?;
             read += page.events.len();
         }
     }
 
-    /// Routes, encodes and sends one page, in order.
+    /// Routes, encodes and sends one page, in order, a burst at a time.
     async fn send_page(
         &self,
         router: &mut Router,
@@ -176,13 +176,22 @@ impl Relay {
         events: Vec<RecordedEvent>,
     ) -> Result<(), BusError> {
         let prefix = &self.config.stream.subject_prefix;
+        let burst = window.burst();
+        let mut ready = Vec::with_capacity(burst);
         for event in events {
             let route = router.route(self.store.as_ref(), &event).await?;
             let out = cloudevents::encode(prefix, &event, &route)
                 .map_err(|e| BusError::Config(e.to_string()))?;
-            window.send(event.event_id, event.checkpoint(), out).await?;
+            ready.push(Ready {
+                event_id: event.event_id,
+                checkpoint: event.checkpoint(),
+                out,
+            });
+            if ready.len() >= burst {
+                window.send(&mut ready).await?;
+            }
         }
-        Ok(())
+        window.send(&mut ready).await
     }
 
     /// Runs until `shutdown` turns true: holds the lease (or stands by until it can take it over),
@@ -273,6 +282,30 @@ impl Relay {
                 return Ok(());
             }
         }
+    }
+}
+
+/// A store page being read by a task of its own; dropping it (when publishing failed) cancels the read.
+struct ReadAhead(tokio::task::JoinHandle<Result<store::Page, store::StoreError>>);
+
+impl ReadAhead {
+    fn spawn(store: Arc<dyn EventStore>, after: Checkpoint, limit: usize) -> Self {
+        Self(tokio::spawn(
+            async move { store.read_all(&after, limit).await },
+        ))
+    }
+
+    async fn page(mut self) -> Result<store::Page, BusError> {
+        match (&mut self.0).await {
+            Ok(page) => Ok(page?),
+            Err(e) => Err(BusError::Unavailable(format!("reading the store: {e}"))),
+        }
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
