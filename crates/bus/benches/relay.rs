@@ -66,10 +66,7 @@ async fn relay_round(
     server: u32,
 ) -> Result<Spent, Error> {
     bus::ensure_stream(js, &stream).await?;
-    let config = RelayConfig {
-        stream,
-        ..tuned()
-    };
+    let config = RelayConfig { stream, ..tuned() };
     let relay = Relay::new(store, js.clone(), config);
     let (meter, mut total) = (Meter::start(server), 0);
     loop {
@@ -211,8 +208,16 @@ async fn main() -> Result<(), Error> {
                 0 => relay_round(store.clone(), &js, settings("relay", round), pid).await?,
                 1 => raw_round(&raw_messages, &ids, &js, &raw_stream, window, false, pid).await?,
                 2 => {
-                    raw_round(&guarded_messages, &ids, &js, &guarded_stream, window, true, pid)
-                        .await?
+                    raw_round(
+                        &guarded_messages,
+                        &ids,
+                        &js,
+                        &guarded_stream,
+                        window,
+                        true,
+                        pid,
+                    )
+                    .await?
                 }
                 _ => read_round(store.as_ref(), tuned().page_size, pid).await?,
             };
@@ -265,11 +270,21 @@ async fn main() -> Result<(), Error> {
         println!("{what:<52} {:>12.0} {c:>13.1} / {s:>5.1}", rates[kind]);
     }
     println!("{:<52} {:>12.2}", "ratio relay / raw", ratio);
-    println!("{:<52} {:>12.2}", "ratio relay / raw + guards", relay_rate / guarded_rate);
+    println!(
+        "{:<52} {:>12.2}",
+        "ratio relay / raw + guards",
+        relay_rate / guarded_rate
+    );
     for (idle, p50, p99) in &latencies {
         let idle = idle.as_millis();
-        println!("{:<52} {p50:>12.1}", format!("append -> consumer p50 (ms, relay idle {idle} ms)"));
-        println!("{:<52} {p99:>12.1}", format!("append -> consumer p99 (ms, relay idle {idle} ms)"));
+        println!(
+            "{:<52} {p50:>12.1}",
+            format!("append -> consumer p50 (ms, relay idle {idle} ms)")
+        );
+        println!(
+            "{:<52} {p99:>12.1}",
+            format!("append -> consumer p99 (ms, relay idle {idle} ms)")
+        );
     }
     if !latencies.is_empty() {
         println!(

@@ -98,7 +98,10 @@ pub fn encode(prefix: &str, event: &RecordedEvent, route: &Route) -> Result<Outg
         subject::ce_type(&event.event_type, event.schema_version),
     );
     h.insert(name::TIME, rfc3339(&event.recorded_at));
-    h.insert(name::SUBJECT, subject::case_subject(event.stream_id.as_str()));
+    h.insert(
+        name::SUBJECT,
+        subject::case_subject(event.stream_id.as_str()),
+    );
     h.insert(name::CONTENT_TYPE, "application/json");
     h.insert(name::CASE_VERSION, event.version.to_string());
     h.insert(name::GLOBAL_POSITION, event.global_position.to_string());

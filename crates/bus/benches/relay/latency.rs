@@ -100,4 +100,3 @@ pub async fn latency(
     let pick = |q: f64| ms[((ms.len() as f64 * q) as usize).min(ms.len() - 1)];
     Ok((pick(0.50), pick(0.99)))
 }
-

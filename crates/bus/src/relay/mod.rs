@@ -12,7 +12,7 @@ mod publish;
 mod window;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use store::{Checkpoint, EventStore, RecordedEvent};
@@ -37,7 +37,8 @@ pub struct RelayConfig {
     /// Events per store read (default 1000); the next page is read while this one is published.
     pub page_size: usize,
     /// Most events one `run_once` publishes (default 20,000) before it waits for the last
-    /// acknowledgement and returns; `run` checks the lease and shutdown between runs.
+    /// acknowledgement and returns; `run` checks the lease and shutdown between runs. A run also reads
+    /// no further page once a quarter of the lease TTL has passed, so the lease is renewed in time.
     pub batch: usize,
     /// Sleep when caught up (default 100 ms): the upper bound this adds to end-to-end latency.
     pub idle: Duration,
@@ -147,15 +148,21 @@ impl Relay {
         window: &mut Window<'_>,
     ) -> Result<bool, BusError> {
         let (page_size, batch) = (self.config.page_size.max(1), self.config.batch.max(1));
+        // However fast or slow publishing is, `run` gets back in time to renew the lease.
+        let deadline = Instant::now() + self.config.lease.ttl / 4;
         let mut limit = page_size.min(batch);
         let mut page = self.store.read_all(&window.cursor.after, limit).await?;
         let mut read = page.events.len();
         loop {
             let full = page.events.len() >= limit;
             let next = match page.events.last() {
-                Some(last) if full && read < batch => {
+                Some(last) if full && read < batch && Instant::now() < deadline => {
                     limit = page_size.min(batch - read);
-                    Some(ReadAhead::spawn(self.store.clone(), last.checkpoint(), limit))
+                    Some(ReadAhead::spawn(
+                        self.store.clone(),
+                        last.checkpoint(),
+                        limit,
+                    ))
                 }
                 _ => None,
             };

@@ -60,7 +60,8 @@ async fn limit_message_size(js: &jetstream::Context, bytes: i32) {
 }
 
 #[tokio::test]
-async fn an_ack_refused_mid_window_stops_the_relay_before_that_event_and_nothing_after_it_is_stored() {
+async fn an_ack_refused_mid_window_stops_the_relay_before_that_event_and_nothing_after_it_is_stored()
+ {
     tokio::time::timeout(LIMIT, async {
         init_log();
         let nats = NatsServer::start();
@@ -74,7 +75,10 @@ async fn an_ack_refused_mid_window_stops_the_relay_before_that_event_and_nothing
         let relay = Relay::new(store.clone(), connect(&nats).await, paged(256, 32, 10_000));
         for attempt in 0..2 {
             let refused = relay.run_once().await;
-            assert!(refused.is_err(), "attempt {attempt}: the big event is refused: {refused:?}");
+            assert!(
+                refused.is_err(),
+                "attempt {attempt}: the big event is refused: {refused:?}"
+            );
             // Every publish behind the refused one expected a sequence that never came: none is stored.
             assert_eq!(stream_ids(&js).await, ids[..150], "attempt {attempt}");
             // The relay's checkpoint is the stream's last message: the event before the refused one.
@@ -85,7 +89,10 @@ async fn an_ack_refused_mid_window_stops_the_relay_before_that_event_and_nothing
         limit_message_size(&js, -1).await;
         let mut published = 0;
         loop {
-            let outcome = relay.run_once().await.expect("publishes once the limit is lifted");
+            let outcome = relay
+                .run_once()
+                .await
+                .expect("publishes once the limit is lifted");
             published += outcome.published;
             if outcome.caught_up {
                 break;
@@ -116,13 +123,54 @@ async fn a_run_ends_at_its_batch_on_an_acknowledged_event_and_the_next_run_conti
             .collect();
         // Pages of 30 do not divide the batch of 100: the last read of each run is cut to fit.
         let relay = Relay::new(store.clone(), connect(&nats).await, paged(64, 30, 100));
-        for (run, (published, caught_up)) in [(100, false), (100, false), (50, true)].into_iter().enumerate() {
+        for (run, (published, caught_up)) in [(100, false), (100, false), (50, true)]
+            .into_iter()
+            .enumerate()
+        {
             let outcome = relay.run_once().await.expect("run");
-            assert_eq!((outcome.published, outcome.caught_up), (published, caught_up), "run {run}");
+            assert_eq!(
+                (outcome.published, outcome.caught_up),
+                (published, caught_up),
+                "run {run}"
+            );
             let done = 100 * run + published;
             assert_eq!(outcome.checkpoint, checkpoints[done - 1], "run {run}");
             assert_eq!(outcome.stream_sequence, done as u64, "run {run}");
             assert_eq!(stream_len(&js).await, done as u64, "run {run}");
+        }
+        assert_stream_is_the_store(&js, store.as_ref()).await;
+    })
+    .await
+    .expect("test finished in time");
+}
+
+#[tokio::test]
+async fn a_run_reads_no_further_page_once_its_share_of_the_lease_is_spent() {
+    tokio::time::timeout(LIMIT, async {
+        init_log();
+        let nats = NatsServer::start();
+        let js = setup(&nats).await;
+        let store = sqlite_store().await;
+        record_cases(store.as_ref(), 20, 4).await; // 100 events
+        // With no lease time to spend, every run publishes the one page it read first, whatever the batch.
+        let config = RelayConfig {
+            lease: bus::LeaseConfig {
+                ttl: Duration::ZERO,
+                ..Default::default()
+            },
+            ..paged(64, 30, 10_000)
+        };
+        let relay = Relay::new(store.clone(), connect(&nats).await, config);
+        for (run, (published, caught_up)) in [(30, false), (30, false), (30, false), (10, true)]
+            .into_iter()
+            .enumerate()
+        {
+            let outcome = relay.run_once().await.expect("run");
+            assert_eq!(
+                (outcome.published, outcome.caught_up),
+                (published, caught_up),
+                "run {run}"
+            );
         }
         assert_stream_is_the_store(&js, store.as_ref()).await;
     })
