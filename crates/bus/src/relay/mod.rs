@@ -9,6 +9,7 @@
 
 mod lease;
 mod publish;
+mod read_ahead;
 mod window;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use crate::route::Router;
 use crate::{BusError, StreamSettings, cloudevents};
 use lease::Lease;
 use publish::{Cursor, resync};
+use read_ahead::ReadAhead;
 use window::{Ready, Window};
 
 /// How the relay publishes. `Default` is right for production; tests shorten the lease and idle times.
@@ -289,30 +291,6 @@ impl Relay {
                 return Ok(());
             }
         }
-    }
-}
-
-/// A store page being read by a task of its own; dropping it (when publishing failed) cancels the read.
-struct ReadAhead(tokio::task::JoinHandle<Result<store::Page, store::StoreError>>);
-
-impl ReadAhead {
-    fn spawn(store: Arc<dyn EventStore>, after: Checkpoint, limit: usize) -> Self {
-        Self(tokio::spawn(
-            async move { store.read_all(&after, limit).await },
-        ))
-    }
-
-    async fn page(mut self) -> Result<store::Page, BusError> {
-        match (&mut self.0).await {
-            Ok(page) => Ok(page?),
-            Err(e) => Err(BusError::Unavailable(format!("reading the store: {e}"))),
-        }
-    }
-}
-
-impl Drop for ReadAhead {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 
