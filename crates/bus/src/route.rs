@@ -43,19 +43,24 @@ impl Default for Route {
 impl Route {
     /// The route after `payload`: its fields override the ones carried over from earlier events.
     pub fn after(&self, payload: &Value) -> Route {
+        let mut route = self.clone();
+        route.apply(payload);
+        route
+    }
+
+    /// Moves this route past `payload` in place (allocating only for a field the payload names).
+    fn apply(&mut self, payload: &Value) {
         let text = |field: &str| {
             payload
                 .get(field)
                 .and_then(Value::as_str)
                 .filter(|s| !s.trim().is_empty())
-                .map(str::to_owned)
         };
-        Route {
-            agency: AGENCY_FIELDS
-                .iter()
-                .find_map(|f| text(f))
-                .unwrap_or_else(|| self.agency.clone()),
-            kind: text(KIND_FIELD).unwrap_or_else(|| self.kind.clone()),
+        if let Some(agency) = AGENCY_FIELDS.iter().find_map(|f| text(f)) {
+            agency.clone_into(&mut self.agency);
+        }
+        if let Some(kind) = text(KIND_FIELD) {
+            kind.clone_into(&mut self.kind);
         }
     }
 }
@@ -73,13 +78,21 @@ impl Router {
         store: &dyn EventStore,
         event: &RecordedEvent,
     ) -> Result<Route, StoreError> {
-        let before = match self.last.get(&event.stream_id) {
-            Some((version, route)) if *version + 1 == event.version => route.clone(),
-            _ if event.version <= 1 => Route::default(),
-            _ => read(store, &event.stream_id, Horizon::Version(event.version - 1))
+        // The usual case, the next event of a cached stream: update in place, no key to clone.
+        if let Some((version, route)) = self.last.get_mut(&event.stream_id)
+            && *version + 1 == event.version
+        {
+            route.apply(&event.payload);
+            *version = event.version;
+            return Ok(route.clone());
+        }
+        let before = if event.version <= 1 {
+            Route::default()
+        } else {
+            read(store, &event.stream_id, Horizon::Version(event.version - 1))
                 .await?
                 .iter()
-                .fold(Route::default(), |route, e| route.after(&e.payload)),
+                .fold(Route::default(), |route, e| route.after(&e.payload))
         };
         let route = before.after(&event.payload);
         if self.last.len() >= CACHE_LIMIT {

@@ -3,34 +3,45 @@
 //! The relay keeps no state of its own. Each message carries the store checkpoint it came from, so on start
 //! (and after any publish error) the relay reads the stream's last message and continues after it: a
 //! crash loses nothing and duplicates nothing. Commands never wait for it: when NATS is down the store keeps
-//! accepting events and the relay catches up when NATS returns. `run_once` publishes one page (what tests
-//! call); `run` adds the lease, idling, backoff and shutdown. Design: `docs/adr/0006-relay-and-subjects.md`.
+//! accepting events and the relay catches up when NATS returns. `run_once` publishes up to `batch` events
+//! through a window of acknowledgements in flight (what tests call); `run` adds the lease, idling, backoff
+//! and shutdown. Design: `docs/adr/0006-relay-and-subjects.md`.
 
 mod lease;
 mod publish;
+mod read_ahead;
+mod window;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
-use store::{Checkpoint, EventStore};
+use store::{Checkpoint, EventStore, RecordedEvent};
 use tokio::sync::{Mutex, watch};
 
 pub use lease::LeaseConfig;
+pub use window::MAX_WINDOW;
 
 use crate::route::Router;
 use crate::{BusError, StreamSettings, cloudevents};
 use lease::Lease;
-use publish::{Cursor, publish_page, resync};
+use publish::{Cursor, resync};
+use read_ahead::ReadAhead;
+use window::{Ready, Window};
 
 /// How the relay publishes. `Default` is right for production; tests shorten the lease and idle times.
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
     pub stream: StreamSettings,
-    /// Unacknowledged publishes in flight (default 256).
+    /// Unacknowledged publishes in flight (default 1024, at most [`MAX_WINDOW`]). The window stays full
+    /// across store pages; a larger one keeps the broker busier while acknowledgements travel back.
     pub window: usize,
-    /// Events read from the store per `run_once` (default 1000).
+    /// Events per store read (default 1000); the next page is read while this one is published.
     pub page_size: usize,
+    /// Most events one `run_once` publishes (default 20,000) before it waits for the last
+    /// acknowledgement and returns; `run` checks the lease and shutdown between runs. A run also reads
+    /// no further page once a quarter of the lease TTL has passed, so the lease is renewed in time.
+    pub batch: usize,
     /// Sleep when caught up (default 100 ms): the upper bound this adds to end-to-end latency.
     pub idle: Duration,
     /// Longest sleep between retries while NATS or the store fails (default 10 s).
@@ -47,8 +58,9 @@ impl Default for RelayConfig {
     fn default() -> Self {
         Self {
             stream: StreamSettings::default(),
-            window: 256,
+            window: 1024,
             page_size: 1000,
+            batch: 20_000,
             idle: Duration::from_millis(100),
             max_backoff: Duration::from_secs(10),
             lease: LeaseConfig::default(),
@@ -97,42 +109,98 @@ impl Relay {
         }
     }
 
-    /// Publishes the next page of events (up to `page_size`), without the lease. Call
-    /// [`crate::ensure_stream`] first. After an error the next call re-syncs from the stream head.
+    /// Publishes what the store holds after the stream's last event, up to `batch` events, without the
+    /// lease. Call [`crate::ensure_stream`] first. Pages of `page_size` events are read from the store
+    /// while the previous page is being published, and the window of acknowledgements stays full across
+    /// pages; the run ends once every publish is acknowledged, so the outcome's checkpoint is the last
+    /// event JetStream stored. After an error the next call re-syncs from the stream head.
     pub async fn run_once(&self) -> Result<RelayOutcome, BusError> {
         let mut state = self.state.lock().await;
-        let stream = &self.config.stream;
-        let cursor = match state.cursor {
+        let state = &mut *state;
+        let cursor = match state.cursor.take() {
             Some(cursor) => cursor,
-            None => resync(&self.js, self.store.as_ref(), &stream.stream).await?,
+            None => resync(&self.js, self.store.as_ref(), &self.config.stream.stream).await?,
         };
-        state.cursor = Some(cursor);
-        let page = self
-            .store
-            .read_all(&cursor.after, self.config.page_size)
-            .await?;
-        let caught_up = page.events.len() < self.config.page_size;
-        let mut encoded = Vec::with_capacity(page.events.len());
-        for event in page.events {
-            let route = state.router.route(self.store.as_ref(), &event).await?;
-            let out = cloudevents::encode(&stream.subject_prefix, &event, &route)
-                .map_err(|e| BusError::Config(e.to_string()))?;
-            encoded.push((event, out));
-        }
-        let result = publish_page(&self.js, cursor, encoded, self.config.window).await;
-        state.cursor = result.error.is_none().then_some(result.cursor);
+        let mut window = Window::new(&self.js, cursor, self.config.window);
+        let sent = self.publish_run(&mut state.router, &mut window).await;
+        let result = match sent {
+            Ok(caught_up) => window.drain().await.map(|()| caught_up),
+            Err(e) => Err(e),
+        };
         if let Ok(head) = self.store.head().await {
-            crate::metrics::lag(head.global_position, result.cursor.after.global_position);
+            crate::metrics::lag(head.global_position, window.cursor.after.global_position);
         }
-        if let Some(error) = result.error {
-            return Err(error);
-        }
+        // The cursor is kept only when everything sent was acknowledged; otherwise re-sync next time.
+        let caught_up = result?;
+        state.cursor = Some(window.cursor);
         Ok(RelayOutcome {
-            published: result.published,
-            stream_sequence: result.cursor.last_sequence,
-            checkpoint: result.cursor.after,
+            published: window.published,
+            stream_sequence: window.cursor.last_sequence,
+            checkpoint: window.cursor.after,
             caught_up,
         })
+    }
+
+    /// Reads and sends up to `batch` events after the window's cursor; true when the store had nothing
+    /// more at the time of the last read. Each page is read (and its rows decoded) by a task of its own
+    /// while the page before it is encoded and sent, so on a multi-core runtime the two overlap.
+    async fn publish_run(
+        &self,
+        router: &mut Router,
+        window: &mut Window<'_>,
+    ) -> Result<bool, BusError> {
+        let (page_size, batch) = (self.config.page_size.max(1), self.config.batch.max(1));
+        // However fast or slow publishing is, `run` gets back in time to renew the lease.
+        let deadline = Instant::now() + self.config.lease.ttl / 4;
+        let mut limit = page_size.min(batch);
+        let mut page = self.store.read_all(&window.cursor.after, limit).await?;
+        let mut read = page.events.len();
+        loop {
+            let full = page.events.len() >= limit;
+            let next = match page.events.last() {
+                Some(last) if full && read < batch && Instant::now() < deadline => {
+                    limit = page_size.min(batch - read);
+                    Some(ReadAhead::spawn(
+                        self.store.clone(),
+                        last.checkpoint(),
+                        limit,
+                    ))
+                }
+                _ => None,
+            };
+            self.send_page(router, window, page.events).await?;
+            let Some(next) = next else {
+                return Ok(!full);
+            };
+            page = next.page().await?;
+            read += page.events.len();
+        }
+    }
+
+    /// Routes, encodes and sends one page, in order, a burst at a time.
+    async fn send_page(
+        &self,
+        router: &mut Router,
+        window: &mut Window<'_>,
+        events: Vec<RecordedEvent>,
+    ) -> Result<(), BusError> {
+        let prefix = &self.config.stream.subject_prefix;
+        let burst = window.burst();
+        let mut ready = Vec::with_capacity(burst);
+        for event in events {
+            let route = router.route(self.store.as_ref(), &event).await?;
+            let out = cloudevents::encode(prefix, &event, &route)
+                .map_err(|e| BusError::Config(e.to_string()))?;
+            ready.push(Ready {
+                event_id: event.event_id,
+                checkpoint: event.checkpoint(),
+                out,
+            });
+            if ready.len() >= burst {
+                window.send(&mut ready).await?;
+            }
+        }
+        window.send(&mut ready).await
     }
 
     /// Runs until `shutdown` turns true: holds the lease (or stands by until it can take it over),

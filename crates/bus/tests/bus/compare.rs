@@ -113,10 +113,11 @@ async fn identical_then_behind(store: std::sync::Arc<dyn EventStore>) {
         connect(&nats).await,
         bus::RelayConfig {
             page_size: 5,
+            batch: 5,
             ..fast_relay(16)
         },
     );
-    relay.run_once().await.expect("one page");
+    relay.run_once().await.expect("one run of five");
     let report = compare(&js, store.as_ref()).await;
     assert_eq!(
         (report.verdict, report.behind, report.identical),

@@ -8,4 +8,5 @@ mod digit_boundary;
 mod harness;
 mod nats;
 mod relay;
+mod relay_window;
 mod status;
