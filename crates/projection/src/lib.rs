@@ -8,6 +8,7 @@ mod error;
 pub mod fold;
 pub mod http;
 pub mod model;
+mod batch;
 mod projector;
 pub mod query;
 mod rebuild;
@@ -17,7 +18,9 @@ pub mod watcher;
 pub use error::ProjectionError;
 pub use model::Model;
 pub use projector::Projector;
-pub use rebuild::{RebuildReport, rebuild, rebuild_stale};
+pub use rebuild::{
+    NoProgress, RebuildProgress, RebuildReport, rebuild, rebuild_models, rebuild_stale, rebuild_with,
+};
 
 use std::sync::Arc;
 
