@@ -73,6 +73,8 @@ pub struct NewDelivery {
     pub template_id: String,
     pub lang: String,
     pub held: bool,
+    /// Where the event that calls for it stands in the global order (the log lists deliveries in it).
+    pub source: Checkpoint,
 }
 
 /// One row of the delivery log.
@@ -105,19 +107,24 @@ type Raw = (
     Option<String>,
 );
 
-/// Deliveries per planning `INSERT` (nine parameters each, plus the time): well below both backends' limits.
+/// Deliveries per planning `INSERT` (eleven parameters each, plus the time): well below both backends' limits.
 const PLAN_ROWS: usize = 100;
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING` for `rows` deliveries; `$1` is the time.
 fn insert_deliveries(rows: usize) -> String {
     let tuples: Vec<String> = (0..rows)
         .map(|r| {
-            let p: Vec<String> = (0..9).map(|c| format!("${}", 2 + r * 9 + c)).collect();
-            format!("({}, 0, $1, $1, $1)", p.join(", "))
+            let p: Vec<String> = (0..11).map(|c| format!("${}", 2 + r * 11 + c)).collect();
+            format!(
+                "({}, 0, $1, $1, $1, {}, {})",
+                p[..9].join(", "),
+                p[9],
+                p[10]
+            )
         })
         .collect();
     format!(
-        "INSERT INTO notifier_deliveries (id, event_id, case_id, event_type, recipient, channel, template_id, lang, status, attempts, next_attempt_ms, created_ms, updated_ms) \
+        "INSERT INTO notifier_deliveries (id, event_id, case_id, event_type, recipient, channel, template_id, lang, status, attempts, next_attempt_ms, created_ms, updated_ms, source_tx, source_pos) \
          VALUES {} ON CONFLICT DO NOTHING",
         tuples.join(", ")
     )
@@ -179,8 +186,10 @@ impl Db {
                 let mut q = sqlx::query(sql).bind(now);
                 for d in *chunk {
                     let status = if d.held { Status::Held } else { Status::Pending };
+                    let source_tx = i64::try_from(d.source.transaction_id).unwrap_or(i64::MAX);
                     q = q.bind(&d.id).bind(&d.event_id).bind(&d.case_id).bind(&d.event_type).bind(&d.recipient)
-                        .bind(&d.channel).bind(&d.template_id).bind(&d.lang).bind(status.as_str());
+                        .bind(&d.channel).bind(&d.template_id).bind(&d.lang).bind(status.as_str())
+                        .bind(source_tx).bind(d.source.global_position);
                 }
                 q.execute(&mut *tx).await?;
             }
@@ -209,9 +218,12 @@ impl Db {
         Ok(rows.into_iter().map(row).collect())
     }
 
-    /// The whole log in creation order (for tests, status output and audits).
+    /// The whole log in creation order, deliveries planned together in the order of their events (for tests,
+    /// status output and audits).
     pub async fn all_deliveries(&self) -> Result<Vec<DeliveryRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM notifier_deliveries ORDER BY created_ms, id");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM notifier_deliveries ORDER BY created_ms, source_tx, source_pos, id"
+        );
         let rows: Vec<Raw> = on_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
         Ok(rows.into_iter().map(row).collect())
     }
@@ -230,7 +242,7 @@ impl Db {
     /// Held digest rows that are due.
     pub async fn held(&self, now: i64) -> Result<Vec<DeliveryRow>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM notifier_deliveries WHERE status = 'held' AND next_attempt_ms <= $1 ORDER BY created_ms, id"
+            "SELECT {COLUMNS} FROM notifier_deliveries WHERE status = 'held' AND next_attempt_ms <= $1 ORDER BY created_ms, source_tx, source_pos, id"
         );
         let rows: Vec<Raw> =
             on_pool!(self, pool => sqlx::query_as(&sql).bind(now).fetch_all(pool).await?);
