@@ -66,7 +66,7 @@ impl BenchDb {
     /// Drops the database if the bench created it (after every pool on it is closed).
     pub async fn close(self) -> Bench<()> {
         let Some((admin, name)) = self.created else {
-            eprintln!("kept {}", self.url);
+            eprintln!("left in place: {}", self.url);
             return Ok(());
         };
         let mut conn = sqlx::PgConnection::connect(&admin).await?;
