@@ -288,7 +288,15 @@ async fn a_consumer_that_is_behind_gets_doubling_pages_up_to_the_maximum() {
         let handler: Arc<dyn EventHandler> = recorder.clone();
         async move { tail.run(handler, shutdown).await }
     });
-    let seen = || -> usize { recorder.calls.lock().expect("lock").iter().map(Vec::len).sum() };
+    let seen = || -> usize {
+        recorder
+            .calls
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(Vec::len)
+            .sum()
+    };
     tokio::time::timeout(Duration::from_secs(10), async {
         while seen() < ids.len() {
             tokio::time::sleep(Duration::from_millis(10)).await;

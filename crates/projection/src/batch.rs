@@ -17,14 +17,14 @@ use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
 
 use ::db::Tx;
-use domain::CaseId;
-use feed::case::{self, Horizon, Personal};
-use store::{EventStore, RecordedEvent};
+use feed::case::{self, Personal};
+use store::RecordedEvent;
 
 use crate::db::{read_checkpoint, write_checkpoint};
 use crate::fold::CaseFold;
 use crate::model::Model;
 use crate::schema::Val;
+use crate::snapshot::{drop_moved, load_folds};
 use crate::{ProjectionError, Projections};
 
 /// Where a batch writes: the live tables (checkpoint checked and moved) or a rebuild's shadow tables.
@@ -50,7 +50,7 @@ pub(crate) const REBUILD_CACHE: usize = 20_000;
 
 /// Folds kept across batches, bounded: the least recently used case is dropped first.
 #[derive(Debug)]
-pub(crate) struct FoldCache(lru::LruCache<String, CaseFold>);
+pub(crate) struct FoldCache(pub(crate) lru::LruCache<String, CaseFold>);
 
 impl FoldCache {
     pub(crate) fn new(cases: usize) -> Self {
@@ -82,7 +82,10 @@ impl Projections {
         let live = target == Target::Live;
         let mut tx = self.db.begin_write().await?;
         let postgres = tx.backend() == ::db::Backend::Postgres;
-        for model in models.iter().filter(|m| live && postgres && checkpoint_name != m.name()) {
+        for model in models
+            .iter()
+            .filter(|m| live && postgres && checkpoint_name != m.name())
+        {
             ::db::on_tx!(&mut tx, t => sqlx::query(
                 "SELECT name FROM projection_checkpoints WHERE name = $1 FOR SHARE"
             )
@@ -185,110 +188,6 @@ impl Projections {
     }
 }
 
-/// Drops from the cache every touched case whose stored snapshot is not at the cached fold's version
-/// (another instance, or a rebuild's swap, moved it; or it is gone): one query, versions only.
-async fn drop_moved(
-    tx: &mut Tx,
-    model: Model,
-    suffix: &str,
-    touched: &[String],
-    cache: &mut FoldCache,
-) -> Result<(), ProjectionError> {
-    let cached: Vec<String> = touched
-        .iter()
-        .filter(|c| cache.0.contains(*c))
-        .cloned()
-        .collect();
-    let mut versions: HashMap<String, i64> = HashMap::with_capacity(cached.len());
-    for chunk in cached.chunks(500) {
-        let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT case_id, version FROM {} WHERE case_id IN ({})",
-            model.snapshots().name(suffix),
-            params.join(", ")
-        );
-        versions.extend(crate::db::versions(tx, &sql, chunk).await?);
-    }
-    for id in cached {
-        let current = cache
-            .0
-            .peek(&id)
-            .is_some_and(|f| versions.get(&id).copied() == i64::try_from(f.state.version).ok());
-        if !current {
-            cache.0.pop(&id);
-        }
-    }
-    Ok(())
-}
-
-/// Loads the snapshots of `case_ids` into `work` and returns the cases that had one (cases without one
-/// start from the empty fold). A snapshot that does not decode (corrupt, or written by a build with another
-/// shape of fold) is not trusted and not fatal: the case is refolded from the store up to the snapshot's
-/// version, and the batch rewrites the snapshot.
-async fn load_folds(
-    tx: &mut Tx,
-    store: Option<&dyn EventStore>,
-    model: Model,
-    suffix: &str,
-    case_ids: &[String],
-    work: &mut HashMap<String, CaseFold>,
-) -> Result<HashSet<String>, ProjectionError> {
-    let mut stored = HashSet::new();
-    for chunk in case_ids.chunks(500) {
-        let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT case_id, version, fold FROM {} WHERE case_id IN ({})",
-            model.snapshots().name(suffix),
-            params.join(", ")
-        );
-        for (case_id, version, text) in crate::db::snapshots(tx, &sql, chunk).await? {
-            let fold = match serde_json::from_str::<CaseFold>(&text) {
-                Ok(fold) => fold,
-                Err(e) => refold(store, model, &case_id, version, &e.to_string()).await?,
-            };
-            stored.insert(case_id.clone());
-            work.insert(case_id, fold);
-        }
-    }
-    Ok(stored)
-}
-
-/// Folds one case again from the store, up to `version`, in place of its undecodable snapshot.
-async fn refold(
-    store: Option<&dyn EventStore>,
-    model: Model,
-    case_id: &str,
-    version: i64,
-    reason: &str,
-) -> Result<CaseFold, ProjectionError> {
-    let Some(store) = store else {
-        return Err(ProjectionError::Decode(format!(
-            "snapshot of case {case_id} in {}: {reason}; no event store to refold it from",
-            model.name()
-        )));
-    };
-    tracing::warn!(
-        read_model = model.name(),
-        case_id,
-        version,
-        reason,
-        "undecodable snapshot; refolding the case from the store"
-    );
-    let id = CaseId::parse(case_id).map_err(|e| ProjectionError::Decode(e.to_string()))?;
-    let upto = u64::try_from(version).unwrap_or(0);
-    let loaded =
-        case::load_into::<CaseFold>(store, id, Horizon::Version(upto), Personal::Omit).await?;
-    let fold = loaded.map(|l| l.state).unwrap_or_default();
-    if fold.state.version != upto {
-        return Err(ProjectionError::Gap {
-            case_id: case_id.to_owned(),
-            have: fold.state.version,
-            got: upto,
-        });
-    }
-    Ok(fold)
-}
-
 /// The snapshot row of each dirty case, encoded once however many read models it feeds.
 fn encode(
     dirty: &[String],
@@ -340,7 +239,9 @@ async fn write_cases(
     }
     let row_tables = tables.iter().take(tables.len() - 1);
     for (table, rows) in row_tables.zip(&per_table) {
-        table.replace_cases(tx, prefix, suffix, deleted, rows).await?;
+        table
+            .replace_cases(tx, prefix, suffix, deleted, rows)
+            .await?;
     }
     model
         .snapshots()

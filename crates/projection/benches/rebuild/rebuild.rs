@@ -78,8 +78,7 @@ pub async fn measure(
                 None => raw_read(store).await?,
                 Some(models) => {
                     let reports =
-                        projection::rebuild_models(store, projections, models, &NoProgress)
-                            .await?;
+                        projection::rebuild_models(store, projections, models, &NoProgress).await?;
                     let r = reports.first().ok_or("no report")?;
                     (r.events, r.elapsed)
                 }
@@ -111,7 +110,9 @@ pub fn print(backend: &str, rows: &[Row]) {
     let rate = |r: &Row| r.events as f64 / r.median.as_secs_f64().max(1e-9);
     let raw = rows.first().map(rate).unwrap_or(f64::NAN);
     println!();
-    println!("| {backend}: measurement (median of interleaved rounds) | events | time | events/s | × raw | bar |");
+    println!(
+        "| {backend}: measurement (median of interleaved rounds) | events | time | events/s | × raw | bar |"
+    );
     println!("|---|---:|---:|---:|---:|---|");
     for r in rows {
         let bar = r.bar.map_or_else(

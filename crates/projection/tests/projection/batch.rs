@@ -231,7 +231,10 @@ async fn a_page_is_applied_in_one_transaction_on_postgres() {
 
 /// Each instance's consumers in turn, page by page (pages of 5: with seven cases taking turns in the
 /// history, each instance meets cases the other has moved since it cached them).
-async fn take_turns(instances: &[Vec<std::sync::Arc<dyn feed::EventHandler>>; 2], all: &[Delivery]) {
+async fn take_turns(
+    instances: &[Vec<std::sync::Arc<dyn feed::EventHandler>>; 2],
+    all: &[Delivery],
+) {
     for (turn, page) in all.chunks(5).enumerate() {
         for handler in &instances[turn % 2] {
             handler.handle_batch(page).await.expect("page");
@@ -260,7 +263,9 @@ async fn two_instances_taking_turns(backend: Backend) {
         play(&mut h, &mut cases, slot, action, gap);
     }
     h.append_to(&db.store, 0).await;
-    let other = Projections::connect(&db.url).await.expect("second instance");
+    let other = Projections::connect(&db.url)
+        .await
+        .expect("second instance");
     let instances = [db.projections.handlers(), other.handlers()];
     take_turns(&instances, &deliveries(&read_everything(&db).await)).await;
     let live = dumps(&db.projections).await;
