@@ -15,10 +15,15 @@ use crate::{Delivery, EventHandler, EventSource, HandlerError, RunOutcome, Sourc
 /// is counted in `retried`). A permanent failure is also retried, with backoff, and logged as an error on every
 /// attempt: the embedded default has no dead-letter subject and must not silently lose an event, so the
 /// consumer halts there until the handler is fixed (counted in `dead_lettered`, though nothing is moved).
+///
+/// While it runs, a consumer that is behind gets larger pages: each full page doubles the next one, up to
+/// [`StoreTail::with_max_page_size`], and the first page that is not full brings it back to the page size.
+/// A batch handler then applies more events per transaction exactly when it has the most to catch up on.
 #[derive(Debug, Clone)]
 pub struct StoreTail {
     store: Arc<dyn EventStore>,
     page_size: usize,
+    max_page_size: usize,
     idle: Duration,
     /// Wakes the tail as soon as an append commits, instead of at the next idle poll.
     wake: Option<tokio::sync::watch::Receiver<u64>>,
@@ -31,6 +36,7 @@ impl StoreTail {
         Self {
             store,
             page_size: 500,
+            max_page_size: 5_000,
             idle: Duration::from_millis(200),
             wake: None,
             attempts: Arc::default(),
@@ -49,37 +55,33 @@ impl StoreTail {
         self
     }
 
-    /// Events read per `run_once` at most (default 500).
+    /// Events read per `run_once` at most (default 500); also the page [`EventSource::run`] starts with.
     pub fn with_page_size(mut self, page_size: usize) -> Self {
         self.page_size = page_size.max(1);
         self
     }
 
-    /// The attempt number of this delivery: 1 unless the same event failed just before.
-    fn attempt(&self, consumer: &str, at: Checkpoint) -> u32 {
-        let attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        match attempts.get(consumer) {
-            Some((failed, n)) if *failed == at => n + 1,
-            _ => 1,
-        }
+    /// The largest page [`EventSource::run`] grows to while the consumer is behind (default 5,000; never
+    /// below the page size).
+    pub fn with_max_page_size(mut self, max_page_size: usize) -> Self {
+        self.max_page_size = max_page_size.max(1);
+        self
     }
 
-    fn record(&self, consumer: &str, at: Checkpoint, attempt: u32, failed: bool) {
-        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        if failed {
-            attempts.insert(consumer.to_owned(), (at, attempt));
+    /// The page after one of `page` events that handed `handled`: doubled after a full page, else reset.
+    fn next_page(&self, page: usize, handled: usize) -> usize {
+        if handled >= page {
+            (page * 2).min(self.max_page_size.max(self.page_size))
         } else {
-            attempts.remove(consumer);
+            self.page_size
         }
     }
-}
 
-#[async_trait]
-impl EventSource for StoreTail {
-    async fn run_once(
+    /// Reads up to `page` events from the handler's checkpoint and hands them over (see [`Self::run_once`]).
+    async fn run_page(
         &self,
         handler: &Arc<dyn EventHandler>,
-        max: usize,
+        page: usize,
     ) -> Result<RunOutcome, SourceError> {
         let mut outcome = RunOutcome::default();
         let name = handler.name();
@@ -88,10 +90,7 @@ impl EventSource for StoreTail {
             .await
             .map_err(|e| SourceError::Unavailable(e.to_string()))?
             .unwrap_or(Checkpoint::START);
-        let page = self
-            .store
-            .read_all(&from, self.page_size.min(max.max(1)))
-            .await?;
+        let page = self.store.read_all(&from, page.max(1)).await?;
         let deliveries: Vec<Delivery> = page
             .events
             .into_iter()
@@ -131,6 +130,35 @@ impl EventSource for StoreTail {
         Ok(outcome)
     }
 
+    /// The attempt number of this delivery: 1 unless the same event failed just before.
+    fn attempt(&self, consumer: &str, at: Checkpoint) -> u32 {
+        let attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        match attempts.get(consumer) {
+            Some((failed, n)) if *failed == at => n + 1,
+            _ => 1,
+        }
+    }
+
+    fn record(&self, consumer: &str, at: Checkpoint, attempt: u32, failed: bool) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        if failed {
+            attempts.insert(consumer.to_owned(), (at, attempt));
+        } else {
+            attempts.remove(consumer);
+        }
+    }
+}
+
+#[async_trait]
+impl EventSource for StoreTail {
+    async fn run_once(
+        &self,
+        handler: &Arc<dyn EventHandler>,
+        max: usize,
+    ) -> Result<RunOutcome, SourceError> {
+        self.run_page(handler, self.page_size.min(max.max(1))).await
+    }
+
     async fn run(
         &self,
         handler: Arc<dyn EventHandler>,
@@ -138,11 +166,17 @@ impl EventSource for StoreTail {
     ) -> Result<(), SourceError> {
         let mut backoff = self.idle;
         let mut wake = self.wake.clone();
+        let mut page = self.page_size;
         loop {
             if *shutdown.borrow() {
                 return Ok(());
             }
-            let pause = match self.run_once(&handler, self.page_size).await {
+            let result = self.run_page(&handler, page).await;
+            page = match &result {
+                Ok(o) if o.retried == 0 && o.dead_lettered == 0 => self.next_page(page, o.handled),
+                _ => self.page_size,
+            };
+            let pause = match result {
                 Ok(o) if o.handled > 0 && o.retried == 0 && o.dead_lettered == 0 => {
                     backoff = self.idle;
                     Duration::ZERO

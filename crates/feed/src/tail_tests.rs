@@ -274,3 +274,54 @@ async fn a_batch_that_stops_part_way_resumes_at_the_event_it_stopped_at_with_the
         ]
     );
 }
+
+#[tokio::test]
+async fn a_consumer_that_is_behind_gets_doubling_pages_up_to_the_maximum() {
+    let (store, ids) = store_with(20).await;
+    let recorder = Arc::new(PageRecorder::default());
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let tail = StoreTail::new(store)
+        .with_idle(Duration::from_millis(10))
+        .with_page_size(2)
+        .with_max_page_size(8);
+    let task = tokio::spawn({
+        let handler: Arc<dyn EventHandler> = recorder.clone();
+        async move { tail.run(handler, shutdown).await }
+    });
+    let seen = || -> usize {
+        recorder
+            .calls
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(Vec::len)
+            .sum()
+    };
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while seen() < ids.len() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("caught up in time");
+    stop.send(true).expect("stop");
+    task.await.expect("join").expect("clean stop");
+    let sizes: Vec<usize> = recorder
+        .calls
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(Vec::len)
+        .collect();
+    // 2, 4, 8 (capped), 6 (the rest): every event once, in order.
+    assert_eq!(sizes, vec![2, 4, 8, 6]);
+    let handed: Vec<Uuid> = recorder
+        .calls
+        .lock()
+        .expect("lock")
+        .iter()
+        .flatten()
+        .map(|d| d.0)
+        .collect();
+    assert_eq!(handed, ids);
+}

@@ -60,6 +60,44 @@ pub async fn load(store: &dyn EventStore, case_id: Uuid, event_id: Uuid) -> Resu
     })
 }
 
+/// Loads `case_id` once for several of its events (a page of the global order): each comes with the case
+/// folded up to and including it, exactly as [`load`] would give it. The stream is decoded only as far as
+/// the last of them.
+pub async fn load_events(
+    store: &dyn EventStore,
+    case_id: Uuid,
+    event_ids: &[Uuid],
+) -> Result<Vec<LoadedCase>> {
+    let stream = case::stream_of(CaseId::from_uuid(case_id));
+    let recorded = case::read(store, &stream, Horizon::Now).await?;
+    let mut out = Vec::with_capacity(event_ids.len());
+    let mut state = CaseState::default();
+    for r in &recorded {
+        if out.len() == event_ids.len() {
+            break;
+        }
+        let event = case::decode(r, Personal::Include)?;
+        state.apply(&event);
+        if event_ids.contains(&r.event_id) {
+            out.push(LoadedCase {
+                case_id,
+                recorded: r.clone(),
+                event,
+                state: state.clone(),
+            });
+        }
+    }
+    if let Some(missing) = event_ids
+        .iter()
+        .find(|id| !out.iter().any(|l| l.recorded.event_id == **id))
+    {
+        return Err(NotifierError::NotFound(format!(
+            "event {missing} in case {case_id}"
+        )));
+    }
+    Ok(out)
+}
+
 /// Finds the case of an event by scanning the global order (for `preview` of an event never planned).
 pub async fn find_case_of(store: &dyn EventStore, event_id: Uuid) -> Result<Option<Uuid>> {
     let mut from = store::Checkpoint::START;

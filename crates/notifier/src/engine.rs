@@ -81,6 +81,7 @@ impl Inner {
             template_id: template.to_owned(),
             lang: lang_code(lang).to_owned(),
             held,
+            source: loaded.recorded.checkpoint(),
         }
     }
 

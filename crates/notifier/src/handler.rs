@@ -1,15 +1,23 @@
 //! The bus consumer: each event is planned into delivery-log rows in one transaction with the consumer's
 //! checkpoint, then sent at once. A redelivered event is skipped by its checkpoint, and even if it were
 //! planned again, the delivery ids (derived from event, recipient and channel) make the plan a no-op.
+//!
+//! A page of events (the store tail's) is planned at once: one checkpoint read, each case's stream read once
+//! for all its events in the page, every delivery of the page recorded in one transaction with the page's
+//! last checkpoint; then the first attempts, one delivery at a time, as for a single event. Sending is
+//! unchanged: each attempt is claimed, sent, audited and marked on its own, so a mail is recorded as sent
+//! only after the server accepted it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use feed::{Delivery, EventHandler, HandlerError};
+use feed::{BatchError, Delivery, EventHandler, HandlerError};
 use store::Checkpoint;
 
-use crate::case;
+use crate::case::{self, LoadedCase};
 use crate::engine::Inner;
+use crate::log::NewDelivery;
 use crate::{NotifierError, Result};
 
 /// The durable consumer name of the notifier.
@@ -51,13 +59,59 @@ impl NotifierHandler {
         let loaded = case::load(inner.store.as_ref(), case_id, event.event_id).await?;
         let planned = inner.plan(&loaded);
         inner.db.plan(CONSUMER, at, &planned).await?;
+        self.first_attempts(&loaded, &planned).await;
+        Ok(())
+    }
+
+    /// Plans a page in one transaction, then makes each delivery's first attempt.
+    async fn apply_page(&self, deliveries: &[Delivery]) -> Result<()> {
+        let inner = &self.inner;
+        let done = inner.db.checkpoint(CONSUMER).await?;
+        let fresh: Vec<&Delivery> = deliveries
+            .iter()
+            .filter(|d| done.is_none_or(|done| d.checkpoint() > done))
+            .collect();
+        let Some(last) = fresh.last().map(|d| d.checkpoint()) else {
+            return Ok(());
+        };
+        // Each case read once, for all of its events in the page (in stream order, which is page order).
+        let mut per_case: Vec<(uuid::Uuid, Vec<uuid::Uuid>)> = Vec::new();
+        for d in &fresh {
+            let Some(case_id) = case::case_id_of(&d.event.stream_id) else {
+                continue; // not a case (e.g. our own notification events): nothing to tell
+            };
+            match per_case.iter_mut().find(|(c, _)| *c == case_id) {
+                Some((_, events)) => events.push(d.event.event_id),
+                None => per_case.push((case_id, vec![d.event.event_id])),
+            }
+        }
+        let mut loaded: HashMap<uuid::Uuid, LoadedCase> = HashMap::new();
+        for (case_id, events) in &per_case {
+            for l in case::load_events(inner.store.as_ref(), *case_id, events).await? {
+                loaded.insert(l.recorded.event_id, l);
+            }
+        }
+        let plans: Vec<(&LoadedCase, Vec<NewDelivery>)> = fresh
+            .iter()
+            .filter_map(|d| loaded.get(&d.event.event_id))
+            .map(|l| (l, inner.plan(l)))
+            .collect();
+        let all: Vec<NewDelivery> = plans.iter().flat_map(|(_, p)| p.iter().cloned()).collect();
+        inner.db.plan(CONSUMER, last, &all).await?;
+        for (l, planned) in &plans {
+            self.first_attempts(l, planned).await;
+        }
+        Ok(())
+    }
+
+    /// The first attempt of each planned delivery that is not held for a digest.
+    async fn first_attempts(&self, loaded: &LoadedCase, planned: &[NewDelivery]) {
         for d in planned.iter().filter(|d| !d.held) {
             // A failed send is the retry loop's business; it must not hold up the bus.
-            if let Err(e) = inner.attempt(&d.id, Some(&loaded)).await {
+            if let Err(e) = self.inner.attempt(&d.id, Some(loaded)).await {
                 tracing::warn!(delivery = %d.id, error = %e, "first attempt failed; the retry loop takes over");
             }
         }
-        Ok(())
     }
 }
 
@@ -78,5 +132,26 @@ impl EventHandler for NotifierHandler {
     #[tracing::instrument(skip_all, fields(event_id = %delivery.event.event_id, event_type = %delivery.event.event_type, attempt = delivery.attempt))]
     async fn handle(&self, delivery: &Delivery) -> std::result::Result<(), HandlerError> {
         self.apply(delivery).await.map_err(to_handler_error)
+    }
+
+    /// The page planned at once. If that fails permanently (an event that does not decode), the page is
+    /// handled again one event at a time, so the events before the bad one are planned and the error names
+    /// it; a transient failure plans nothing and the page comes again.
+    #[tracing::instrument(skip_all, fields(events = deliveries.len()))]
+    async fn handle_batch(&self, deliveries: &[Delivery]) -> std::result::Result<(), BatchError> {
+        let error = match self.apply_page(deliveries).await {
+            Ok(()) => return Ok(()),
+            Err(e) => to_handler_error(e),
+        };
+        if deliveries.len() == 1 || matches!(error, HandlerError::Transient(_)) {
+            return Err(BatchError { applied: 0, error });
+        }
+        for (applied, delivery) in deliveries.iter().enumerate() {
+            self.apply(delivery).await.map_err(|e| BatchError {
+                applied,
+                error: to_handler_error(e),
+            })?;
+        }
+        Ok(())
     }
 }

@@ -60,6 +60,8 @@ pub fn as_planned(row: &DeliveryRow) -> NewDelivery {
         template_id: row.template_id.clone(),
         lang: row.lang.clone(),
         held: false,
+        // Not stored in the row's read form; composing does not use it.
+        source: store::Checkpoint::START,
     }
 }
 

@@ -142,8 +142,26 @@ pub(crate) async fn write_checkpoint(
     Ok(())
 }
 
-/// `(case_id, fold)` of the snapshot rows `sql` selects, with `ids` bound in order.
-/// The `(case_id, version, fold)` rows a snapshot query returns.
+/// The `(case_id, version)` rows a snapshot query returns, with `ids` bound in order.
+pub(crate) async fn versions(
+    tx: &mut Tx,
+    sql: &str,
+    ids: &[String],
+) -> Result<Vec<(String, i64)>, ProjectionError> {
+    on_tx!(tx, t => {
+        let mut q = sqlx::query(sql);
+        for id in ids {
+            q = q.bind(id.as_str());
+        }
+        q.fetch_all(&mut **t)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("case_id")?, r.try_get("version")?)))
+            .collect()
+    })
+}
+
+/// The `(case_id, version, fold)` rows a snapshot query returns, with `ids` bound in order.
 pub(crate) async fn snapshots(
     tx: &mut Tx,
     sql: &str,

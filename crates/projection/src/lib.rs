@@ -3,6 +3,7 @@
 //! timeline and as-of views; plus the deadline watcher, which records missed deadlines through the command
 //! service. See `docs/projections.md` for each read model, what feeds it and how to rebuild it.
 
+mod batch;
 pub mod db;
 mod error;
 pub mod fold;
@@ -12,12 +13,16 @@ mod projector;
 pub mod query;
 mod rebuild;
 mod schema;
+mod snapshot;
 pub mod watcher;
 
 pub use error::ProjectionError;
 pub use model::Model;
 pub use projector::Projector;
-pub use rebuild::{RebuildReport, rebuild, rebuild_stale};
+pub use rebuild::{
+    NoProgress, RebuildProgress, RebuildReport, rebuild, rebuild_models, rebuild_stale,
+    rebuild_with,
+};
 
 use std::sync::Arc;
 

@@ -73,6 +73,8 @@ pub struct NewDelivery {
     pub template_id: String,
     pub lang: String,
     pub held: bool,
+    /// Where the event that calls for it stands in the global order (the log lists deliveries in it).
+    pub source: Checkpoint,
 }
 
 /// One row of the delivery log.
@@ -105,6 +107,29 @@ type Raw = (
     Option<String>,
 );
 
+/// Deliveries per planning `INSERT` (eleven parameters each, plus the time): well below both backends' limits.
+const PLAN_ROWS: usize = 100;
+
+/// `INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING` for `rows` deliveries; `$1` is the time.
+fn insert_deliveries(rows: usize) -> String {
+    let tuples: Vec<String> = (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (0..11).map(|c| format!("${}", 2 + r * 11 + c)).collect();
+            format!(
+                "({}, 0, $1, $1, $1, {}, {})",
+                p[..9].join(", "),
+                p[9],
+                p[10]
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO notifier_deliveries (id, event_id, case_id, event_type, recipient, channel, template_id, lang, status, attempts, next_attempt_ms, created_ms, updated_ms, source_tx, source_pos) \
+         VALUES {} ON CONFLICT DO NOTHING",
+        tuples.join(", ")
+    )
+}
+
 const COLUMNS: &str = "id, event_id, case_id, event_type, recipient, channel, template_id, lang, status, attempts, last_error";
 
 fn row(r: Raw) -> DeliveryRow {
@@ -136,9 +161,10 @@ impl Db {
         }))
     }
 
-    /// Records the planned deliveries and the consumer's new checkpoint in one transaction: either the event
-    /// is fully planned and passed, or it will be delivered again and planned again (ids make that harmless).
-    /// The checkpoint only moves forward, even if a source hands over events concurrently.
+    /// Records the planned deliveries and the consumer's new checkpoint in one transaction: either the events
+    /// (one, or a page of them) are fully planned and passed, or they will be delivered again and planned
+    /// again (ids make that harmless). The deliveries go in with multi-row inserts. The checkpoint only moves
+    /// forward, even if a source hands over events concurrently.
     pub async fn plan(
         &self,
         consumer: &str,
@@ -146,20 +172,26 @@ impl Db {
         deliveries: &[NewDelivery],
     ) -> Result<()> {
         let now = now_ms();
-        let insert = "INSERT INTO notifier_deliveries (id, event_id, case_id, event_type, recipient, channel, template_id, lang, status, attempts, next_attempt_ms, created_ms, updated_ms) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $10, $10) ON CONFLICT DO NOTHING";
         let checkpoint = "INSERT INTO notifier_checkpoints (consumer, transaction_id, global_position, updated_ms) VALUES ($1, $2, $3, $4) \
                           ON CONFLICT (consumer) DO UPDATE SET transaction_id = excluded.transaction_id, global_position = excluded.global_position, updated_ms = excluded.updated_ms \
                           WHERE (notifier_checkpoints.transaction_id, notifier_checkpoints.global_position) < (excluded.transaction_id, excluded.global_position)";
         let tx_id = i64::try_from(at.transaction_id).unwrap_or(i64::MAX);
+        let inserts: Vec<(String, &[NewDelivery])> = deliveries
+            .chunks(PLAN_ROWS)
+            .map(|chunk| (insert_deliveries(chunk.len()), chunk))
+            .collect();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for d in deliveries {
-                let status = if d.held { Status::Held } else { Status::Pending };
-                sqlx::query(insert)
-                    .bind(&d.id).bind(&d.event_id).bind(&d.case_id).bind(&d.event_type).bind(&d.recipient)
-                    .bind(&d.channel).bind(&d.template_id).bind(&d.lang).bind(status.as_str()).bind(now)
-                    .execute(&mut *tx).await?;
+            for (sql, chunk) in &inserts {
+                let mut q = sqlx::query(sql).bind(now);
+                for d in *chunk {
+                    let status = if d.held { Status::Held } else { Status::Pending };
+                    let source_tx = i64::try_from(d.source.transaction_id).unwrap_or(i64::MAX);
+                    q = q.bind(&d.id).bind(&d.event_id).bind(&d.case_id).bind(&d.event_type).bind(&d.recipient)
+                        .bind(&d.channel).bind(&d.template_id).bind(&d.lang).bind(status.as_str())
+                        .bind(source_tx).bind(d.source.global_position);
+                }
+                q.execute(&mut *tx).await?;
             }
             sqlx::query(checkpoint).bind(consumer).bind(tx_id).bind(at.global_position).bind(now)
                 .execute(&mut *tx).await?;
@@ -186,9 +218,12 @@ impl Db {
         Ok(rows.into_iter().map(row).collect())
     }
 
-    /// The whole log in creation order (for tests, status output and audits).
+    /// The whole log in creation order, deliveries planned together in the order of their events (for tests,
+    /// status output and audits).
     pub async fn all_deliveries(&self) -> Result<Vec<DeliveryRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM notifier_deliveries ORDER BY created_ms, id");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM notifier_deliveries ORDER BY created_ms, source_tx, source_pos, id"
+        );
         let rows: Vec<Raw> = on_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
         Ok(rows.into_iter().map(row).collect())
     }
@@ -207,7 +242,7 @@ impl Db {
     /// Held digest rows that are due.
     pub async fn held(&self, now: i64) -> Result<Vec<DeliveryRow>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM notifier_deliveries WHERE status = 'held' AND next_attempt_ms <= $1 ORDER BY created_ms, id"
+            "SELECT {COLUMNS} FROM notifier_deliveries WHERE status = 'held' AND next_attempt_ms <= $1 ORDER BY created_ms, source_tx, source_pos, id"
         );
         let rows: Vec<Raw> =
             on_pool!(self, pool => sqlx::query_as(&sql).bind(now).fetch_all(pool).await?);

@@ -1,7 +1,9 @@
-//! How fast a live consumer catches up through the store tail, as `petition serve` runs it: pages of 500
-//! handed to `handle_batch` (one transaction per page), against one transaction per event (the handler's
-//! single-event path, which is what the tail did before pages were handed over whole), and against a raw
-//! `read_all` of the same events in pages of 500, in interleaved rounds.
+//! How fast a live consumer catches up through the store tail, as `petition serve` runs it: pages handed to
+//! `handle_batch` (one transaction per page), of 500, and growing from 500 to 5,000 as the tail's run loop
+//! makes them while a consumer is behind; against one transaction per event (the handler's single-event
+//! path, which is what the tail did before pages were handed over whole), and against a raw `read_all` of
+//! the same events in pages of 500, in interleaved rounds. The consumer is the real one, with its folds
+//! cached in memory between pages.
 //!
 //! The history is appended as a burst of commands would leave it: one event per append, `OPEN` cases in
 //! progress at a time, so consecutive events belong to different cases (the rebuild's history appends a
@@ -23,6 +25,8 @@ use crate::history::case_events;
 
 /// The store tail's default page.
 const PAGE: usize = 500;
+/// The largest page the tail's run loop grows to while a consumer is behind.
+const MAX_PAGE: usize = 5_000;
 /// Cases in progress at once while the history is appended.
 const OPEN: usize = 500;
 
@@ -95,21 +99,27 @@ async fn reset(url: &str, model: Model) -> Bench<Projections> {
     Ok(Projections::connect(url).await?)
 }
 
-/// Feeds `handler` from an empty read model through the tail until it has applied `events`.
+/// Feeds `handler` from an empty read model through the tail until it has applied `events`, in pages of
+/// `PAGE`, or (`grow`) doubling after each full page up to `MAX_PAGE` as `StoreTail::run` does.
 async fn catch_up(
     store: &Arc<dyn EventStore>,
     handler: &Arc<dyn EventHandler>,
     events: usize,
+    grow: bool,
 ) -> Bench<Duration> {
-    let tail = StoreTail::new(store.clone()).with_page_size(PAGE);
+    let tail = StoreTail::new(store.clone()).with_page_size(MAX_PAGE);
     let t = Instant::now();
-    let mut done = 0;
+    let (mut done, mut page) = (0, PAGE);
     while done < events {
-        let o = tail.run_once(handler, PAGE.min(events - done)).await?;
+        let want = page.min(events - done);
+        let o = tail.run_once(handler, want).await?;
         if o.retried + o.dead_lettered > 0 || o.handled == 0 {
             return Err(format!("{} stopped after {done} events: {o:?}", handler.name()).into());
         }
         done += o.handled;
+        if grow && o.handled == want {
+            page = (page * 2).min(MAX_PAGE);
+        }
     }
     Ok(t.elapsed())
 }
@@ -140,15 +150,33 @@ pub async fn measure(
     events: usize,
     rounds: usize,
 ) -> Bench<()> {
-    let rows: Vec<(String, Option<(Model, bool)>)> = std::iter::once(("raw".to_owned(), None))
+    /// How a row feeds the consumer.
+    #[derive(Clone, Copy)]
+    enum Feed {
+        Pages,
+        Growing,
+        OneByOne,
+    }
+    let one_by_one = std::env::var("BENCH_ONE_BY_ONE").as_deref() == Ok("1");
+    let rows: Vec<(String, Option<(Model, Feed)>)> = std::iter::once(("raw".to_owned(), None))
         .chain(Model::ALL.into_iter().flat_map(|m| {
-            [
-                (format!("`{}`, pages of {PAGE}", m.name()), Some((m, true))),
+            let mut rows = vec![
                 (
-                    format!("`{}`, one event per transaction", m.name()),
-                    Some((m, false)),
+                    format!("`{}`, pages of {PAGE}", m.name()),
+                    Some((m, Feed::Pages)),
                 ),
-            ]
+                (
+                    format!("`{}`, pages growing to {MAX_PAGE}", m.name()),
+                    Some((m, Feed::Growing)),
+                ),
+            ];
+            if one_by_one {
+                rows.push((
+                    format!("`{}`, one event per transaction", m.name()),
+                    Some((m, Feed::OneByOne)),
+                ));
+            }
+            rows
         }))
         .collect();
     let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); rows.len()];
@@ -156,19 +184,18 @@ pub async fn measure(
         for (i, (_, what)) in rows.iter().enumerate() {
             let elapsed = match what {
                 None => raw_read(store, events).await?,
-                Some((model, batched)) => {
+                Some((model, feed)) => {
                     let projections = reset(url, *model).await?;
                     let handler = projections
                         .handlers()
                         .into_iter()
                         .find(|h| h.name() == model.name())
                         .ok_or("no handler")?;
-                    let handler: Arc<dyn EventHandler> = if *batched {
-                        handler
-                    } else {
-                        Arc::new(OneByOne(handler))
+                    let handler: Arc<dyn EventHandler> = match feed {
+                        Feed::OneByOne => Arc::new(OneByOne(handler)),
+                        Feed::Pages | Feed::Growing => handler,
                     };
-                    catch_up(store, &handler, events).await?
+                    catch_up(store, &handler, events, matches!(feed, Feed::Growing)).await?
                 }
             };
             eprintln!(

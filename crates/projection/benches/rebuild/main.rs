@@ -2,16 +2,21 @@
 //!
 //! Generates a history of ≥ 1,000,000 events (93,000 cases through realistic lifecycles, decided by the real
 //! domain with the shipped rulebook), appends it to a store, then measures in the same run: a raw sequential
-//! `read_all` of every event, a full rebuild of each read model, and p50/p99 latencies of the statistics,
-//! watchlist and case-list queries. SQLite by default; `BENCH_DATABASE_URL` selects another
-//! database (it must be empty). `BENCH_CASES` changes the number of cases (`0` skips this part).
+//! `read_all` of every event, a rebuild of each read model alone and of both in one pass, in `BENCH_ROUNDS`
+//! interleaved rounds (default 3; medians), then p50/p99 latencies of the statistics, watchlist and
+//! case-list queries. Each rebuild row is also printed as a tab-separated line for scripts:
+//! `ROW\t<what>\t<events/s>\t<raw events/s>\t<ratio>\t<bar>\t<met|not met>`.
+//! `BENCH_CASES` changes the number of cases (`0` skips this part).
 //!
-//! Then a live consumer's catch-up through the store tail ([`catchup`]), in its own database
-//! (`BENCH_CATCHUP_DATABASE_URL`, empty; by default a fresh SQLite file) holding
-//! `BENCH_CATCHUP_CASES` cases (default 1,000, about 11,000 events; `0` skips it), in
-//! `BENCH_ROUNDS` interleaved rounds (default 3).
+//! Then a live consumer's catch-up through the store tail ([`catchup`]), in its own database holding
+//! `BENCH_CATCHUP_CASES` cases (default 1,000, about 11,000 events; `0` skips it), in `BENCH_ROUNDS`
+//! interleaved rounds.
 //!
-//! A database that already holds events is not appended to: the run measures the history it holds.
+//! Databases ([`bench_db`]): SQLite files by default. `BENCH_DATABASE_URL` (and
+//! `BENCH_CATCHUP_DATABASE_URL`) set to a PostgreSQL server (`postgres://postgres@127.0.0.1:5432/postgres`)
+//! make the bench create a fresh `bench_<random>` database there and drop it after (`BENCH_KEEP=1` keeps it
+//! and prints its URL); a URL naming a `bench_…` database, or a SQLite file, is used as it is. A database that
+//! already holds events is not appended to: the run measures the history it holds.
 //!
 //! Run: `cargo bench -p projection --bench rebuild`
 
@@ -27,12 +32,11 @@ use projection::query::watchlist::WatchlistQuery;
 use store::{Checkpoint, CommandMeta, EventStore, ExpectedVersion, StreamId};
 use uuid::Uuid;
 
+mod bench_db;
 mod catchup;
 mod history;
+mod rebuild;
 use history::{AGENCIES, case_events};
-
-/// The page size of the raw read: the same as the rebuild's, so both pay the same per-page cost.
-const PAGE: usize = 20_000;
 
 type Bench<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -70,19 +74,6 @@ fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// The URL in `var`, or a fresh SQLite file.
-fn database_url(var: &str) -> Bench<String> {
-    if let Ok(url) = std::env::var(var) {
-        return Ok(url);
-    }
-    let dir = std::env::temp_dir().join(format!("projection-bench-{}", Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(format!(
-        "sqlite://{}?mode=rwc",
-        dir.join("petition.db").display()
-    ))
-}
-
 #[tokio::main]
 async fn main() -> Bench<()> {
     let cases: u64 = env_number("BENCH_CASES", 93_000);
@@ -91,7 +82,8 @@ async fn main() -> Bench<()> {
     }
     let catchup_cases: u64 = env_number("BENCH_CATCHUP_CASES", 1_000);
     if catchup_cases > 0 {
-        let url = database_url("BENCH_CATCHUP_DATABASE_URL")?;
+        let db = bench_db::BenchDb::open("BENCH_CATCHUP_DATABASE_URL").await?;
+        let url = db.url.clone();
         let store: Arc<dyn EventStore> = store::connect(&url).await?;
         Projections::connect(&url).await?;
         let t = Instant::now();
@@ -109,12 +101,21 @@ async fn main() -> Bench<()> {
             t.elapsed().as_secs_f64()
         );
         catchup::measure(&url, &store, events, env_number("BENCH_ROUNDS", 3)).await?;
+        drop(store);
+        db.close().await?;
     }
     Ok(())
 }
 
 async fn rebuild_and_queries(cases: u64) -> Bench<()> {
-    let url = database_url("BENCH_DATABASE_URL")?;
+    let db = bench_db::BenchDb::open("BENCH_DATABASE_URL").await?;
+    let result = rebuild_and_queries_in(&db.url, cases).await;
+    db.close().await?;
+    result
+}
+
+async fn rebuild_and_queries_in(url: &str, cases: u64) -> Bench<()> {
+    let url = url.to_owned();
     let store: Arc<dyn EventStore> = store::connect(&url).await?;
     let projections = Projections::connect(&url).await?;
     let clocks = Clocks::embedded();
@@ -151,20 +152,7 @@ async fn rebuild_and_queries(cases: u64) -> Bench<()> {
         generated.as_secs_f64()
     );
 
-    let t = Instant::now();
-    let mut read = 0usize;
-    let mut cp = Checkpoint::START;
-    loop {
-        let page = store.read_all(&cp, PAGE).await?;
-        if page.events.is_empty() {
-            break;
-        }
-        read += page.events.len();
-        cp = page.next;
-    }
-    let raw = t.elapsed();
-
-    let reports = projection::rebuild(&store, &projections, None).await?;
+    let rows = rebuild::measure(&store, &projections, env_number("BENCH_ROUNDS", 3)).await?;
     let today = NaiveDate::from_ymd_opt(2026, 11, 21).ok_or("date")?;
     let year = StatsQuery {
         period: Some(Granularity::Quarter),
@@ -211,30 +199,7 @@ async fn rebuild_and_queries(cases: u64) -> Bench<()> {
     })
     .await?;
 
-    println!();
-    println!("| measurement | events | time | events/s |");
-    println!("|---|---:|---:|---:|");
-    println!(
-        "| raw sequential `read_all` (pages of 20,000) | {read} | {:.2} s | {:.0} |",
-        raw.as_secs_f64(),
-        read as f64 / raw.as_secs_f64()
-    );
-    let mut rebuild_total = Duration::ZERO;
-    for r in &reports {
-        rebuild_total += r.elapsed;
-        println!(
-            "| rebuild `{}` | {} | {:.2} s | {:.0} |",
-            r.name,
-            r.events,
-            r.elapsed.as_secs_f64(),
-            r.events as f64 / r.elapsed.as_secs_f64()
-        );
-    }
-    println!(
-        "| rebuild, both read models | {read} | {:.2} s | {:.0} |",
-        rebuild_total.as_secs_f64(),
-        read as f64 / rebuild_total.as_secs_f64()
-    );
+    rebuild::print(store.backend(), &rows);
     println!();
     println!("| query | p50 | p99 |");
     println!("|---|---:|---:|");
