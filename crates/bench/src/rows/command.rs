@@ -6,14 +6,13 @@
 //! raw single-commit loop (WAL, `synchronous=FULL`), and the HTTP floor on SQLite for the record.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use super::baselines::{pgbench, sqlite_loop};
 use super::{Backend, Bins, TOKEN, group_commit, start_floor, start_petition};
 use crate::db::Scratch;
 use crate::knobs::Knobs;
@@ -35,6 +34,8 @@ enum Side {
 #[derive(Debug)]
 struct Measured {
     name: String,
+    /// What its rate counts (`req/s`, `tps`, `commits/s`).
+    unit: &'static str,
     side: Side,
     rounds: Vec<Outcome>,
 }
@@ -101,11 +102,11 @@ async fn interleave(
     Ok(())
 }
 
-fn print_sides(sides: &[Measured], unit: &str) {
+fn print_sides(sides: &[Measured]) {
     for s in sides {
         println!(
             "{}",
-            figure_line(&format!("{} {unit}", s.name), &s.figures(Outcome::rate), 0)
+            figure_line(&format!("{} {}", s.name, s.unit), &s.figures(Outcome::rate), 0)
         );
         println!(
             "{}",
@@ -153,6 +154,7 @@ fn ratio(a: &Measured, b: &Measured) -> f64 {
 fn http(name: &str, addr: std::net::SocketAddr, token: Option<&str>) -> Measured {
     Measured {
         name: name.into(),
+        unit: "req/s",
         side: Side::Http {
             target: Target {
                 addr,
@@ -229,6 +231,7 @@ async fn postgres_on(
         std::fs::create_dir_all(&pg_dir)?;
         sides.push(Measured {
             name: "pgbench".into(),
+            unit: "tps",
             side: Side::Pgbench {
                 url: floor_url.into(),
                 dir: pg_dir,
@@ -243,7 +246,7 @@ async fn postgres_on(
     serve.stop().await;
     floor.stop().await;
     measured?;
-    print_sides(&sides, "req/s");
+    print_sides(&sides);
     let r = ratio(&sides[0], &sides[1]);
     let mut baseline = format!("floor {:.0} req/s", sides[1].rate());
     if let Some(pg) = sides.get(2) {
@@ -298,6 +301,7 @@ pub async fn sqlite(
         http("petition", serve.addr, Some(TOKEN)),
         Measured {
             name: "commit loop".into(),
+            unit: "commits/s",
             side: Side::SqliteLoop { url: loop_url },
             rounds: Vec::new(),
         },
@@ -308,7 +312,7 @@ pub async fn sqlite(
     serve.stop().await;
     floor.stop().await;
     measured?;
-    print_sides(&sides, "req/s");
+    print_sides(&sides);
     let r = ratio(&sides[0], &sides[1]);
     let to_floor = ratio(&sides[0], &sides[2]);
     let baseline = format!(
@@ -353,109 +357,4 @@ fn verdict(
         bar: format!(">= {bar}x, p99 <= {p99_bar} ms"),
         met,
     }
-}
-
-/// One pgbench run of `knobs.seconds` (rounded up to whole seconds), latencies from its per-transaction log.
-async fn pgbench(url: &str, dir: &Path, knobs: &Knobs) -> anyhow::Result<Outcome> {
-    let body = String::from_utf8_lossy(&load::complaint(0)).replace('\'', "''");
-    let script = dir.join("insert.sql");
-    std::fs::write(
-        &script,
-        format!("INSERT INTO pgbench_complaints (body) VALUES ('{body}'::jsonb);\n"),
-    )?;
-    for old in std::fs::read_dir(dir)?.flatten() {
-        if old.file_name().to_string_lossy().starts_with("txn") {
-            let _ = std::fs::remove_file(old.path());
-        }
-    }
-    let seconds = knobs.seconds.ceil().max(1.0) as u64;
-    let output = tokio::process::Command::new("pgbench")
-        .current_dir(dir)
-        .args(["-n", "-M", "prepared", "--log", "--log-prefix=txn"])
-        .arg(format!("--client={}", knobs.connections))
-        .arg(format!("--jobs={}", knobs.connections.min(4)))
-        .arg(format!("--time={seconds}"))
-        .arg(format!("--file={}", script.display()))
-        .arg(url)
-        .kill_on_drop(true)
-        .output()
-        .await
-        .context("running pgbench")?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        bail!(
-            "pgbench failed: {}{}",
-            stdout,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let tps: f64 = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("tps = "))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no `tps = ` line in pgbench's output: {stdout}"))?;
-    let mut latencies_ms = Vec::new();
-    for file in std::fs::read_dir(dir)?.flatten() {
-        if file.file_name().to_string_lossy().starts_with("txn") {
-            let text = std::fs::read_to_string(file.path())?;
-            // client_id transaction_no time_us script_no time_epoch time_us_part
-            latencies_ms.extend(
-                text.lines()
-                    .filter_map(|l| l.split_whitespace().nth(2)?.parse::<f64>().ok())
-                    .map(|us| us / 1000.0),
-            );
-            let _ = std::fs::remove_file(file.path());
-        }
-    }
-    latencies_ms.sort_by(f64::total_cmp);
-    // The rate is pgbench's own tps: `ok / elapsed` with elapsed = 1 s makes `rate()` return it.
-    Ok(Outcome {
-        ok: tps.round() as u64,
-        failed: 0,
-        first_failure: None,
-        elapsed: Duration::from_secs(1),
-        latencies_ms,
-    })
-}
-
-/// One connection inserting one row per commit into a SQLite file (WAL, `synchronous=FULL`) for `duration`.
-async fn sqlite_loop(
-    url: &str,
-    duration: Duration,
-    numbers: &Arc<AtomicU64>,
-) -> anyhow::Result<Outcome> {
-    let options = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await?;
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS floor_complaints (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
-    )
-    .execute(&pool)
-    .await?;
-    let mut outcome = Outcome::default();
-    let started = Instant::now();
-    while started.elapsed() < duration {
-        let n = numbers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let body = String::from_utf8_lossy(&load::complaint(n)).into_owned();
-        let sent = Instant::now();
-        sqlx::query("INSERT INTO floor_complaints (id, body) VALUES (?1, ?2)")
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(body)
-            .execute(&pool)
-            .await?;
-        outcome.ok += 1;
-        outcome
-            .latencies_ms
-            .push(sent.elapsed().as_secs_f64() * 1000.0);
-    }
-    outcome.elapsed = started.elapsed();
-    outcome.latencies_ms.sort_by(f64::total_cmp);
-    pool.close().await;
-    Ok(outcome)
 }

@@ -1,6 +1,7 @@
 //! The rows of the table: the command path on PostgreSQL and on SQLite ([`command`]) and the read side
 //! during a burst ([`read_side`]), with the launchers of the processes they measure.
 
+pub mod baselines;
 pub mod command;
 pub mod read_side;
 
