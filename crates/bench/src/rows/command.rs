@@ -106,7 +106,11 @@ fn print_sides(sides: &[Measured]) {
     for s in sides {
         println!(
             "{}",
-            figure_line(&format!("{} {}", s.name, s.unit), &s.figures(Outcome::rate), 0)
+            figure_line(
+                &format!("{} {}", s.name, s.unit),
+                &s.figures(Outcome::rate),
+                0
+            )
         );
         println!(
             "{}",
