@@ -48,7 +48,15 @@ wait_until() { # SECONDS DESCRIPTION COMMAND...
   done
 }
 
-alive() { [ -f "$DIR/pids/$1.pid" ] && kill -0 "$(cat "$DIR/pids/$1.pid")" 2>/dev/null; }
+# A killed process whose parent has not reaped it yet (a zombie) is not alive: kill -0 still succeeds on it.
+alive() {
+  [ -f "$DIR/pids/$1.pid" ] || return 1
+  local pid state
+  pid="$(cat "$DIR/pids/$1.pid")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  state="$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$pid/stat" 2>/dev/null)"
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
 
 # Starts DIR/cmds/NAME.sh in its own session; its pid goes to DIR/pids/NAME.pid.
 run_one() {
