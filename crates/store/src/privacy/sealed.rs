@@ -1,5 +1,6 @@
 //! [`SealedStore`]: the decorator that seals personal data on append and opens it on read, around any backend.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -157,13 +158,20 @@ impl SealedStore {
     }
 
     /// The data key of one person in a stream, created on first use.
+    ///
+    /// `new_stream`: the append expects no stream, so no key of it is looked up first (one round trip less per
+    /// person for every new case); one left by an earlier failed attempt, or by a concurrent writer, is still
+    /// found by `insert_or_get`, which returns the key stored for the scope.
     async fn data_key(
         &self,
         stream: &StreamId,
         person: &str,
+        new_stream: bool,
     ) -> Result<(Uuid, DataKey), StoreError> {
-        if let Some(stored) = self.keys.find(stream, person).await? {
-            return Ok((stored.key_id, self.unwrap(&stored).await?));
+        if !new_stream {
+            if let Some(stored) = self.keys.find(stream, person).await? {
+                return Ok((stored.key_id, self.unwrap(&stored).await?));
+            }
         }
         let key_id = Uuid::now_v7();
         let key = DataKey::generate();
@@ -197,16 +205,24 @@ impl SealedStore {
             .map_err(key_error)
     }
 
-    async fn seal(&self, stream: &StreamId, mut event: NewEvent) -> Result<NewEvent, StoreError> {
+    /// Seals the event's personal part; also returns it as reading the sealed event would give it back (the
+    /// parts joined again), so that the append's answer need not open what was just sealed.
+    async fn seal(
+        &self,
+        stream: &StreamId,
+        mut event: NewEvent,
+        new_stream: bool,
+    ) -> Result<(NewEvent, Option<Value>), StoreError> {
         let Some(personal) = event.personal.take() else {
-            return Ok(event);
+            return Ok((event, None));
         };
         let mut parts = Vec::new();
+        let mut plain = Vec::new();
         for (person, part) in self
             .parts
             .split_event(&event.event_type, &event.payload, personal)
         {
-            let (key_id, key) = self.data_key(stream, &person).await?;
+            let (key_id, key) = self.data_key(stream, &person, new_stream).await?;
             parts.push(envelope::seal(
                 &key,
                 key_id,
@@ -215,7 +231,9 @@ impl SealedStore {
                 &person,
                 &part,
             )?);
+            plain.push((person, Some(part)));
         }
+        let joined = self.parts.join(&event.event_type, plain);
         event.personal = Some(
             Envelope {
                 sealed: ENVELOPE_FORMAT.into(),
@@ -224,7 +242,7 @@ impl SealedStore {
             }
             .to_value(),
         );
-        Ok(event)
+        Ok((event, joined))
     }
 
     /// Replaces an event's envelope by its plaintext, or by `None` when every part was erased.
@@ -285,12 +303,31 @@ impl EventStore for SealedStore {
         events: Vec<NewEvent>,
         meta: &CommandMeta,
     ) -> Result<AppendOutcome, StoreError> {
+        let new_stream = matches!(expected, ExpectedVersion::NoStream);
         let mut sealed = Vec::with_capacity(events.len());
+        let mut plain = HashMap::with_capacity(events.len());
         for event in events {
-            sealed.push(self.seal(stream, event).await?);
+            let (event, personal) = self.seal(stream, event, new_stream).await?;
+            plain.insert(event.event_id, personal);
+            sealed.push(event);
         }
-        let outcome = self.inner.append(stream, expected, sealed, meta).await?;
-        self.open_outcome(outcome).await
+        let mut outcome = self.inner.append(stream, expected, sealed, meta).await?;
+        // The events just appended are answered with the personal data they were given (as a read would
+        // return it); a replayed command's events were recorded by an earlier call and are opened.
+        if outcome.replayed
+            || outcome
+                .events
+                .iter()
+                .any(|e| !plain.contains_key(&e.event_id))
+        {
+            return self.open_outcome(outcome).await;
+        }
+        for event in &mut outcome.events {
+            if event.personal.is_some() {
+                event.personal = plain.remove(&event.event_id).flatten();
+            }
+        }
+        Ok(outcome)
     }
 
     async fn find_command(

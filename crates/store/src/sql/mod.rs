@@ -62,7 +62,7 @@ impl Dialect {
 
 /// What each backend provides. Crate-private: callers see only [`EventStore`] and [`crate::privacy::PersonalKeys`].
 pub(crate) trait Backend: std::fmt::Debug + Send + Sync + 'static {
-    type Db: Database;
+    type Db: Database + sqlx::database::HasStatementCache;
     /// "postgres" or "sqlite", for logs and status output.
     const NAME: &'static str;
     const DIALECT: Dialect;

@@ -101,7 +101,10 @@ pub(super) async fn read_all<B: Sql>(
     );
     let after_transaction = after.transaction_id.to_string();
     let mut conn = backend.reader().acquire().await.map_err(db_error::map)?;
+    // Planned for its bounds every time: a cached generic plan ignores them and scans the whole table
+    // (about 1 s per page at a million events, against 9 ms with the index).
     let rows = stmt::<B>(&sql)
+        .planned_each_time()
         .bind(after_transaction.as_str())
         .bind(after.global_position)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))

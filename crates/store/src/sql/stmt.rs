@@ -166,6 +166,14 @@ pub(crate) fn stmt<B: Sql>(sql: &str) -> Stmt<'_, B> {
 }
 
 impl<'q, B: Sql> Stmt<'q, B> {
+    /// Not kept as a prepared statement: PostgreSQL plans it for the values bound each time (an unnamed
+    /// statement always gets a custom plan). For statements whose bounds change the best plan, such as
+    /// `read_all`'s page bounds, where a cached generic plan scans the whole table; every other statement is
+    /// prepared once per connection and may run a cached plan.
+    pub fn planned_each_time(self) -> Self {
+        Stmt(self.0.persistent(false))
+    }
+
     pub fn bind(self, value: impl Param<'q>) -> Self {
         Stmt(value.bind::<B>(self.0))
     }

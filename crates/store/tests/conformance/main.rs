@@ -42,6 +42,8 @@ macro_rules! conformance_tests {
                 privacy::rotating_the_key_encryption_key_rewraps_every_data_key_and_keeps_data_readable,
                 privacy::a_sealed_part_copied_into_another_event_does_not_open,
                 privacy::batched_key_creation_keeps_one_key_per_scope_and_every_case_readable,
+                privacy_answer::an_append_answers_with_its_personal_data_exactly_as_a_read_returns_it,
+                privacy_answer::a_refused_create_keeps_the_keys_the_stream_has,
             );
         }
     };

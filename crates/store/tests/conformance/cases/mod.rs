@@ -9,5 +9,6 @@ pub mod idempotency;
 pub mod immutability;
 pub mod paging;
 pub mod privacy;
+pub mod privacy_answer;
 pub mod tamper;
 pub mod unavailable;

@@ -37,19 +37,19 @@ impl PersonalParts for MembersArePersons {
     }
 }
 
-fn key_file() -> PathBuf {
+pub(crate) fn key_file() -> PathBuf {
     std::env::temp_dir()
         .join(format!("petition-keys-{}", Uuid::new_v4()))
         .join("keys.json")
 }
 
-fn sealed(db: &TestDb, keys: &std::path::Path) -> SealedStore {
+pub(crate) fn sealed(db: &TestDb, keys: &std::path::Path) -> SealedStore {
     let provider = FileKeyProvider::load_or_create(keys).expect("key file");
     SealedStore::new(db.store.clone(), db.keys(), Arc::new(provider))
         .with_parts(Arc::new(MembersArePersons))
 }
 
-fn personal() -> Value {
+pub(crate) fn personal() -> Value {
     json!({
         "denouncer": {"full_name": NAME, "phone": PHONE, "national_id": NATIONAL_ID},
         "witness": {"full_name": WITNESS},
@@ -103,7 +103,7 @@ async fn assert_nowhere_in_the_database(db: &TestDb, secrets: &[&str]) {
     }
 }
 
-async fn key_rows(db: &TestDb, stream: &StreamId) -> u64 {
+pub(crate) async fn key_rows(db: &TestDb, stream: &StreamId) -> u64 {
     db.keys().persons(stream).await.expect("persons").len() as u64
 }
 
