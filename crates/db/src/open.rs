@@ -83,10 +83,16 @@ pub async fn pg_connect(role: Role, options: &PgConnectOptions) -> Result<PgConn
 }
 
 /// A lazily connecting PostgreSQL pool for `role`, sized by `settings`.
+///
+/// A pooled connection is not pinged before each use (sqlx's `test_before_acquire`, on by default, costs one
+/// round trip per acquire: a ninth of the command path's CPU in the profile of docs/benchmarks.md). A connection
+/// the server dropped fails its next statement, which answers `Unavailable` (503) and closes it; the pool
+/// then opens a new one.
 pub fn pg_pool(role: Role, options: PgConnectOptions, settings: &PoolSettings) -> PgPool {
     PgPoolOptions::new()
         .max_connections(settings.max_connections_for(role, Backend::Postgres))
         .acquire_timeout(settings.acquire_timeout_for(role, Backend::Postgres))
+        .test_before_acquire(false)
         .connect_lazy_with(options)
 }
 
@@ -137,9 +143,11 @@ pub async fn sqlite_pool(
     max_connections: u32,
     acquire_timeout: Duration,
 ) -> Result<SqlitePool, Error> {
+    // In-process connections: no ping before each use (see `pg_pool`).
     let mut pool = SqlitePoolOptions::new()
         .max_connections(max_connections.max(1))
-        .acquire_timeout(acquire_timeout);
+        .acquire_timeout(acquire_timeout)
+        .test_before_acquire(false);
     if target.in_memory {
         pool = pool
             .min_connections(1)
