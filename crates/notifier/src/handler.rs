@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use feed::{BatchError, Delivery, EventHandler, HandlerError};
+use futures::StreamExt;
 use store::Checkpoint;
 
 use crate::case::{self, LoadedCase};
@@ -98,9 +99,25 @@ impl NotifierHandler {
             .collect();
         let all: Vec<NewDelivery> = plans.iter().flat_map(|(_, p)| p.iter().cloned()).collect();
         inner.db.plan(CONSUMER, last, &all).await?;
+        // First attempts of different cases run side by side (up to [`crate::RETRY_CONCURRENCY`] cases at
+        // once: each attempt waits on its send and on the audit event it appends, and one after another they
+        // kept the notifier seconds behind a burst); one case's deliveries keep their order.
+        let mut per_case: Vec<Vec<(&LoadedCase, &[NewDelivery])>> = Vec::new();
+        let mut slot: HashMap<uuid::Uuid, usize> = HashMap::new();
         for (l, planned) in &plans {
-            self.first_attempts(l, planned).await;
+            let i = *slot.entry(l.case_id).or_insert_with(|| {
+                per_case.push(Vec::new());
+                per_case.len() - 1
+            });
+            per_case[i].push((l, planned.as_slice()));
         }
+        futures::stream::iter(per_case)
+            .for_each_concurrent(crate::RETRY_CONCURRENCY, |list| async move {
+                for (l, planned) in list {
+                    self.first_attempts(l, planned).await;
+                }
+            })
+            .await;
         Ok(())
     }
 

@@ -8,6 +8,7 @@ mod delivery;
 mod email;
 mod helpers;
 mod http;
+mod order;
 mod outcomes;
 mod smtp_sink;
 mod steps;

@@ -15,6 +15,7 @@ mod envelope;
 mod kek;
 mod key_file;
 mod keys;
+mod parts;
 mod sealed;
 
 pub use batched::BatchedKeys;
@@ -22,4 +23,5 @@ pub use envelope::{ALGORITHM, ENVELOPE_FORMAT, Envelope, SealedPart};
 pub use kek::{DataKey, KeyError, KeyProvider};
 pub use key_file::FileKeyProvider;
 pub use keys::{PersonalKeys, StoredKey};
-pub use sealed::{OnePerson, PersonalParts, RotationReport, SealedStore};
+pub use parts::{OnePerson, PersonalParts};
+pub use sealed::{RotationReport, SealedStore};
