@@ -4,7 +4,7 @@
 //!
 //! A page of events (the store tail's) is planned at once: one checkpoint read, each case's stream read once
 //! for all its events in the page, every delivery of the page recorded in one transaction with the page's
-//! last checkpoint; then the first attempts, one delivery at a time, as for a single event. Sending is
+//! last checkpoint; then the first attempts, cases side by side and each case's deliveries in order. Sending is
 //! unchanged: each attempt is claimed, sent, audited and marked on its own, so a mail is recorded as sent
 //! only after the server accepted it.
 
@@ -20,6 +20,11 @@ use crate::case::{self, LoadedCase};
 use crate::engine::Inner;
 use crate::log::NewDelivery;
 use crate::{NotifierError, Result};
+
+/// How many cases of a page are read, and have their first attempts made, at once. The attempts' claims and
+/// marks queue for the notifier's pool (8 connections on PostgreSQL, 1 on SQLite); their audit appends are
+/// merged by the store's group commit, so more in flight means larger groups, not more transactions.
+pub const FIRST_ATTEMPT_CONCURRENCY: usize = 32;
 
 /// The durable consumer name of the notifier.
 pub const CONSUMER: &str = "notifier";
@@ -86,12 +91,21 @@ impl NotifierHandler {
                 None => per_case.push((case_id, vec![d.event.event_id])),
             }
         }
+        // The cases are read side by side: one after another, a page of new cases waited on hundreds of
+        // stream reads in a row.
+        let mut reads = futures::stream::iter(per_case)
+            .map(|(case_id, events)| {
+                let store = Arc::clone(&inner.store);
+                async move { case::load_events(store.as_ref(), case_id, &events).await }
+            })
+            .buffer_unordered(FIRST_ATTEMPT_CONCURRENCY);
         let mut loaded: HashMap<uuid::Uuid, LoadedCase> = HashMap::new();
-        for (case_id, events) in &per_case {
-            for l in case::load_events(inner.store.as_ref(), *case_id, events).await? {
+        while let Some(read) = reads.next().await {
+            for l in read? {
                 loaded.insert(l.recorded.event_id, l);
             }
         }
+        drop(reads);
         let plans: Vec<(&LoadedCase, Vec<NewDelivery>)> = fresh
             .iter()
             .filter_map(|d| loaded.get(&d.event.event_id))
@@ -99,9 +113,10 @@ impl NotifierHandler {
             .collect();
         let all: Vec<NewDelivery> = plans.iter().flat_map(|(_, p)| p.iter().cloned()).collect();
         inner.db.plan(CONSUMER, last, &all).await?;
-        // First attempts of different cases run side by side (up to [`crate::RETRY_CONCURRENCY`] cases at
-        // once: each attempt waits on its send and on the audit event it appends, and one after another they
-        // kept the notifier seconds behind a burst); one case's deliveries keep their order.
+        // First attempts of different cases run side by side (up to [`FIRST_ATTEMPT_CONCURRENCY`] cases at
+        // once: each attempt waits on its send and on the audit event it appends, which joins the commands'
+        // group commit, and eight at a time kept the notifier seconds behind a burst); one case's deliveries
+        // keep their order.
         let mut per_case: Vec<Vec<(&LoadedCase, &[NewDelivery])>> = Vec::new();
         let mut slot: HashMap<uuid::Uuid, usize> = HashMap::new();
         for (l, planned) in &plans {
@@ -112,7 +127,7 @@ impl NotifierHandler {
             per_case[i].push((l, planned.as_slice()));
         }
         futures::stream::iter(per_case)
-            .for_each_concurrent(crate::RETRY_CONCURRENCY, |list| async move {
+            .for_each_concurrent(FIRST_ATTEMPT_CONCURRENCY, |list| async move {
                 for (l, planned) in list {
                     self.first_attempts(l, planned).await;
                 }
