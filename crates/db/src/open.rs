@@ -84,17 +84,32 @@ pub async fn pg_connect(role: Role, options: &PgConnectOptions) -> Result<PgConn
 
 /// A lazily connecting PostgreSQL pool for `role`, sized by `settings`.
 ///
-/// A pooled connection is not pinged before each use (sqlx's `test_before_acquire`, on by default, costs one
-/// round trip per acquire: a ninth of the command path's CPU in the profile of docs/benchmarks.md). A connection
-/// the server dropped fails its next statement, which answers `Unavailable` (503) and closes it; the pool
-/// then opens a new one.
+/// A pooled connection is pinged before use only when it has been idle for [`PING_IF_IDLE_FOR`] or longer
+/// (sqlx's `test_before_acquire`, on by default, costs one round trip per acquire: a ninth of the command
+/// path's CPU in the profile of docs/benchmarks.md; under load connections come back within milliseconds and
+/// are never pinged). A connection that fails the ping is dropped and the pool hands out another, so after a
+/// server restart a consumer waiting out its backoff does not meet the pool's dead connections one failed
+/// attempt at a time (each attempt a longer backoff: the notifier once stayed minutes behind that way). A
+/// connection the server dropped while in use fails its statement, which answers `Unavailable` (503), and
+/// is closed.
 pub fn pg_pool(role: Role, options: PgConnectOptions, settings: &PoolSettings) -> PgPool {
     PgPoolOptions::new()
         .max_connections(settings.max_connections_for(role, Backend::Postgres))
         .acquire_timeout(settings.acquire_timeout_for(role, Backend::Postgres))
         .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IF_IDLE_FOR {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_lazy_with(options)
 }
+
+/// How long a pooled PostgreSQL connection may sit idle before it is pinged on its next acquire.
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// A SQLite database to open: its options and whether it lives in memory only.
 #[derive(Debug, Clone)]
