@@ -144,3 +144,40 @@ async fn a_bad_url_is_a_configuration_error_and_a_closed_port_is_unavailable_at_
         "refused at once, not after a pool timeout"
     );
 }
+
+#[tokio::test]
+async fn a_postgres_connection_the_server_dropped_while_idle_is_replaced_before_it_fails_a_statement()
+ {
+    let fresh = Fresh::new(Backend::Postgres).await;
+    let pool = db::open(
+        Role::Notifier,
+        &fresh.url,
+        &PoolSettings::with_max_connections(1),
+    )
+    .await
+    .expect("open");
+    let first = scalar(&pool, "SELECT pg_backend_pid()::bigint").await;
+    // The server drops the pool's one connection (as a restart does) while it sits idle.
+    let mut admin =
+        <sqlx::PgConnection as sqlx::Connection>::connect(&crate::harness::pg_admin_url())
+            .await
+            .expect("admin");
+    let killed: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1::int)")
+        .bind(first as i32)
+        .fetch_one(&mut admin)
+        .await
+        .expect("terminate");
+    assert!(killed, "the backend was terminated");
+    tokio::time::sleep(db::open::PING_IF_IDLE_FOR + Duration::from_millis(300)).await;
+    // Without the idle ping this statement would meet the dead connection and fail (57P01 / broken pipe).
+    let db::Pool::Postgres(pg) = &pool else {
+        panic!("a PostgreSQL pool")
+    };
+    let second: i64 = sqlx::query_scalar("SELECT pg_backend_pid()::bigint")
+        .fetch_one(pg)
+        .await
+        .expect("a fresh connection, not the dropped one");
+    assert_ne!(second, first, "a new server session");
+    pool.close().await;
+    fresh.drop_database().await;
+}
