@@ -44,6 +44,20 @@ fn to_handler_error(e: NotifierError) -> HandlerError {
     }
 }
 
+/// Groups `items` by case, cases in the order they first appear and each case's items in their order.
+fn by_case<T>(items: impl Iterator<Item = (uuid::Uuid, T)>) -> Vec<(uuid::Uuid, Vec<T>)> {
+    let mut groups: Vec<(uuid::Uuid, Vec<T>)> = Vec::new();
+    let mut slot: HashMap<uuid::Uuid, usize> = HashMap::new();
+    for (case_id, item) in items {
+        let i = *slot.entry(case_id).or_insert_with(|| {
+            groups.push((case_id, Vec::new()));
+            groups.len() - 1
+        });
+        groups[i].1.push(item);
+    }
+    groups
+}
+
 impl NotifierHandler {
     async fn apply(&self, delivery: &Delivery) -> Result<()> {
         let inner = &self.inner;
@@ -81,16 +95,10 @@ impl NotifierHandler {
             return Ok(());
         };
         // Each case read once, for all of its events in the page (in stream order, which is page order).
-        let mut per_case: Vec<(uuid::Uuid, Vec<uuid::Uuid>)> = Vec::new();
-        for d in &fresh {
-            let Some(case_id) = case::case_id_of(&d.event.stream_id) else {
-                continue; // not a case (e.g. our own notification events): nothing to tell
-            };
-            match per_case.iter_mut().find(|(c, _)| *c == case_id) {
-                Some((_, events)) => events.push(d.event.event_id),
-                None => per_case.push((case_id, vec![d.event.event_id])),
-            }
-        }
+        // Events of other streams (e.g. our own notification events) have nothing to tell.
+        let per_case = by_case(fresh.iter().filter_map(|d| {
+            case::case_id_of(&d.event.stream_id).map(|case_id| (case_id, d.event.event_id))
+        }));
         // The cases are read side by side: one after another, a page of new cases waited on hundreds of
         // stream reads in a row.
         let mut reads = futures::stream::iter(per_case)
@@ -117,17 +125,13 @@ impl NotifierHandler {
         // once: each attempt waits on its send and on the audit event it appends, which joins the commands'
         // group commit, and eight at a time kept the notifier seconds behind a burst); one case's deliveries
         // keep their order.
-        let mut per_case: Vec<Vec<(&LoadedCase, &[NewDelivery])>> = Vec::new();
-        let mut slot: HashMap<uuid::Uuid, usize> = HashMap::new();
-        for (l, planned) in &plans {
-            let i = *slot.entry(l.case_id).or_insert_with(|| {
-                per_case.push(Vec::new());
-                per_case.len() - 1
-            });
-            per_case[i].push((l, planned.as_slice()));
-        }
+        let per_case = by_case(
+            plans
+                .iter()
+                .map(|(l, planned)| (l.case_id, (*l, planned.as_slice()))),
+        );
         futures::stream::iter(per_case)
-            .for_each_concurrent(FIRST_ATTEMPT_CONCURRENCY, |list| async move {
+            .for_each_concurrent(FIRST_ATTEMPT_CONCURRENCY, |(_, list)| async move {
                 for (l, planned) in list {
                     self.first_attempts(l, planned).await;
                 }
